@@ -1,0 +1,164 @@
+# faker_kafka: one hand-written GNU Makefile.
+#   make            build build/faker-kafkad
+#   make demo       install what is missing, build, start the local stack, run the daemon
+#   make test       install what is missing, build, run unit, mock and system tests, stop the stack
+#   make check      unit and mock tests only (no servers needed)
+#   make bench-produce, make valgrind, make fuzz, make docs, make install, make format, make tidy
+# Variables: CI=true adds -Werror; SANITIZE=address,undefined builds into build/san/;
+# PREFIX (/usr/local), DESTDIR, SYSCONFDIR (/etc).
+
+CC ?= gcc
+PKGS := rdkafka yajl libmongoc-1.0 yaml-0.1 libmicrohttpd
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+BUILD := build
+ifneq ($(SANITIZE),)
+BUILD := build/san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wcast-qual -Wpointer-arith -Wundef -Wvla -Wwrite-strings -Wno-format-nonliteral
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(SAN_FLAGS) $(PKG_CFLAGS) \
+              -DFK_VERSION='"$(VERSION)"' -MMD -MP $(CFLAGS)
+ALL_LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+SRCS := $(wildcard daemon/*.c)
+OBJS := $(SRCS:daemon/%.c=$(BUILD)/daemon/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
+BIN := $(BUILD)/faker-kafkad
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+MOCK_SRCS := $(wildcard tests/mock/test_*.c)
+MOCK_BINS := $(MOCK_SRCS:tests/mock/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo test check unit mock system bench-produce valgrind fuzz docs \
+        install uninstall format tidy clean stack-up stack-down
+
+all: $(BIN)
+
+$(BUILD)/daemon/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/mock/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -c $< -o $@
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+# Every test program links every daemon object but main.o.
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+# Debian packages the build, the tests and the local stack need; installed when missing.
+deps:
+	@sh tests/deps.sh
+
+check: unit mock
+
+unit: $(BIN) $(UNIT_BINS)
+	@tests/run.sh unit
+
+mock: $(MOCK_BINS)
+	@tests/run.sh mock
+
+system: $(BIN)
+	@tests/run.sh system
+
+# The README's test command: everything, on the real local stack, which it starts and stops.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS)
+	@tests/run.sh all
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@compose/local/stack up
+	@eval "$$(compose/local/stack env)"; \
+	 echo; \
+	 echo "faker-kafkad is producing fake customers to topic custchannel. Watch them with:"; \
+	 echo "  kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custchannel -f 'key=%k  %s\\n'"; \
+	 echo "Topics: compose/local/stack kafka-topics --describe --topic custchannel"; \
+	 echo "Stop with Ctrl-C; then 'compose/local/stack down' stops Kafka and FerretDB."; \
+	 echo; \
+	 exec $(BIN) -f -c conf/faker-kafka.yaml -r rules/custdq.yaml
+
+stack-up:
+	@compose/local/stack up
+
+stack-down:
+	@compose/local/stack down
+
+bench-produce: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@tests/bench/produce.sh
+
+valgrind: $(BIN) $(UNIT_BINS)
+	@tests/run.sh valgrind
+
+docs: $(BIN)
+	$(BIN) --config-reference > docs/configuration.md
+	$(BIN) --dump-config -c /dev/null > conf/faker-kafka.yaml
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/faker-kafka \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/share/faker-kafka
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/faker-kafkad
+	@# Keep an operator's edited files: install the shipped ones beside them instead.
+	for f in conf/faker-kafka.yaml:faker-kafka.yaml rules/custdq.yaml:rules.yaml; do \
+	    src=$${f%%:*}; dst=$(DESTDIR)$(SYSCONFDIR)/faker-kafka/$${f##*:}; \
+	    if [ -e "$$dst" ]; then install -m 0644 $$src "$$dst.dist"; \
+	    else install -m 0644 $$src "$$dst"; fi; \
+	done
+	install -m 0644 rules/*.yaml rules/*.txt $(DESTDIR)$(PREFIX)/share/faker-kafka/ 2>/dev/null || true
+	install -m 0644 docs/faker-kafkad.8 $(DESTDIR)$(PREFIX)/share/man/man8/faker-kafkad.8
+	sed -e 's|/usr/bin/faker-kafkad|$(PREFIX)/bin/faker-kafkad|g' \
+	    -e 's|/etc/faker-kafka/|$(SYSCONFDIR)/faker-kafka/|g' systemd/faker-kafka.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/faker-kafka.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/faker-kafka.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/faker-kafkad \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/faker-kafkad.8 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/faker-kafka.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/faker-kafka
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/faker-kafka/ (configuration); remove it by hand if wanted"
+
+format:
+	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c tests/unit/*.h tests/mock/*.c tests/bench/*.c
+
+tidy:
+	clang-tidy daemon/*.c -- -std=c11 -D_GNU_SOURCE $(PKG_CFLAGS)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(wildcard $(BUILD)/tests/*.d)

@@ -1,0 +1,589 @@
+/*
+ * Configuration loading. Every key lives in the descriptor table below and nowhere else:
+ * the parser, the defaults, the range checks, --dump-config and docs/configuration.md all read
+ * it. Defaults are written as text and go through the same parser as the file, so a default
+ * can never be a value the file would reject. Loaded once in main; read-only afterwards.
+ */
+#include "config.h"
+
+#include "log.h"
+#include "util.h"
+#include "yaml_doc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ctype { CT_STR, CT_INT, CT_DOUBLE, CT_BOOL, CT_ENUM, CT_LOGLEVEL, CT_PROPS };
+
+struct cdesc {
+    const char *name;
+    enum ctype type;
+    size_t off;
+    const char *def;
+    double min, max;
+    const char *const *enums; /* CT_ENUM: names, index = value, NULL-terminated */
+    const char *help;
+};
+
+static const char *const key_modes[] = {"email", "none", NULL};
+
+#define OFF(field) offsetof(struct fk_config, field)
+#define DEFECT(field, what)                                                                        \
+    {"generator.defects." #field, CT_DOUBLE, OFF(gen_defects.field), "0.01", 0, 1, NULL,           \
+     "Probability per record of " what "."}
+
+static const struct cdesc descs[] = {
+    {"log.level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0, NULL,
+     "Least important level logged: error, warning, notice, info or debug."},
+
+    {"kafka.brokers", CT_STR, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, NULL,
+     "Bootstrap brokers, host:port[,host:port...] (librdkafka bootstrap.servers)."},
+    {"kafka.properties", CT_PROPS, OFF(kafka_props), NULL, 0, 0, NULL,
+     "librdkafka properties given unchanged to every Kafka client (security.protocol, sasl.*, "
+     "ssl.*, ...). An unknown property or a bad value is a configuration error."},
+    {"kafka.admin_timeout_ms", CT_INT, OFF(kafka_admin_timeout_ms), "10000", 100, 600000, NULL,
+     "Timeout of one Admin API request (topic creation); failures are retried."},
+
+    {"topics.input", CT_STR, OFF(topic_input), "custchannel", 0, 0, NULL,
+     "Topic the customer application produces registrations to."},
+    {"topics.create", CT_BOOL, OFF(topic_create), "true", 0, 0, NULL,
+     "Create missing topics with the Admin API at start-up."},
+    {"topics.partitions", CT_INT, OFF(topic_partitions), "3", 1, 10000, NULL,
+     "Partitions of topics this daemon creates."},
+    {"topics.replication_factor", CT_INT, OFF(topic_replication), "1", 1, 32, NULL,
+     "Replication factor of topics this daemon creates."},
+
+    {"generator.enabled", CT_BOOL, OFF(gen_enabled), "true", 0, 0, NULL,
+     "Run the customer application: generate fake registrations into topics.input."},
+    {"generator.rate", CT_DOUBLE, OFF(gen_rate), "10", 0, 10000000, NULL,
+     "Records per second; 0 produces as fast as the broker takes them."},
+    {"generator.count", CT_INT, OFF(gen_count), "0", 0, INT64_MAX / 2, NULL,
+     "Records to produce before the generator stops; 0 means forever."},
+    {"generator.seed", CT_INT, OFF(gen_seed), "0", 0, INT64_MAX / 2, NULL,
+     "Random seed; 0 picks one at start-up (logged). With a fixed seed and start_time the "
+     "records are byte-identical from run to run."},
+    {"generator.start_time", CT_STR, OFF(gen_start_time), "", 0, 0, NULL,
+     "ISO-8601 UTC time of the first registration (e.g. 2026-01-01T00:00:00Z). Empty: the "
+     "wall clock at each record. When set, created_at advances by 1/rate per record (1 ms at "
+     "rate 0) and 'today' for dob is this date, so output is reproducible."},
+    {"generator.key", CT_ENUM, OFF(gen_key), "email", 0, 0, key_modes,
+     "Message key: email (the normalized e-mail, so a customer's records share a partition) "
+     "or none (null keys, as the original generator sent)."},
+    DEFECT(missing_field, "dropping one field"),
+    DEFECT(empty_string, "an empty string in one field"),
+    DEFECT(bad_email, "a malformed e-mail"),
+    DEFECT(bad_phone, "a malformed phone number"),
+    DEFECT(dob_format, "dob in another format (31/12/1979, 12/31/1979, N/A, ...)"),
+    DEFECT(dob_future, "dob in the future"),
+    DEFECT(wrong_type, "a JSON number or boolean where a string belongs"),
+    DEFECT(bad_json, "malformed JSON (truncated, invalid UTF-8, not an object)"),
+    DEFECT(duplicate, "the same customer (e-mail) registering again with changed fields"),
+
+    {"shutdown.grace_ms", CT_INT, OFF(shutdown_grace_ms), "10000", 100, 600000, NULL,
+     "Upper bound on an orderly shutdown after SIGTERM: flushing, committing, closing."},
+};
+
+static void *field(struct fk_config *cfg, const struct cdesc *d)
+{
+    return (char *)cfg + d->off;
+}
+
+static const void *cfield(const struct fk_config *cfg, const struct cdesc *d)
+{
+    return (const char *)cfg + d->off;
+}
+
+static void props_free(struct fk_props *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->v[i].name);
+        free(p->v[i].value);
+    }
+    free(p->v);
+    p->v = NULL;
+    p->n = 0;
+}
+
+/* Parses the scalar S into the field of D. Returns 0, or -1 with a message in err. */
+static int set_scalar(struct fk_config *cfg, const struct cdesc *d, const char *s, int is_null,
+                      char *err, size_t err_size)
+{
+    void *p = field(cfg, d);
+    char *end;
+    switch (d->type) {
+    case CT_STR:
+        free(*(char **)p);
+        *(char **)p = fk_strdup(is_null ? "" : s);
+        return 0;
+    case CT_INT: {
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (is_null || errno || end == s || *end != '\0') {
+            snprintf(err, err_size, "expected an integer, got '%s'", s);
+            return -1;
+        }
+        if ((double)v < d->min || (double)v > d->max) {
+            snprintf(err, err_size, "%lld is out of range [%.0f, %.0f]", v, d->min, d->max);
+            return -1;
+        }
+        *(int64_t *)p = v;
+        return 0;
+    }
+    case CT_DOUBLE: {
+        errno = 0;
+        double v = strtod(s, &end);
+        if (is_null || errno || end == s || *end != '\0' || !isfinite(v)) {
+            snprintf(err, err_size, "expected a number, got '%s'", s);
+            return -1;
+        }
+        if (v < d->min || v > d->max) {
+            snprintf(err, err_size, "%g is out of range [%g, %g]", v, d->min, d->max);
+            return -1;
+        }
+        *(double *)p = v;
+        return 0;
+    }
+    case CT_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes", "On"};
+        static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No", "Off"};
+        for (size_t i = 0; i < FK_ARRAY_SIZE(yes); i++) {
+            if (strcmp(s, yes[i]) == 0) {
+                *(int *)p = 1;
+                return 0;
+            }
+            if (strcmp(s, no[i]) == 0) {
+                *(int *)p = 0;
+                return 0;
+            }
+        }
+        snprintf(err, err_size, "expected true or false, got '%s'", s);
+        return -1;
+    }
+    case CT_ENUM:
+        for (int i = 0; d->enums[i]; i++) {
+            if (strcmp(s, d->enums[i]) == 0) {
+                *(int *)p = i;
+                return 0;
+            }
+        }
+        {
+            size_t n = (size_t)snprintf(err, err_size, "expected one of");
+            for (int i = 0; d->enums[i] && n < err_size; i++) {
+                n += (size_t)snprintf(err + n, err_size - n, "%s %s", i ? "," : "", d->enums[i]);
+            }
+            if (n < err_size) {
+                snprintf(err + n, err_size - n, ", got '%s'", s);
+            }
+        }
+        return -1;
+    case CT_LOGLEVEL: {
+        int lvl = fk_log_level_parse(s);
+        if (lvl < 0) {
+            snprintf(err, err_size,
+                     "expected one of error, warning, notice, info, debug, got '%s'", s);
+            return -1;
+        }
+        *(int *)p = lvl;
+        return 0;
+    }
+    case CT_PROPS:
+        break;
+    }
+    snprintf(err, err_size, "internal error: bad descriptor type");
+    return -1;
+}
+
+struct fk_config *fk_config_defaults(void)
+{
+    struct fk_config *cfg = fk_calloc(1, sizeof *cfg);
+    cfg->path = fk_strdup("(defaults)");
+    char err[256];
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        if (descs[i].type == CT_PROPS) {
+            continue;
+        }
+        if (set_scalar(cfg, &descs[i], descs[i].def, 0, err, sizeof err) != 0) {
+            /* A broken default is a programming error, caught by the unit tests. */
+            fk_log(FK_LOG_ERR, "config", "default of %s: %s", descs[i].name, err);
+            abort();
+        }
+    }
+    return cfg;
+}
+
+void fk_config_destroy(struct fk_config *cfg)
+{
+    if (!cfg) {
+        return;
+    }
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        if (descs[i].type == CT_STR) {
+            free(*(char **)field(cfg, &descs[i]));
+        } else if (descs[i].type == CT_PROPS) {
+            props_free(field(cfg, &descs[i]));
+        }
+    }
+    free(cfg->path);
+    free(cfg);
+}
+
+static const struct cdesc *find_exact(const char *name)
+{
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        if (strcmp(descs[i].name, name) == 0) {
+            return &descs[i];
+        }
+    }
+    return NULL;
+}
+
+/* True when NAME is a section: some key starts with "NAME.". */
+static int is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        if (strncmp(descs[i].name, name, n) == 0 && descs[i].name[n] == '.') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The closest known key or section under the same parent, for "did you mean". */
+static const char *suggest(const char *full, char *buf, size_t buf_size)
+{
+    const char *dot = strrchr(full, '.');
+    size_t plen = dot ? (size_t)(dot - full) + 1 : 0;
+    const char *leaf = full + plen;
+    size_t best = 3;
+    int found = 0;
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        const char *name = descs[i].name;
+        if (strncmp(name, full, plen) != 0) {
+            continue;
+        }
+        const char *rest = name + plen;
+        const char *end = strchr(rest, '.');
+        size_t rlen = end ? (size_t)(end - rest) : strlen(rest);
+        char cand[128];
+        if (rlen >= sizeof cand) {
+            continue;
+        }
+        memcpy(cand, rest, rlen);
+        cand[rlen] = '\0';
+        size_t dist = fk_levenshtein(leaf, cand);
+        if (dist < best) {
+            best = dist;
+            snprintf(buf, buf_size, "%.*s%s", (int)plen, full, cand);
+            found = 1;
+        }
+    }
+    return found ? buf : NULL;
+}
+
+static int load_props(struct fk_props *props, const char *file, const struct fk_yaml_node *map,
+                      const char *full, char *errstr, size_t errstr_size)
+{
+    if (fk_yaml_is_null(map)) {
+        return 0;
+    }
+    if (map->type != FK_YAML_MAP) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s: expected a mapping of librdkafka properties",
+                 file, map->line, map->col, full);
+        return -1;
+    }
+    for (size_t i = 0; i < map->n_pairs; i++) {
+        const struct fk_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
+        if (v->type != FK_YAML_SCALAR) {
+            snprintf(errstr, errstr_size, "%s:%d:%d: %s.%s: expected a scalar value, got %s",
+                     file, v->line, v->col, full, k->str, fk_yaml_type_name(v->type));
+            return -1;
+        }
+        props->v = fk_realloc(props->v, (props->n + 1) * sizeof *props->v);
+        struct fk_prop *p = &props->v[props->n++];
+        p->name = fk_strdup(k->str);
+        p->value = fk_strdup(v->str);
+        p->line = v->line;
+        p->col = v->col;
+    }
+    return 0;
+}
+
+static int load_map(struct fk_config *cfg, const char *file, const struct fk_yaml_node *map,
+                    const char *prefix, char *errstr, size_t errstr_size)
+{
+    if (map->type != FK_YAML_MAP) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s%sexpected a mapping, got %s", file,
+                 map->line, map->col, prefix, *prefix ? ": " : "", fk_yaml_type_name(map->type));
+        return -1;
+    }
+    for (size_t i = 0; i < map->n_pairs; i++) {
+        const struct fk_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
+        char full[256];
+        snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", k->str);
+        const struct cdesc *d = find_exact(full);
+        if (d && d->type == CT_PROPS) {
+            if (load_props(field(cfg, d), file, v, full, errstr, errstr_size) != 0) {
+                return -1;
+            }
+        } else if (d) {
+            if (v->type != FK_YAML_SCALAR) {
+                snprintf(errstr, errstr_size, "%s:%d:%d: %s: expected a scalar, got %s", file,
+                         v->line, v->col, full, fk_yaml_type_name(v->type));
+                return -1;
+            }
+            char err[200];
+            if (set_scalar(cfg, d, v->str, fk_yaml_is_null(v), err, sizeof err) != 0) {
+                snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s", file, v->line, v->col, full,
+                         err);
+                return -1;
+            }
+        } else if (is_section(full)) {
+            if (fk_yaml_is_null(v)) {
+                continue; /* an empty section keeps its defaults */
+            }
+            if (load_map(cfg, file, v, full, errstr, errstr_size) != 0) {
+                return -1;
+            }
+        } else {
+            char hint[160];
+            const char *s = suggest(full, hint, sizeof hint);
+            snprintf(errstr, errstr_size, "%s:%d:%d: unknown key '%s'%s%s%s", file, k->line,
+                     k->col, full, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct fk_config *fk_config_load_string(const char *name, const char *yaml, size_t len,
+                                        char *errstr, size_t errstr_size)
+{
+    struct fk_yaml_doc *doc = fk_yaml_load_string(name, yaml, len, errstr, errstr_size);
+    if (!doc) {
+        return NULL;
+    }
+    struct fk_config *cfg = fk_config_defaults();
+    free(cfg->path);
+    cfg->path = fk_strdup(name);
+    if (doc->root && !fk_yaml_is_null(doc->root) &&
+        load_map(cfg, name, doc->root, "", errstr, errstr_size) != 0) {
+        fk_config_destroy(cfg);
+        cfg = NULL;
+    }
+    if (cfg && cfg->gen_start_time[0]) {
+        int64_t ms;
+        if (fk_parse_iso8601(cfg->gen_start_time, &ms) != 0) {
+            const struct fk_yaml_node *g = fk_yaml_map_get(doc->root, "generator");
+            const struct fk_yaml_node *v = fk_yaml_map_get(g, "start_time");
+            snprintf(errstr, errstr_size,
+                     "%s:%d:%d: generator.start_time: expected an ISO-8601 UTC time such as "
+                     "2026-01-01T00:00:00Z, got '%s'",
+                     name, v ? v->line : 1, v ? v->col : 1, cfg->gen_start_time);
+            fk_config_destroy(cfg);
+            cfg = NULL;
+        }
+    }
+    fk_yaml_destroy(doc);
+    return cfg;
+}
+
+struct fk_config *fk_config_load(const char *path, char *errstr, size_t errstr_size)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    struct fk_config *cfg = NULL;
+    if (fk_read_file(path, FK_YAML_MAX_FILE, &b, errstr, errstr_size) == 0) {
+        cfg = fk_config_load_string(path, b.data, b.len, errstr, errstr_size);
+    }
+    fk_buf_free(&b);
+    return cfg;
+}
+
+static void put_yaml_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            fprintf(out, "\\%c", *s);
+        } else if ((unsigned char)*s < 0x20) {
+            fprintf(out, "\\x%02x", (unsigned char)*s);
+        } else {
+            fputc(*s, out);
+        }
+    }
+    fputc('"', out);
+}
+
+static void format_value(const struct fk_config *cfg, const struct cdesc *d, FILE *out)
+{
+    const void *p = cfield(cfg, d);
+    switch (d->type) {
+    case CT_STR:
+        put_yaml_string(out, *(char *const *)p);
+        break;
+    case CT_INT:
+        fprintf(out, "%lld", (long long)*(const int64_t *)p);
+        break;
+    case CT_DOUBLE:
+        fprintf(out, "%g", *(const double *)p);
+        break;
+    case CT_BOOL:
+        fputs(*(const int *)p ? "true" : "false", out);
+        break;
+    case CT_ENUM:
+        fputs(d->enums[*(const int *)p], out);
+        break;
+    case CT_LOGLEVEL:
+        fputs(fk_log_level_name(*(const int *)p), out);
+        break;
+    case CT_PROPS:
+        break;
+    }
+}
+
+/* Number of leading dotted segments A and B share. */
+static int common_segments(const char *a, const char *b)
+{
+    int n = 0;
+    for (;;) {
+        const char *da = strchr(a, '.'), *db = strchr(b, '.');
+        if (!da || !db || da - a != db - b || strncmp(a, b, (size_t)(da - a)) != 0) {
+            return n;
+        }
+        n++;
+        a = da + 1;
+        b = db + 1;
+    }
+}
+
+static void wrap_comment(FILE *out, int indent, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        int width = 96 - indent - 2;
+        size_t len = strlen(p);
+        size_t take = len;
+        if ((int)len > width) {
+            take = (size_t)width;
+            while (take > 0 && p[take] != ' ') {
+                take--;
+            }
+            if (take == 0) {
+                take = (size_t)width;
+            }
+        }
+        fprintf(out, "%*s# %.*s\n", indent, "", (int)take, p);
+        p += take;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+}
+
+void fk_config_dump(const struct fk_config *cfg, FILE *out)
+{
+    fprintf(out, "# faker-kafkad configuration. Every key is shown with its default; "
+                 "see docs/configuration.md.\n");
+    const char *prev = "";
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        const struct cdesc *d = &descs[i];
+        int shared = common_segments(prev, d->name);
+        /* Open the sections this key needs beyond those it shares with the previous one. */
+        const char *seg = d->name;
+        for (int s = 0; s < shared; s++) {
+            seg = strchr(seg, '.') + 1;
+        }
+        int depth = shared;
+        const char *dot;
+        if (depth == 0 && i > 0) {
+            fputc('\n', out);
+        }
+        while ((dot = strchr(seg, '.')) != NULL) {
+            fprintf(out, "%*s%.*s:\n", depth * 2, "", (int)(dot - seg), seg);
+            seg = dot + 1;
+            depth++;
+        }
+        wrap_comment(out, depth * 2, d->help);
+        fprintf(out, "%*s%s:", depth * 2, "", seg);
+        if (d->type == CT_PROPS) {
+            const struct fk_props *pr = cfield(cfg, d);
+            if (pr->n == 0) {
+                fprintf(out, " {}\n");
+            } else {
+                fputc('\n', out);
+                for (size_t j = 0; j < pr->n; j++) {
+                    fprintf(out, "%*s%s: ", (depth + 1) * 2, "", pr->v[j].name);
+                    put_yaml_string(out, pr->v[j].value);
+                    fputc('\n', out);
+                }
+            }
+        } else {
+            fputc(' ', out);
+            format_value(cfg, d, out);
+            fputc('\n', out);
+        }
+        prev = d->name;
+    }
+}
+
+static const char *type_name(const struct cdesc *d)
+{
+    switch (d->type) {
+    case CT_STR:
+        return "string";
+    case CT_INT:
+        return "integer";
+    case CT_DOUBLE:
+        return "number";
+    case CT_BOOL:
+        return "boolean";
+    case CT_ENUM:
+    case CT_LOGLEVEL:
+        return "enum";
+    case CT_PROPS:
+        return "map";
+    }
+    return "?";
+}
+
+void fk_config_reference(FILE *out)
+{
+    struct fk_config *cfg = fk_config_defaults();
+    fprintf(out, "# Configuration reference\n\n"
+                 "<!-- Generated by `build/faker-kafkad --config-reference` from the descriptor "
+                 "table in daemon/config.c; do not edit by hand (`make docs`). -->\n\n"
+                 "The daemon reads one YAML file (`-c`, default "
+                 "`/etc/faker-kafka/faker-kafka.yaml`). Keys nest by their dots: "
+                 "`generator.rate` is `rate:` under `generator:`. Unknown keys are errors "
+                 "(`file:line:col: unknown key 'generator.rtae' (did you mean "
+                 "'generator.rate'?)`) and the daemon exits with status 78. "
+                 "`faker-kafkad --dump-config` prints the effective configuration.\n\n"
+                 "| key | type | default | range | description |\n"
+                 "|---|---|---|---|---|\n");
+    for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
+        const struct cdesc *d = &descs[i];
+        fprintf(out, "| `%s` | %s | ", d->name, type_name(d));
+        if (d->type == CT_PROPS) {
+            fputs("`{}`", out);
+        } else {
+            fputc('`', out);
+            format_value(cfg, d, out);
+            fputc('`', out);
+        }
+        fputs(" | ", out);
+        if (d->type == CT_INT) {
+            fprintf(out, "%.0f – %.0f", d->min, d->max);
+        } else if (d->type == CT_DOUBLE) {
+            fprintf(out, "%g – %g", d->min, d->max);
+        } else if (d->type == CT_ENUM) {
+            for (int j = 0; d->enums[j]; j++) {
+                fprintf(out, "%s`%s`", j ? ", " : "", d->enums[j]);
+            }
+        }
+        fprintf(out, " | %s |\n", d->help);
+    }
+    fk_config_destroy(cfg);
+}

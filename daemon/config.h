@@ -1,0 +1,79 @@
+/*
+ * The daemon's configuration: one descriptor table (name, type, offset, default, range, help)
+ * drives YAML parsing with unknown-key rejection, defaults, --dump-config, and the generated
+ * docs/configuration.md. librdkafka properties under kafka.properties pass through unchanged;
+ * they are validated by librdkafka itself (see fk_kafka_conf_new()).
+ */
+#ifndef FK_CONFIG_H
+#define FK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum fk_key_mode { FK_KEY_EMAIL = 0, FK_KEY_NONE = 1 };
+
+/* One pass-through property with where it was written, for error messages. */
+struct fk_prop {
+    char *name;
+    char *value;
+    int line, col;
+};
+
+struct fk_props {
+    struct fk_prop *v;
+    size_t n;
+};
+
+struct fk_defect_rates {
+    double missing_field;
+    double empty_string;
+    double bad_email;
+    double bad_phone;
+    double dob_format;
+    double dob_future;
+    double wrong_type;
+    double bad_json;
+    double duplicate;
+};
+
+struct fk_config {
+    char *path; /* the file it was loaded from, or "(defaults)" */
+
+    int log_level;
+
+    char *kafka_brokers;
+    struct fk_props kafka_props;
+    int64_t kafka_admin_timeout_ms;
+
+    char *topic_input;
+    int64_t topic_partitions;
+    int64_t topic_replication;
+    int topic_create;
+
+    int gen_enabled;
+    double gen_rate;
+    int64_t gen_count;
+    int64_t gen_seed;
+    char *gen_start_time;
+    int gen_key;
+    struct fk_defect_rates gen_defects;
+
+    int64_t shutdown_grace_ms;
+};
+
+/* A configuration holding every default. Never NULL. */
+struct fk_config *fk_config_defaults(void);
+/* Loads PATH over the defaults. NULL with "file:line:col: message" in errstr on any error. */
+struct fk_config *fk_config_load(const char *path, char *errstr, size_t errstr_size);
+/* The same from a string, NAME used in messages (tests, fuzzing). */
+struct fk_config *fk_config_load_string(const char *name, const char *yaml, size_t len,
+                                        char *errstr, size_t errstr_size);
+void fk_config_destroy(struct fk_config *cfg);
+
+/* Writes CFG as YAML, every key with its help text as a comment (conf/faker-kafka.yaml). */
+void fk_config_dump(const struct fk_config *cfg, FILE *out);
+/* Writes the Markdown reference of every key (docs/configuration.md). */
+void fk_config_reference(FILE *out);
+
+#endif

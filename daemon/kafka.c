@@ -1,0 +1,157 @@
+/*
+ * librdkafka helpers. Configuration objects are built here and handed to the client
+ * constructors, which take ownership. The log callback runs on librdkafka's internal threads;
+ * fk_log is thread-safe, so it is called directly.
+ */
+#include "kafka.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    fk_log(level, "rdkafka", "%s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+static int prop_error(const struct fk_config *cfg, const struct fk_prop *p, const char *why,
+                      char *errstr, size_t errstr_size)
+{
+    snprintf(errstr, errstr_size, "%s:%d:%d: kafka.properties.%s: %s", cfg->path, p->line,
+             p->col, p->name, why);
+    return -1;
+}
+
+rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *const *defaults,
+                                   char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char why[512];
+    if (rd_kafka_conf_set(conf, "client.id", "faker-kafkad", why, sizeof why) != RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "bootstrap.servers", cfg->kafka_brokers, why, sizeof why) !=
+            RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errstr_size, "%s: kafka.brokers: %s", cfg->path, why);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    for (size_t i = 0; defaults && defaults[i]; i += 2) {
+        if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], why, sizeof why) !=
+            RD_KAFKA_CONF_OK) {
+            snprintf(errstr, errstr_size, "internal default %s=%s: %s", defaults[i],
+                     defaults[i + 1], why);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < cfg->kafka_props.n; i++) {
+        const struct fk_prop *p = &cfg->kafka_props.v[i];
+        if (rd_kafka_conf_set(conf, p->name, p->value, why, sizeof why) != RD_KAFKA_CONF_OK) {
+            prop_error(cfg, p, why, errstr, errstr_size);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    return conf;
+}
+
+int fk_kafka_conf_check(const struct fk_config *cfg, char *errstr, size_t errstr_size)
+{
+    /* Constructing real clients is the only complete check: some errors (a consumer-only
+     * property on a producer, an unreadable CA file, a SASL mechanism without support) only
+     * show when rd_kafka_new() validates the whole configuration. No connection is made
+     * before the first request, and the handles are destroyed at once. */
+    static const rd_kafka_type_t types[] = {RD_KAFKA_PRODUCER, RD_KAFKA_CONSUMER};
+    for (size_t t = 0; t < FK_ARRAY_SIZE(types); t++) {
+        rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, NULL, errstr, errstr_size);
+        if (!conf) {
+            return -1;
+        }
+        if (types[t] == RD_KAFKA_CONSUMER) {
+            char why[256];
+            rd_kafka_conf_set(conf, "group.id", "faker-kafkad-config-check", why, sizeof why);
+        }
+        char why[512];
+        rd_kafka_t *rk = rd_kafka_new(types[t], conf, why, sizeof why);
+        if (!rk) {
+            rd_kafka_conf_destroy(conf);
+            snprintf(errstr, errstr_size, "%s: kafka.properties: %s", cfg->path, why);
+            return -1;
+        }
+        rd_kafka_destroy(rk);
+    }
+    return 0;
+}
+
+int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const char *const *topics,
+                           char *errstr, size_t errstr_size)
+{
+    size_t n = 0;
+    while (topics[n]) {
+        n++;
+    }
+    rd_kafka_NewTopic_t **nt = fk_calloc(n, sizeof *nt);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_event_t *ev = NULL;
+    int rc = -1;
+    char why[512];
+
+    rd_kafka_AdminOptions_set_request_timeout(opts, (int)cfg->kafka_admin_timeout_ms, why,
+                                              sizeof why);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, (int)cfg->kafka_admin_timeout_ms, why,
+                                                sizeof why);
+    for (size_t i = 0; i < n; i++) {
+        nt[i] = rd_kafka_NewTopic_new(topics[i], (int)cfg->topic_partitions,
+                                      (int)cfg->topic_replication, why, sizeof why);
+        if (!nt[i]) {
+            snprintf(errstr, errstr_size, "topic %s: %s", topics[i], why);
+            goto done;
+        }
+    }
+    rd_kafka_CreateTopics(rk, nt, n, opts, q);
+    ev = rd_kafka_queue_poll(q, (int)cfg->kafka_admin_timeout_ms + 5000);
+    if (!ev) {
+        snprintf(errstr, errstr_size, "CreateTopics: no answer within %lld ms",
+                 (long long)cfg->kafka_admin_timeout_ms + 5000);
+        goto done;
+    }
+    if (rd_kafka_event_error(ev)) {
+        snprintf(errstr, errstr_size, "CreateTopics: %s", rd_kafka_event_error_string(ev));
+        goto done;
+    }
+    const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+    size_t nres;
+    const rd_kafka_topic_result_t **tres = rd_kafka_CreateTopics_result_topics(res, &nres);
+    rc = 0;
+    for (size_t i = 0; i < nres; i++) {
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tres[i]);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            fk_log(FK_LOG_NOTICE, "kafka", "created topic %s (%lld partitions, replication %lld)",
+                   rd_kafka_topic_result_name(tres[i]), (long long)cfg->topic_partitions,
+                   (long long)cfg->topic_replication);
+        } else if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            snprintf(errstr, errstr_size, "topic %s: %s", rd_kafka_topic_result_name(tres[i]),
+                     rd_kafka_topic_result_error_string(tres[i])
+                         ? rd_kafka_topic_result_error_string(tres[i])
+                         : rd_kafka_err2str(err));
+            rc = -1;
+        }
+    }
+done:
+    if (ev) {
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    for (size_t i = 0; i < n; i++) {
+        if (nt[i]) {
+            rd_kafka_NewTopic_destroy(nt[i]);
+        }
+    }
+    free(nt);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * librdkafka glue shared by every Kafka client in the daemon: building a configuration from
+ * ours (bootstrap servers, then every pass-through property), bridging librdkafka's log into
+ * fk_log, and creating missing topics with the Admin API.
+ */
+#ifndef FK_KAFKA_H
+#define FK_KAFKA_H
+
+#include "config.h"
+
+#include <librdkafka/rdkafka.h>
+
+/* A new librdkafka configuration: client.id, bootstrap.servers, the log bridge, the DEFAULTS
+ * (name/value pairs, NULL-terminated, may be NULL), then cfg->kafka_props, which may override
+ * any of them. NULL with "file:line:col: kafka.properties.NAME: librdkafka's reason" in errstr
+ * when a property is unknown or its value is bad. */
+rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *const *defaults,
+                                   char *errstr, size_t errstr_size);
+
+/* Checks every pass-through property against librdkafka for a producer and a consumer
+ * (for -t). 0, or -1 with errstr as above. */
+int fk_kafka_conf_check(const struct fk_config *cfg, char *errstr, size_t errstr_size);
+
+/* Creates each topic in TOPICS (NULL-terminated) that does not exist yet, with the configured
+ * partitions and replication factor. 0 when all exist afterwards, -1 with errstr otherwise.
+ * @locality any thread; blocks up to cfg->kafka_admin_timeout_ms. */
+int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const char *const *topics,
+                           char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * faker-kafkad: options, the init list, the signal loop, the shutdown list. Every signal is
+ * blocked before any thread starts, so threads inherit the mask and no code ever runs in
+ * handler context: main takes SIGTERM, SIGINT and SIGHUP with sigtimedwait(). Only main exits.
+ */
+#include "config.h"
+#include "generator.h"
+#include "kafka.h"
+#include "log.h"
+#include "options.h"
+#include "sdnotify.h"
+#include "util.h"
+#include "yaml_doc.h"
+
+#include <mongoc/mongoc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+
+#ifndef FK_VERSION
+#define FK_VERSION "0.1.0"
+#endif
+
+/* The rules file is parsed as YAML here; the rule engine compiles it. */
+static int check_rules(const char *path, char *errstr, size_t errstr_size)
+{
+    struct fk_yaml_doc *doc = fk_yaml_load_file(path, errstr, errstr_size);
+    if (!doc) {
+        return -1;
+    }
+    fk_yaml_destroy(doc);
+    return 0;
+}
+
+/* Loads and checks everything -t checks. NULL with the error printed on stderr. */
+static struct fk_config *load_all(const struct fk_options *opt)
+{
+    char err[1024];
+    struct fk_config *cfg = fk_config_load(opt->config_path, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
+    if (fk_kafka_conf_check(cfg, err, sizeof err) != 0 ||
+        check_rules(opt->rules_path, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        fk_config_destroy(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void status_update(struct fk_generator *gen)
+{
+    if (!gen) {
+        fk_sdnotify("STATUS=running (generator disabled)");
+        return;
+    }
+    struct fk_generator_stats st;
+    fk_generator_get_stats(gen, &st);
+    fk_sdnotifyf("STATUS=produced %llu, delivered %llu", (unsigned long long)st.produced,
+                 (unsigned long long)st.delivered);
+}
+
+int main(int argc, char **argv)
+{
+    struct fk_options opt;
+    char err[1024];
+    int rc = FK_EXIT_OK;
+
+    if (fk_options_parse(argc, argv, &opt, err, sizeof err) != 0) {
+        fprintf(stderr, "faker-kafkad: %s\n", err);
+        fk_options_usage(stderr);
+        return FK_EXIT_USAGE;
+    }
+    if (opt.help) {
+        fk_options_usage(stdout);
+        return FK_EXIT_OK;
+    }
+    if (opt.version) {
+        printf("faker-kafkad %s (librdkafka %s, libmongoc %s, libyaml %s)\n", FK_VERSION,
+               rd_kafka_version_str(), mongoc_get_version(), yaml_get_version_string());
+        return FK_EXIT_OK;
+    }
+    if (opt.config_reference) {
+        fk_config_reference(stdout);
+        return FK_EXIT_OK;
+    }
+
+    fk_log_init();
+    if (opt.dump_config) {
+        struct fk_config *cfg = fk_config_load(opt.config_path, err, sizeof err);
+        if (!cfg) {
+            fprintf(stderr, "%s\n", err);
+            return FK_EXIT_CONFIG;
+        }
+        fk_config_dump(cfg, stdout);
+        fk_config_destroy(cfg);
+        return FK_EXIT_OK;
+    }
+
+    struct fk_config *cfg = load_all(&opt);
+    if (!cfg) {
+        return FK_EXIT_CONFIG;
+    }
+    if (opt.check) {
+        printf("%s: configuration OK; %s: rules OK\n", opt.config_path, opt.rules_path);
+        fk_config_destroy(cfg);
+        return FK_EXIT_OK;
+    }
+    fk_log_set_level(cfg->log_level);
+
+    /* Before any thread exists: block the signals we take in the loop below, and ignore
+     * SIGPIPE (a peer closing a socket must never kill the daemon). */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mongoc_init();
+    fk_log_bridge_mongoc();
+    fk_log(FK_LOG_NOTICE, "main", "faker-kafkad %s starting (config %s, rules %s)", FK_VERSION,
+           opt.config_path, opt.rules_path);
+
+    struct fk_generator *gen = NULL;
+    if (cfg->gen_enabled) {
+        gen = fk_generator_start(cfg, err, sizeof err);
+        if (!gen) {
+            fk_log(FK_LOG_ERR, "main", "generator: %s", err);
+            rc = FK_EXIT_FAILURE;
+            goto shutdown;
+        }
+    }
+
+    fk_sdnotify("READY=1");
+    fk_log(FK_LOG_NOTICE, "main", "running");
+    status_update(gen);
+
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fk_log(FK_LOG_NOTICE, "main", "%s received: shutting down",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig == SIGHUP) {
+            /* Reserved for the rules reload, which the rule engine brings. */
+            fk_log(FK_LOG_NOTICE, "main", "SIGHUP received: no rules engine to reload yet");
+            continue;
+        }
+        if (gen) {
+            struct fk_generator_stats st;
+            fk_generator_get_stats(gen, &st);
+            if (st.fatal) {
+                fk_log(FK_LOG_ERR, "main", "the producer failed fatally; exiting");
+                rc = FK_EXIT_FAILURE;
+                break;
+            }
+        }
+        status_update(gen);
+    }
+
+shutdown:
+    fk_sdnotify("STOPPING=1");
+    {
+        int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
+        fk_generator_stop(gen, deadline);
+    }
+    fk_generator_destroy(gen);
+    mongoc_cleanup();
+    fk_log(FK_LOG_NOTICE, "main", "stopped (exit %d)", rc);
+    fk_config_destroy(cfg);
+    return rc;
+}

@@ -1,0 +1,346 @@
+/*
+ * Helpers with no state of their own. The allocation wrappers never return NULL: running out
+ * of memory in a daemon that only buffers bounded batches is not something to limp on from,
+ * so they log one line and abort. Everything here is thread-safe.
+ */
+#include "util.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void oom(size_t n)
+{
+    fk_log(FK_LOG_ERR, "util", "out of memory allocating %zu bytes", n);
+    abort();
+}
+
+void *fk_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        oom(n);
+    }
+    return p;
+}
+
+void *fk_calloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!p) {
+        oom(nmemb * size);
+    }
+    return p;
+}
+
+void *fk_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        oom(n);
+    }
+    return q;
+}
+
+char *fk_strdup(const char *s)
+{
+    return fk_strndup(s, strlen(s));
+}
+
+char *fk_strndup(const char *s, size_t n)
+{
+    char *p = fk_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void fk_buf_init(struct fk_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void fk_buf_reserve(struct fk_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap) {
+        return;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        cap *= 2;
+    }
+    b->data = fk_realloc(b->data, cap);
+    b->cap = cap;
+}
+
+void fk_buf_append(struct fk_buf *b, const char *s, size_t n)
+{
+    fk_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void fk_buf_puts(struct fk_buf *b, const char *s)
+{
+    fk_buf_append(b, s, strlen(s));
+}
+
+void fk_buf_putc(struct fk_buf *b, char c)
+{
+    fk_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void fk_buf_printf(struct fk_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0) {
+        return;
+    }
+    fk_buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void fk_buf_reset(struct fk_buf *b)
+{
+    b->len = 0;
+    if (b->data) {
+        b->data[0] = '\0';
+    }
+}
+
+void fk_buf_free(struct fk_buf *b)
+{
+    free(b->data);
+    fk_buf_init(b);
+}
+
+int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
+                 size_t errstr_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char chunk[8192];
+    size_t r;
+    int rc = 0;
+    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (out->len + r > max) {
+            snprintf(errstr, errstr_size, "%s: larger than %zu bytes", path, max);
+            rc = -1;
+            break;
+        }
+        fk_buf_append(out, chunk, r);
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(errstr, errstr_size, "%s: read error: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    fk_buf_reserve(out, 0); /* NUL-terminated even when empty */
+    out->data[out->len] = '\0';
+    return rc;
+}
+
+static int64_t clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t fk_mono_ms(void)
+{
+    return clock_us(CLOCK_MONOTONIC) / 1000;
+}
+
+int64_t fk_mono_us(void)
+{
+    return clock_us(CLOCK_MONOTONIC);
+}
+
+int64_t fk_wall_ms(void)
+{
+    return clock_us(CLOCK_REALTIME) / 1000;
+}
+
+/* Howard Hinnant's civil-date algorithms: exact for the proleptic Gregorian calendar. */
+int64_t fk_days_from_civil(int y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void fk_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400) + (*m <= 2);
+}
+
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+void fk_iso8601_ms(int64_t epoch_ms, char out[25])
+{
+    int64_t days = epoch_ms >= 0 ? epoch_ms / 86400000 : -((-epoch_ms + 86399999) / 86400000);
+    int64_t rem = epoch_ms - days * 86400000;
+    int y;
+    unsigned m, d;
+    fk_civil_from_days(days, &y, &m, &d);
+    unsigned secs = (unsigned)(rem / 1000), ms = (unsigned)(rem % 1000);
+    char *p = out;
+    unsigned uy = (unsigned)(y < 0 ? 0 : y);
+    p = put2(p, uy / 100);
+    p = put2(p, uy % 100);
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p++ = 'T';
+    p = put2(p, secs / 3600);
+    *p++ = ':';
+    p = put2(p, secs / 60 % 60);
+    *p++ = ':';
+    p = put2(p, secs % 60);
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    p = put2(p, ms % 100);
+    *p++ = 'Z';
+    *p = '\0';
+}
+
+static int digits(const char *s, int n, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int fk_parse_iso8601(const char *s, int64_t *epoch_ms)
+{
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+    size_t len = strlen(s);
+    if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d)) {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+    const char *p = s + 10;
+    if (*p == 'T' || *p == ' ') {
+        if (strlen(p) < 9 || digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi) ||
+            p[6] != ':' || digits(p + 7, 2, &sec)) {
+            return -1;
+        }
+        p += 9;
+        if (*p == '.') {
+            p++;
+            int n = 0;
+            unsigned frac = 0;
+            while (*p >= '0' && *p <= '9') {
+                if (n < 3) {
+                    frac = frac * 10 + (unsigned)(*p - '0');
+                }
+                n++;
+                p++;
+            }
+            if (n == 0) {
+                return -1;
+            }
+            for (; n < 3; n++) {
+                frac *= 10;
+            }
+            ms = frac;
+        }
+        if (*p == 'Z') {
+            p++;
+        } else if (p[0] == '+' && strcmp(p, "+00:00") == 0) {
+            p += 6;
+        }
+        if (h > 23 || mi > 59 || sec > 60) {
+            return -1;
+        }
+    }
+    if (*p != '\0') {
+        return -1;
+    }
+    int64_t days = fk_days_from_civil((int)y, mo, d);
+    int cy;
+    unsigned cm, cd;
+    fk_civil_from_days(days, &cy, &cm, &cd);
+    if (cm != mo || cd != d) {
+        return -1; /* 2023-02-30 and friends */
+    }
+    *epoch_ms = days * 86400000 + (int64_t)(h * 3600 + mi * 60 + sec) * 1000 + ms;
+    return 0;
+}
+
+size_t fk_levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) {
+        return la > lb ? la : lb;
+    }
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev + cost;
+            if (row[j] + 1 < best) {
+                best = row[j] + 1;
+            }
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
