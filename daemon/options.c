@@ -54,11 +54,8 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr,
             o->help = 1;
             break;
         case ':':
-            if (optopt) {
-                snprintf(errstr, errstr_size, "option -%c needs an argument", optopt);
-            } else {
-                snprintf(errstr, errstr_size, "option %s needs an argument", argv[optind - 1]);
-            }
+            /* The option as typed: optopt cannot tell "-r" from "--rules". */
+            snprintf(errstr, errstr_size, "option %s needs an argument", argv[optind - 1]);
             return -1;
         default:
             if (optopt) {

@@ -1,0 +1,220 @@
+/*
+ * Configuration loading: defaults, every kind of error with its exact "file:line:col:" text,
+ * librdkafka pass-through validation, and that --dump-config output loads back unchanged.
+ */
+#include "config.h"
+#include "harness.h"
+#include "kafka.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+struct error_case {
+    const char *yaml;
+    const char *error;
+};
+
+static const struct error_case error_cases[] = {
+    {"generator:\n  rtae: 10\n", "t.yaml:2:3: unknown key 'generator.rtae' (did you mean "
+                                 "'generator.rate'?)"},
+    {"genrator:\n  rate: 1\n", "t.yaml:1:1: unknown key 'genrator' (did you mean 'generator'?)"},
+    {"nothing_like_it: 1\n", "t.yaml:1:1: unknown key 'nothing_like_it'"},
+    {"generator:\n  rate: fast\n", "t.yaml:2:9: generator.rate: expected a number, got 'fast'"},
+    {"generator:\n  rate: -1\n",
+     "t.yaml:2:9: generator.rate: -1 is out of range [0, 1e+07]"},
+    {"generator:\n  count: 1.5\n",
+     "t.yaml:2:10: generator.count: expected an integer, got '1.5'"},
+    {"topics:\n  partitions: 0\n",
+     "t.yaml:2:15: topics.partitions: 0 is out of range [1, 10000]"},
+    {"generator:\n  enabled: maybe\n",
+     "t.yaml:2:12: generator.enabled: expected true or false, got 'maybe'"},
+    {"generator:\n  key: phone\n",
+     "t.yaml:2:8: generator.key: expected one of email, none, got 'phone'"},
+    {"log:\n  level: loud\n",
+     "t.yaml:2:10: log.level: expected one of error, warning, notice, info, debug, got 'loud'"},
+    {"generator: 5\n", "t.yaml:1:12: generator: expected a mapping, got a scalar"},
+    {"generator:\n  rate: [1, 2]\n", "t.yaml:2:9: generator.rate: expected a scalar, got a "
+                                     "sequence"},
+    {"generator:\n  rate: 1\n  rate: 2\n",
+     "t.yaml:3:3: duplicate key 'rate' (first at line 2)"},
+    {"generator:\n  rate: 1\n rate: 2\n",
+     "t.yaml:3:2: did not find expected key while parsing a block mapping"},
+    {"generator:\n  start_time: yesterday\n",
+     "t.yaml:2:15: generator.start_time: expected an ISO-8601 UTC time such as "
+     "2026-01-01T00:00:00Z, got 'yesterday'"},
+    {"generator:\n  defects:\n    bad_json: 2\n",
+     "t.yaml:3:15: generator.defects.bad_json: 2 is out of range [0, 1]"},
+    {"generator:\n  defects:\n    bad_jsn: 0.1\n",
+     "t.yaml:3:5: unknown key 'generator.defects.bad_jsn' (did you mean "
+     "'generator.defects.bad_json'?)"},
+    {"kafka:\n  properties: [a]\n",
+     "t.yaml:2:15: kafka.properties: expected a mapping of librdkafka properties"},
+    {"a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
+    {"---\na: 1\n---\nb: 2\n", "t.yaml:3:1: expected a single YAML document"},
+};
+
+static void errors_have_positions(void)
+{
+    for (size_t i = 0; i < FK_ARRAY_SIZE(error_cases); i++) {
+        char err[512] = "";
+        const struct error_case *c = &error_cases[i];
+        struct fk_config *cfg = fk_config_load_string("t.yaml", c->yaml, strlen(c->yaml), err,
+                                                      sizeof err);
+        CHECK(cfg == NULL);
+        CHECK_STR_EQ(err, c->error);
+        fk_config_destroy(cfg);
+    }
+}
+
+static void empty_file_gives_defaults(void)
+{
+    char err[256];
+    struct fk_config *cfg = fk_config_load_string("e.yaml", "", 0, err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    CHECK_STR_EQ(cfg->kafka_brokers, "127.0.0.1:9092");
+    CHECK_STR_EQ(cfg->topic_input, "custchannel");
+    CHECK_INT_EQ(cfg->gen_key, FK_KEY_EMAIL);
+    CHECK_INT_EQ(cfg->shutdown_grace_ms, 10000);
+    CHECK(cfg->gen_rate == 10);
+    CHECK(cfg->gen_defects.duplicate == 0.01);
+    CHECK_INT_EQ(cfg->kafka_props.n, 0);
+    fk_config_destroy(cfg);
+}
+
+static void good_file_loads(void)
+{
+    char err[256] = "";
+    struct fk_config *cfg = fk_config_load("tests/fixtures/config/good.yaml", err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    if (!cfg) {
+        return;
+    }
+    CHECK_INT_EQ(cfg->log_level, 7);
+    CHECK_STR_EQ(cfg->kafka_brokers, "127.0.0.1:19092");
+    CHECK_INT_EQ(cfg->kafka_props.n, 2);
+    CHECK_STR_EQ(cfg->kafka_props.v[1].name, "linger.ms");
+    CHECK_STR_EQ(cfg->kafka_props.v[1].value, "20");
+    CHECK_INT_EQ(cfg->kafka_props.v[1].line, 7);
+    CHECK(cfg->gen_rate == 0);
+    CHECK_INT_EQ(cfg->gen_count, 1000);
+    CHECK_INT_EQ(cfg->gen_seed, 42);
+    CHECK_STR_EQ(cfg->gen_start_time, "2026-01-01T00:00:00Z");
+    CHECK_INT_EQ(cfg->gen_key, FK_KEY_NONE);
+    CHECK(cfg->gen_defects.bad_json == 0.5);
+    CHECK(cfg->gen_defects.bad_email == 0.01);
+    CHECK_INT_EQ(fk_kafka_conf_check(cfg, err, sizeof err), 0);
+    fk_config_destroy(cfg);
+}
+
+static void typo_file_error(void)
+{
+    char err[256] = "";
+    CHECK(fk_config_load("tests/fixtures/config/typo.yaml", err, sizeof err) == NULL);
+    CHECK_STR_EQ(err, "tests/fixtures/config/typo.yaml:4:3: unknown key 'generator.rtae' (did "
+                      "you mean 'generator.rate'?)");
+}
+
+static void missing_file_error(void)
+{
+    char err[256] = "";
+    CHECK(fk_config_load("tests/fixtures/config/nope.yaml", err, sizeof err) == NULL);
+    CHECK_STR_EQ(err, "tests/fixtures/config/nope.yaml: cannot open: No such file or directory");
+}
+
+static void unknown_kafka_property_error(void)
+{
+    char err[512] = "";
+    struct fk_config *cfg =
+        fk_config_load("tests/fixtures/config/bad_property.yaml", err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    CHECK_INT_EQ(fk_kafka_conf_check(cfg, err, sizeof err), -1);
+    CHECK_STR_EQ(err, "tests/fixtures/config/bad_property.yaml:5:25: "
+                      "kafka.properties.enable.idempotency: No such configuration property: "
+                      "\"enable.idempotency\"");
+    fk_config_destroy(cfg);
+}
+
+static void bad_kafka_property_value_error(void)
+{
+    char err[512] = "";
+    struct fk_config *cfg =
+        fk_config_load("tests/fixtures/config/bad_property_value.yaml", err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    CHECK_INT_EQ(fk_kafka_conf_check(cfg, err, sizeof err), -1);
+    CHECK(strncmp(err, "tests/fixtures/config/bad_property_value.yaml:3:24: "
+                       "kafka.properties.security.protocol: Invalid value \"carrier-pigeon\"",
+                  strlen("tests/fixtures/config/bad_property_value.yaml:3:24: "
+                         "kafka.properties.security.protocol: Invalid value \"carrier-pigeon\"")) ==
+          0);
+    fk_config_destroy(cfg);
+}
+
+/* --dump-config output is itself a valid configuration that means the same thing. */
+static void dump_round_trips(void)
+{
+    char err[256] = "";
+    struct fk_config *a = fk_config_load("tests/fixtures/config/good.yaml", err, sizeof err);
+    CHECK(a != NULL);
+    if (!a) {
+        return;
+    }
+    char *t1 = NULL, *t2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    FILE *f = open_memstream(&t1, &n1);
+    fk_config_dump(a, f);
+    fclose(f);
+    struct fk_config *b = fk_config_load_string("dump.yaml", t1, n1, err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    if (b) {
+        f = open_memstream(&t2, &n2);
+        fk_config_dump(b, f);
+        fclose(f);
+        CHECK_STR_EQ(t1, t2);
+    }
+    free(t1);
+    free(t2);
+    fk_config_destroy(a);
+    fk_config_destroy(b);
+}
+
+/* The shipped conf/faker-kafka.yaml is the generated dump of the defaults (make docs). */
+static void shipped_config_is_current(void)
+{
+    struct fk_config *cfg = fk_config_defaults();
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    fk_config_dump(cfg, f);
+    fclose(f);
+    struct fk_buf b;
+    fk_buf_init(&b);
+    char err[256];
+    CHECK_INT_EQ(fk_read_file("conf/faker-kafka.yaml", 1 << 20, &b, err, sizeof err), 0);
+    CHECK(b.data && strcmp(b.data, text) == 0);
+    fk_buf_free(&b);
+    free(text);
+    fk_config_destroy(cfg);
+}
+
+int main(void)
+{
+    FK_TEST_RUN(errors_have_positions);
+    FK_TEST_RUN(empty_file_gives_defaults);
+    FK_TEST_RUN(good_file_loads);
+    FK_TEST_RUN(typo_file_error);
+    FK_TEST_RUN(missing_file_error);
+    FK_TEST_RUN(unknown_kafka_property_error);
+    FK_TEST_RUN(bad_kafka_property_value_error);
+    FK_TEST_RUN(dump_round_trips);
+    FK_TEST_RUN(shipped_config_is_current);
+    return fk_test_finish();
+}
