@@ -77,8 +77,9 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         atomic_store(&gen->fatal, 1);
         return;
     }
-    /* Transient (brokers down, timeouts): librdkafka retries by itself. */
-    fk_log(FK_LOG_WARNING, "generator", "kafka: %s", reason);
+    /* Transient (brokers down, timeouts): librdkafka retries by itself and has already
+     * logged it through the log bridge. */
+    fk_log(FK_LOG_DEBUG, "generator", "kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
 
 static int stopping(struct fk_generator *gen)
@@ -112,7 +113,7 @@ static int ensure_topic(struct fk_generator *gen)
         fk_log(FK_LOG_WARNING, "generator", "cannot ensure topic %s: %s; retrying in %lld ms",
                gen->cfg->topic_input, err, (long long)backoff);
         nap(gen, backoff);
-        backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+        backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
     }
     return -1;
 }
