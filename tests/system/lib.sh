@@ -1,0 +1,93 @@
+# Shared helpers for the system tests: results, waiting on conditions with deadlines, the
+# daemon as a child process, and reading topics back with kcat. Sourced, not run.
+# Needs FK_KAFKA_BOOTSTRAP and FK_BIN (tests/run.sh exports both).
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+: "${FK_BIN:=build/faker-kafkad}"
+: "${FK_KAFKA_BOOTSTRAP:=127.0.0.1:9092}"
+T_PASSED=0
+T_FAILED=0
+T_WORK=$(mktemp -d)
+DAEMON_PID=
+
+ok() { echo "ok   $1"; T_PASSED=$((T_PASSED + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; T_FAILED=$((T_FAILED + 1)); }
+# check NAME CONDITION-COMMAND...: passes when the command succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else fail "$name" "$*"; fi
+}
+check_eq() { # NAME GOT EXPECTED
+    if [ "$2" == "$3" ]; then ok "$1"; else fail "$1" "got '$2', expected '$3'"; fi
+}
+
+finish() {
+    stop_daemon KILL
+    rm -rf "$T_WORK"
+    echo "$T_PASSED passed, $T_FAILED failed"
+    [ "$T_FAILED" -eq 0 ]
+}
+
+# wait_for TIMEOUT_S COMMAND...: polls the condition every 0.2 s until it holds or time runs out.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    while ! "$@"; do
+        ((SECONDS >= deadline)) && return 1
+        sleep 0.2
+    done
+}
+
+unique() { echo "$1-$$-$RANDOM$RANDOM"; }
+
+# Writes a daemon config to $T_WORK/NAME.yaml with the given YAML body appended to the basics.
+write_conf() { # NAME TOPIC BODY
+    cat >"$T_WORK/$1.yaml" <<YAML
+log: {level: info}
+kafka:
+  brokers: "${BROKERS:-$FK_KAFKA_BOOTSTRAP}"
+  admin_timeout_ms: 3000
+topics: {input: $2, partitions: 3}
+shutdown: {grace_ms: ${GRACE_MS:-10000}}
+$3
+YAML
+    echo "$T_WORK/$1.yaml"
+}
+
+start_daemon() { # CONF
+    DAEMON_LOG=$T_WORK/daemon-$RANDOM.log
+    "$FK_BIN" -f -c "$1" -r rules/custdq.yaml 2>"$DAEMON_LOG" &
+    DAEMON_PID=$!
+}
+
+# stop_daemon [SIG]: signals the daemon and waits; sets DAEMON_RC and DAEMON_STOP_S.
+stop_daemon() {
+    [ -n "$DAEMON_PID" ] || return 0
+    local t0=$SECONDS
+    kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID"
+    DAEMON_RC=$?
+    DAEMON_STOP_S=$((SECONDS - t0))
+    DAEMON_PID=
+}
+
+daemon_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
+log_has() { grep -q -- "$1" "$DAEMON_LOG"; }
+
+# Records in TOPIC: the sum of its partitions' high watermarks, via kcat.
+topic_count() {
+    local t=$1 total=0 off
+    for p in $(seq 0 $((${2:-3} - 1))); do
+        off=$(kcat -b "$FK_KAFKA_BOOTSTRAP" -Q -t "$t:$p:-1" 2>/dev/null | awk '{print $NF}')
+        [[ $off =~ ^[0-9]+$ ]] || off=0
+        total=$((total + off))
+    done
+    echo "$total"
+}
+topic_count_at_least() { (($(topic_count "$1") >= $2)); }
+
+# Every record of TOPIC as "key<TAB>value" lines.
+topic_dump() {
+    kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q -f '%k\t%s\n'
+}
