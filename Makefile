@@ -85,18 +85,18 @@ deps:
 check: unit mock
 
 unit: $(BIN) $(UNIT_BINS)
-	@tests/run.sh unit
+	@BUILD=$(BUILD) tests/run.sh unit
 
 mock: $(MOCK_BINS)
-	@tests/run.sh mock
+	@BUILD=$(BUILD) tests/run.sh mock
 
 system: $(BIN)
-	@tests/run.sh system
+	@BUILD=$(BUILD) tests/run.sh system
 
 # The README's test command: everything, on the real local stack, which it starts and stops.
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS)
-	@tests/run.sh all
+	@BUILD=$(BUILD) tests/run.sh all
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -121,7 +121,7 @@ bench-produce: deps
 	@tests/bench/produce.sh
 
 valgrind: $(BIN) $(UNIT_BINS)
-	@tests/run.sh valgrind
+	@BUILD=$(BUILD) tests/run.sh valgrind
 
 docs: $(BIN)
 	$(BIN) --config-reference > docs/configuration.md
