@@ -114,15 +114,18 @@ topic=$(unique fk-outage)
 conf=$(write_conf outage "$topic" "generator: {rate: 400, count: $N, seed: 3}")
 start_daemon "$conf"
 check "records flow before the outage" wait_for 60 topic_count_at_least "$topic" 500
+before=$(topic_count "$topic")
 compose/local/stack down kafka >/dev/null
 check "the daemon survives Kafka going away" daemon_alive
 # The outage lasts while the generator keeps producing into its queue.
 sleep 4
+check "the daemon logged that Kafka is unreachable" log_has "Connection refused"
 compose/local/stack up kafka >/dev/null
 check "the daemon delivers everything after Kafka is back" \
     wait_for 120 log_has "generator: done: $N records produced and delivered"
 stop_daemon TERM
 check_eq "exit 0 after the outage" "$DAEMON_RC" 0
 check_eq "exactly $N records in the topic after the outage" "$(topic_count "$topic")" "$N"
+check "the outage began mid-run ($before of $N delivered)" test "$before" -lt "$N"
 
 finish
