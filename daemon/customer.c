@@ -503,27 +503,42 @@ static void defect_wrong_type(struct fk_customer_gen *g, struct person *p, int64
     }
 }
 
-/* Serialized JSON string: quotes, backslashes and control characters escaped. */
+/* Bytes that JSON strings must escape: control characters, the quote and the backslash. */
+static inline int needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Serialized JSON string: quotes, backslashes and control characters escaped. Runs of bytes
+ * that need nothing are copied whole: this is the generator's hottest loop. */
 static char *put_json_string(char *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && !needs_escape((unsigned char)s[run])) {
+            run++;
+        }
+        memcpy(o, s + i, run - i);
+        o += run - i;
+        if (run == n) {
+            break;
+        }
+        unsigned char c = (unsigned char)s[run];
+        *o++ = '\\';
         if (c == '"' || c == '\\') {
-            *o++ = '\\';
             *o++ = (char)c;
         } else if (c == '\n') {
-            *o++ = '\\';
             *o++ = 'n';
-        } else if (c < 0x20) {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[c >> 4];
-            o[5] = hex[c & 15];
-            o += 6;
         } else {
-            *o++ = (char)c;
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
+        i = run + 1;
     }
     *o++ = '"';
     return o;
@@ -629,8 +644,10 @@ const struct fk_customer_rec *fk_customer_next(struct fk_customer_gen *g)
         defects |= 1u << FK_DEFECT_DUPLICATE;
     } else {
         new_person(g, p, today);
-        g->ring[g->ring_n % RING] = *p;
-        g->ring_n++;
+        if (g->opts.rates[FK_DEFECT_DUPLICATE] > 0) { /* the ring only serves duplicates */
+            g->ring[g->ring_n % RING] = *p;
+            g->ring_n++;
+        }
     }
     set_created_at(g, p, ms);
 
