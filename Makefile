@@ -138,7 +138,7 @@ install: $(BIN)
 	    if [ -e "$$dst" ]; then install -m 0644 $$src "$$dst.dist"; \
 	    else install -m 0644 $$src "$$dst"; fi; \
 	done
-	install -m 0644 rules/*.yaml rules/*.txt $(DESTDIR)$(PREFIX)/share/faker-kafka/ 2>/dev/null || true
+	install -m 0644 $(wildcard rules/*.yaml rules/*.txt) $(DESTDIR)$(PREFIX)/share/faker-kafka/
 	install -m 0644 docs/faker-kafkad.8 $(DESTDIR)$(PREFIX)/share/man/man8/faker-kafkad.8
 	sed -e 's|/usr/bin/faker-kafkad|$(PREFIX)/bin/faker-kafkad|g' \
 	    -e 's|/etc/faker-kafka/|$(SYSCONFDIR)/faker-kafka/|g' systemd/faker-kafka.service \
