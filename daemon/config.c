@@ -31,8 +31,10 @@ static const char *const key_modes[] = {"email", "none", NULL};
 
 #define OFF(field) offsetof(struct fk_config, field)
 #define DEFECT(field, what)                                                                        \
-    {"generator.defects." #field, CT_DOUBLE, OFF(gen_defects.field), "0.01", 0, 1, NULL,           \
-     "Probability per record of " what "."}
+    {                                                                                              \
+        "generator.defects." #field, CT_DOUBLE, OFF(gen_defects.field), "0.01", 0, 1, NULL,        \
+            "Probability per record of " what "."                                                  \
+    }
 
 static const struct cdesc descs[] = {
     {"log.level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0, NULL,
@@ -181,8 +183,8 @@ static int set_scalar(struct fk_config *cfg, const struct cdesc *d, const char *
     case CT_LOGLEVEL: {
         int lvl = fk_log_level_parse(s);
         if (lvl < 0) {
-            snprintf(err, err_size,
-                     "expected one of error, warning, notice, info, debug, got '%s'", s);
+            snprintf(err, err_size, "expected one of error, warning, notice, info, debug, got '%s'",
+                     s);
             return -1;
         }
         *(int *)p = lvl;
@@ -297,8 +299,8 @@ static int load_props(struct fk_props *props, const char *file, const struct fk_
     for (size_t i = 0; i < map->n_pairs; i++) {
         const struct fk_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
         if (v->type != FK_YAML_SCALAR) {
-            snprintf(errstr, errstr_size, "%s:%d:%d: %s.%s: expected a scalar value, got %s",
-                     file, v->line, v->col, full, k->str, fk_yaml_type_name(v->type));
+            snprintf(errstr, errstr_size, "%s:%d:%d: %s.%s: expected a scalar value, got %s", file,
+                     v->line, v->col, full, k->str, fk_yaml_type_name(v->type));
             return -1;
         }
         props->v = fk_realloc(props->v, (props->n + 1) * sizeof *props->v);
@@ -315,8 +317,8 @@ static int load_map(struct fk_config *cfg, const char *file, const struct fk_yam
                     const char *prefix, char *errstr, size_t errstr_size)
 {
     if (map->type != FK_YAML_MAP) {
-        snprintf(errstr, errstr_size, "%s:%d:%d: %s%sexpected a mapping, got %s", file,
-                 map->line, map->col, prefix, *prefix ? ": " : "", fk_yaml_type_name(map->type));
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s%sexpected a mapping, got %s", file, map->line,
+                 map->col, prefix, *prefix ? ": " : "", fk_yaml_type_name(map->type));
         return -1;
     }
     for (size_t i = 0; i < map->n_pairs; i++) {
@@ -336,8 +338,7 @@ static int load_map(struct fk_config *cfg, const char *file, const struct fk_yam
             }
             char err[200];
             if (set_scalar(cfg, d, v->str, fk_yaml_is_null(v), err, sizeof err) != 0) {
-                snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s", file, v->line, v->col, full,
-                         err);
+                snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s", file, v->line, v->col, full, err);
                 return -1;
             }
         } else if (is_section(full)) {
@@ -350,8 +351,8 @@ static int load_map(struct fk_config *cfg, const char *file, const struct fk_yam
         } else {
             char hint[160];
             const char *s = suggest(full, hint, sizeof hint);
-            snprintf(errstr, errstr_size, "%s:%d:%d: unknown key '%s'%s%s%s", file, k->line,
-                     k->col, full, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            snprintf(errstr, errstr_size, "%s:%d:%d: unknown key '%s'%s%s%s", file, k->line, k->col,
+                     full, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
             return -1;
         }
     }

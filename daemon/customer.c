@@ -20,8 +20,8 @@
 
 enum field { F_NAME, F_ADDRESS, F_PHONE, F_JOB, F_EMAIL, F_DOB, F_CREATED_AT, F_COUNT };
 
-static const char *const field_names[F_COUNT] = {"name", "address", "phone",     "job",
-                                                 "email", "dob",    "created_at"};
+static const char *const field_names[F_COUNT] = {"name",  "address", "phone",     "job",
+                                                 "email", "dob",     "created_at"};
 
 static const char *const defect_names[FK_DEFECT_COUNT] = {
     "missing_field", "empty_string", "bad_email", "bad_phone", "dob_format",
@@ -226,8 +226,8 @@ static void make_name(struct fk_customer_gen *g, struct person *p, const char *f
                       const char *last)
 {
     static const char *const prefixes[] = {"Mr.", "Mrs.", "Ms.", "Miss", "Dr."};
-    static const char *const suffixes[] = {"Jr.", "Sr.", "II", "III", "IV", "V",
-                                           "MD",  "DDS", "PhD", "DVM"};
+    static const char *const suffixes[] = {"Jr.", "Sr.", "II",  "III", "IV",
+                                           "V",   "MD",  "DDS", "PhD", "DVM"};
     struct w w;
     field_begin(p, F_NAME, &w);
     uint32_t form = below(&g->rng, 100);
@@ -413,8 +413,9 @@ static void defect_email(struct fk_customer_gen *g, struct person *p)
 
 static void defect_phone(struct fk_customer_gen *g, struct person *p)
 {
-    static const char *const bad[] = {"#####", "###-CALL-NOW", "(###) ##-###", "+1 (###) ###",
-                                      "phone", "###-###-####-####-##", "n/a", "0"};
+    static const char *const bad[] = {
+        "#####", "###-CALL-NOW",         "(###) ##-###", "+1 (###) ###",
+        "phone", "###-###-####-####-##", "n/a",          "0"};
     struct w w;
     field_begin(p, F_PHONE, &w);
     w_pattern(&w, &g->rng, bad[below(&g->rng, FK_ARRAY_SIZE(bad))]);
@@ -423,9 +424,9 @@ static void defect_phone(struct fk_customer_gen *g, struct person *p)
 
 static void defect_dob_format(struct fk_customer_gen *g, struct person *p)
 {
-    static const char *const months[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
     struct w w;
     field_begin(p, F_DOB, &w);
     switch (below(&g->rng, 8)) {
@@ -707,7 +708,10 @@ const struct fk_customer_rec *fk_customer_next(struct fk_customer_gen *g)
         }
         for (size_t i = 0; i < n; i++) {
             char c = s[i];
-            g->key[k++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            if (c >= 'A' && c <= 'Z') {
+                c = (char)(c + ('a' - 'A'));
+            }
+            g->key[k++] = c;
         }
         if (k > 0) {
             g->rec.key = g->key;

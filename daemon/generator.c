@@ -39,6 +39,7 @@ struct fk_generator {
 };
 
 /* Producer settings that differ from librdkafka's defaults; kafka.properties may override. */
+/* clang-format off */
 static const char *const producer_defaults[] = {
     "enable.idempotence", "true",
     /* Never expire a queued record: when Kafka is away we wait, we do not drop. */
@@ -47,6 +48,7 @@ static const char *const producer_defaults[] = {
     "queue.buffering.max.messages", "1000000",
     NULL,
 };
+/* clang-format on */
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
 {
@@ -194,9 +196,15 @@ static void *generator_main(void *arg)
     struct fk_customer_gen *cg = fk_customer_gen_new(&o);
 
     if (!cfg->topic_create || ensure_topic(gen) == 0) {
-        fk_log(FK_LOG_NOTICE, "generator", "producing to %s at %s records/s, count %lld, seed %llu",
-               cfg->topic_input, cfg->gen_rate > 0 ? "a fixed rate of" : "unlimited",
-               (long long)cfg->gen_count, (unsigned long long)gen->seed);
+        char rate[64];
+        if (cfg->gen_rate > 0) {
+            snprintf(rate, sizeof rate, "%g records/s", cfg->gen_rate);
+        } else {
+            snprintf(rate, sizeof rate, "full speed");
+        }
+        fk_log(FK_LOG_NOTICE, "generator", "producing to %s at %s, count %lld%s, seed %llu",
+               cfg->topic_input, rate, (long long)cfg->gen_count,
+               cfg->gen_count ? "" : " (forever)", (unsigned long long)gen->seed);
         produce_loop(gen, cg);
     }
     fk_customer_gen_destroy(cg);
@@ -231,8 +239,9 @@ static void *generator_main(void *arg)
                "unreachable?); they are not counted as delivered",
                (unsigned long long)atomic_load(&gen->purged));
     }
-    fk_log(FK_LOG_NOTICE, "generator", "stopped: produced %llu, delivered %llu, failed %llu, "
-                                       "not acknowledged %llu",
+    fk_log(FK_LOG_NOTICE, "generator",
+           "stopped: produced %llu, delivered %llu, failed %llu, "
+           "not acknowledged %llu",
            (unsigned long long)atomic_load(&gen->produced),
            (unsigned long long)atomic_load(&gen->delivered),
            (unsigned long long)atomic_load(&gen->failed),

@@ -20,8 +20,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 static int prop_error(const struct fk_config *cfg, const struct fk_prop *p, const char *why,
                       char *errstr, size_t errstr_size)
 {
-    snprintf(errstr, errstr_size, "%s:%d:%d: kafka.properties.%s: %s", cfg->path, p->line,
-             p->col, p->name, why);
+    snprintf(errstr, errstr_size, "%s:%d:%d: kafka.properties.%s: %s", cfg->path, p->line, p->col,
+             p->name, why);
     return -1;
 }
 
@@ -102,7 +102,7 @@ int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const ch
     while (topics[n]) {
         n++;
     }
-    rd_kafka_NewTopic_t **nt = fk_calloc(n, sizeof *nt);
+    rd_kafka_NewTopic_t **nt = fk_calloc(n, sizeof(rd_kafka_NewTopic_t *));
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_event_t *ev = NULL;

@@ -22,8 +22,8 @@ static atomic_int log_level = FK_LOG_INFO;
 static int log_journal;
 
 static const char *const level_names[] = {
-    [FK_LOG_ERR] = "error",   [FK_LOG_WARNING] = "warning", [FK_LOG_NOTICE] = "notice",
-    [FK_LOG_INFO] = "info",   [FK_LOG_DEBUG] = "debug",
+    [FK_LOG_ERR] = "error", [FK_LOG_WARNING] = "warning", [FK_LOG_NOTICE] = "notice",
+    [FK_LOG_INFO] = "info", [FK_LOG_DEBUG] = "debug",
 };
 
 void fk_log_init(void)

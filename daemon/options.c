@@ -7,8 +7,7 @@
 #include <getopt.h>
 #include <string.h>
 
-int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr,
-                     size_t errstr_size)
+int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, size_t errstr_size)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -71,7 +70,8 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr,
         return -1;
     }
     if (o->check + o->dump_config + o->config_reference > 1) {
-        snprintf(errstr, errstr_size, "-t, --dump-config and --config-reference exclude each other");
+        snprintf(errstr, errstr_size,
+                 "-t, --dump-config and --config-reference exclude each other");
         return -1;
     }
     return 0;

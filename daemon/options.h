@@ -31,8 +31,7 @@ struct fk_options {
 
 /* Parses ARGV into O (defaults first). 0, or -1 with a one-line message in errstr.
  * Uses getopt_long: not reentrant. */
-int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr,
-                     size_t errstr_size);
+int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, size_t errstr_size);
 void fk_options_usage(FILE *out);
 
 #endif

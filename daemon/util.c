@@ -131,8 +131,7 @@ void fk_buf_free(struct fk_buf *b)
     fk_buf_init(b);
 }
 
-int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
-                 size_t errstr_size)
+int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr, size_t errstr_size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {

@@ -53,7 +53,8 @@ static int attach(const char *name, struct frame *top, struct fk_yaml_node *chil
 {
     struct fk_yaml_node *parent = top->node;
     if (parent->type == FK_YAML_SEQ) {
-        parent->items = fk_realloc(parent->items, (parent->n_items + 1) * sizeof *parent->items);
+        parent->items =
+            fk_realloc(parent->items, (parent->n_items + 1) * sizeof(struct fk_yaml_node *));
         parent->items[parent->n_items++] = child;
         return 0;
     }
@@ -103,8 +104,8 @@ struct fk_yaml_doc *fk_yaml_load_string(const char *name, const char *s, size_t 
         if (!yaml_parser_parse(&parser, &ev)) {
             const yaml_mark_t *m = &parser.problem_mark;
             snprintf(errstr, errstr_size, "%s:%zu:%zu: %s%s%s", name, m->line + 1, m->column + 1,
-                     parser.problem ? parser.problem : "invalid YAML",
-                     parser.context ? " " : "", parser.context ? parser.context : "");
+                     parser.problem ? parser.problem : "invalid YAML", parser.context ? " " : "",
+                     parser.context ? parser.context : "");
             goto fail;
         }
         struct fk_yaml_node *n = NULL;
@@ -142,7 +143,9 @@ struct fk_yaml_doc *fk_yaml_load_string(const char *name, const char *s, size_t 
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-            depth--;
+            if (depth > 0) { /* libyaml balances them; never trust that blindly */
+                depth--;
+            }
             break;
         default:
             break;

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define FK_YAML_MAX_FILE (16 * 1024 * 1024)
+#define FK_YAML_MAX_FILE ((size_t)16 << 20)
 
 enum fk_yaml_type { FK_YAML_SCALAR, FK_YAML_SEQ, FK_YAML_MAP };
 

@@ -43,8 +43,8 @@ int main(int argc, char **argv)
         int64_t us = fk_mono_us() - t0;
         fk_customer_gen_destroy(g);
         printf("generator: %ld records in %.3f s = %.0f records/s (%.1f MB/s, %.0f bytes/record)\n",
-               n, (double)us / 1e6, (double)n * 1e6 / (double)us,
-               (double)bytes / (double)us, (double)bytes / (double)n);
+               n, (double)us / 1e6, (double)n * 1e6 / (double)us, (double)bytes / (double)us,
+               (double)bytes / (double)n);
         return 0;
     }
     if (argc >= 4 && strcmp(argv[1], "dump") == 0) {

@@ -16,7 +16,7 @@ static int fk_test_case_failed;
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);           \
+            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);             \
             fk_test_case_failed = 1;                                                               \
         }                                                                                          \
     } while (0)
@@ -25,9 +25,9 @@ static int fk_test_case_failed;
     do {                                                                                           \
         const char *fk_a_ = (a), *fk_b_ = (b);                                                     \
         if (!fk_a_ || !fk_b_ || strcmp(fk_a_, fk_b_) != 0) {                                       \
-            fprintf(stderr, "  %s:%d: %s == %s failed:\n    got      \"%s\"\n    expected \"%s\"\n", \
-                    __FILE__, __LINE__, #a, #b, fk_a_ ? fk_a_ : "(null)",                          \
-                    fk_b_ ? fk_b_ : "(null)");                                                     \
+            fprintf(                                                                               \
+                stderr, "  %s:%d: %s == %s failed:\n    got      \"%s\"\n    expected \"%s\"\n",   \
+                __FILE__, __LINE__, #a, #b, fk_a_ ? fk_a_ : "(null)", fk_b_ ? fk_b_ : "(null)");   \
             fk_test_case_failed = 1;                                                               \
         }                                                                                          \
     } while (0)
@@ -36,7 +36,7 @@ static int fk_test_case_failed;
     do {                                                                                           \
         long long fk_a_ = (long long)(a), fk_b_ = (long long)(b);                                  \
         if (fk_a_ != fk_b_) {                                                                      \
-            fprintf(stderr, "  %s:%d: %s == %s failed: got %lld, expected %lld\n", __FILE__,     \
+            fprintf(stderr, "  %s:%d: %s == %s failed: got %lld, expected %lld\n", __FILE__,       \
                     __LINE__, #a, #b, fk_a_, fk_b_);                                               \
             fk_test_case_failed = 1;                                                               \
         }                                                                                          \

@@ -20,12 +20,9 @@ static const struct error_case error_cases[] = {
     {"genrator:\n  rate: 1\n", "t.yaml:1:1: unknown key 'genrator' (did you mean 'generator'?)"},
     {"nothing_like_it: 1\n", "t.yaml:1:1: unknown key 'nothing_like_it'"},
     {"generator:\n  rate: fast\n", "t.yaml:2:9: generator.rate: expected a number, got 'fast'"},
-    {"generator:\n  rate: -1\n",
-     "t.yaml:2:9: generator.rate: -1 is out of range [0, 1e+07]"},
-    {"generator:\n  count: 1.5\n",
-     "t.yaml:2:10: generator.count: expected an integer, got '1.5'"},
-    {"topics:\n  partitions: 0\n",
-     "t.yaml:2:15: topics.partitions: 0 is out of range [1, 10000]"},
+    {"generator:\n  rate: -1\n", "t.yaml:2:9: generator.rate: -1 is out of range [0, 1e+07]"},
+    {"generator:\n  count: 1.5\n", "t.yaml:2:10: generator.count: expected an integer, got '1.5'"},
+    {"topics:\n  partitions: 0\n", "t.yaml:2:15: topics.partitions: 0 is out of range [1, 10000]"},
     {"generator:\n  enabled: maybe\n",
      "t.yaml:2:12: generator.enabled: expected true or false, got 'maybe'"},
     {"generator:\n  key: phone\n",
@@ -35,8 +32,7 @@ static const struct error_case error_cases[] = {
     {"generator: 5\n", "t.yaml:1:12: generator: expected a mapping, got a scalar"},
     {"generator:\n  rate: [1, 2]\n", "t.yaml:2:9: generator.rate: expected a scalar, got a "
                                      "sequence"},
-    {"generator:\n  rate: 1\n  rate: 2\n",
-     "t.yaml:3:3: duplicate key 'rate' (first at line 2)"},
+    {"generator:\n  rate: 1\n  rate: 2\n", "t.yaml:3:3: duplicate key 'rate' (first at line 2)"},
     {"generator:\n  rate: 1\n rate: 2\n",
      "t.yaml:3:2: did not find expected key while parsing a block mapping"},
     {"generator:\n  start_time: yesterday\n",
@@ -58,8 +54,8 @@ static void errors_have_positions(void)
     for (size_t i = 0; i < FK_ARRAY_SIZE(error_cases); i++) {
         char err[512] = "";
         const struct error_case *c = &error_cases[i];
-        struct fk_config *cfg = fk_config_load_string("t.yaml", c->yaml, strlen(c->yaml), err,
-                                                      sizeof err);
+        struct fk_config *cfg =
+            fk_config_load_string("t.yaml", c->yaml, strlen(c->yaml), err, sizeof err);
         CHECK(cfg == NULL);
         CHECK_STR_EQ(err, c->error);
         fk_config_destroy(cfg);
@@ -150,8 +146,9 @@ static void bad_kafka_property_value_error(void)
         return;
     }
     CHECK_INT_EQ(fk_kafka_conf_check(cfg, err, sizeof err), -1);
-    CHECK(strncmp(err, "tests/fixtures/config/bad_property_value.yaml:3:24: "
-                       "kafka.properties.security.protocol: Invalid value \"carrier-pigeon\"",
+    CHECK(strncmp(err,
+                  "tests/fixtures/config/bad_property_value.yaml:3:24: "
+                  "kafka.properties.security.protocol: Invalid value \"carrier-pigeon\"",
                   strlen("tests/fixtures/config/bad_property_value.yaml:3:24: "
                          "kafka.properties.security.protocol: Invalid value \"carrier-pigeon\"")) ==
           0);

@@ -17,8 +17,15 @@ struct opt_case {
 
 static const struct opt_case cases[] = {
     {{"faker-kafkad"}, NULL, FK_DEFAULT_CONFIG, FK_DEFAULT_RULES, 0, 0, 0, 0, 0},
-    {{"faker-kafkad", "-f", "-c", "a.yaml", "-r", "b.yaml"}, NULL, "a.yaml", "b.yaml", 0, 1, 0,
-     0, 0},
+    {{"faker-kafkad", "-f", "-c", "a.yaml", "-r", "b.yaml"},
+     NULL,
+     "a.yaml",
+     "b.yaml",
+     0,
+     1,
+     0,
+     0,
+     0},
     {{"faker-kafkad", "-t", "-ca.yaml"}, NULL, "a.yaml", FK_DEFAULT_RULES, 1, 0, 0, 0, 0},
     {{"faker-kafkad", "--check", "--config=x", "--rules", "y"}, NULL, "x", "y", 1, 0, 0, 0, 0},
     {{"faker-kafkad", "--dump-config"}, NULL, FK_DEFAULT_CONFIG, FK_DEFAULT_RULES, 0, 0, 1, 0, 0},
@@ -30,7 +37,14 @@ static const struct opt_case cases[] = {
     {{"faker-kafkad", "--rules"}, "option --rules needs an argument", NULL, NULL, 0, 0, 0, 0, 0},
     {{"faker-kafkad", "extra"}, "unexpected argument 'extra'", NULL, NULL, 0, 0, 0, 0, 0},
     {{"faker-kafkad", "-t", "--dump-config"},
-     "-t, --dump-config and --config-reference exclude each other", NULL, NULL, 0, 0, 0, 0, 0},
+     "-t, --dump-config and --config-reference exclude each other",
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0},
 };
 
 static void option_table(void)
@@ -69,9 +83,9 @@ static void usage_names_every_option(void)
     FILE *f = open_memstream(&text, &n);
     fk_options_usage(f);
     fclose(f);
-    static const char *const want[] = {"-c, --config", "-r, --rules", "-t, --check",
-                                       "-f, --foreground", "--dump-config", "-V, --version",
-                                       "-h, --help", "78"};
+    static const char *const want[] = {
+        "-c, --config",  "-r, --rules",   "-t, --check", "-f, --foreground",
+        "--dump-config", "-V, --version", "-h, --help",  "78"};
     for (size_t i = 0; i < FK_ARRAY_SIZE(want); i++) {
         CHECK(strstr(text, want[i]) != NULL);
     }

@@ -39,9 +39,16 @@ static void iso8601_parse(void)
     CHECK_INT_EQ(ms, 1767225600500LL);
     CHECK_INT_EQ(fk_parse_iso8601("1979-12-31", &ms), 0);
     CHECK_INT_EQ(ms, 315446400000LL);
-    static const char *const bad[] = {"",           "31/12/1979", "N/A",        "1979-13-01",
-                                      "2023-02-29", "2023-02-30", "1979-12-31x", "2026-01-01T25:00:00Z",
-                                      "2026-01-01T00:00Z", "19791231"};
+    static const char *const bad[] = {"",
+                                      "31/12/1979",
+                                      "N/A",
+                                      "1979-13-01",
+                                      "2023-02-29",
+                                      "2023-02-30",
+                                      "1979-12-31x",
+                                      "2026-01-01T25:00:00Z",
+                                      "2026-01-01T00:00Z",
+                                      "19791231"};
     for (size_t i = 0; i < FK_ARRAY_SIZE(bad); i++) {
         if (fk_parse_iso8601(bad[i], &ms) != -1) {
             fprintf(stderr, "  accepted '%s'\n", bad[i]);
