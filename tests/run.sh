@@ -47,24 +47,18 @@ run_prog() { # name command...
     fi
 }
 
-unit_layer() {
-    echo "== unit"
-    for src in tests/unit/test_*.c; do
-        local name
-        name=$(basename "$src" .c)
-        run_prog "$name" "$BUILD/tests/$name"
-    done
-}
-
-mock_layer() {
-    echo "== mock (librdkafka mock cluster: fault injection)"
-    for src in tests/mock/test_*.c; do
+# c_layer TITLE DIR: runs the test program built from each DIR/test_*.c.
+c_layer() {
+    echo "== $1"
+    for src in "$2"/test_*.c; do
         [ -e "$src" ] || continue
         local name
         name=$(basename "$src" .c)
         run_prog "$name" "$BUILD/tests/$name"
     done
 }
+unit_layer() { c_layer unit tests/unit; }
+mock_layer() { c_layer "mock (librdkafka mock cluster: fault injection)" tests/mock; }
 
 valgrind_layer() {
     echo "== valgrind (unit tests)"
