@@ -35,7 +35,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(SAN_FLAGS) $(P
 ALL_LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
-SRCS := $(wildcard daemon/*.c)
+SRCS := $(wildcard daemon/*.c daemon/rules/*.c)
 OBJS := $(SRCS:daemon/%.c=$(BUILD)/daemon/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 BIN := $(BUILD)/faker-kafkad
@@ -54,7 +54,7 @@ all: $(BIN)
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Idaemon -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)

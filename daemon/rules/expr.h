@@ -1,0 +1,56 @@
+/*
+ * The rules expression language: a subset of ksqlDB's SQL expressions, compiled once into an
+ * immutable form and evaluated per record with no parsing. See docs/rules.md for the grammar,
+ * the functions and the side-by-side mapping to ksqlDB.
+ *
+ * Thread rules: a compiled expression is immutable; any number of threads may evaluate it at
+ * once, each with its own arena. @locks none.
+ */
+#ifndef FK_RULES_EXPR_H
+#define FK_RULES_EXPR_H
+
+#include "rules/lexer.h"
+#include "rules/value.h"
+
+#include <stddef.h>
+
+/* Scratch memory for evaluations: strings that functions make (UCASE, SUBSTRING, ...) live
+ * here until the next fk_arena_reset(). One per thread. */
+struct fk_arena;
+struct fk_arena *fk_arena_new(void);
+void fk_arena_reset(struct fk_arena *a);
+void fk_arena_destroy(struct fk_arena *a);
+
+struct fk_expr;
+
+/* Compiles the whole of TEXT (LEN bytes) as one expression over SCHEMA. LINE and COL give the
+ * position of TEXT's first byte in FILE; a newline inside TEXT advances the line. On error:
+ * NULL, and "FILE:LINE:COL: message" in errstr, pointing at the offending token. */
+struct fk_expr *fk_expr_compile(const char *text, size_t len, const struct fk_schema *schema,
+                                const char *file, int line, int col, char *errstr,
+                                size_t errstr_size);
+
+/* Parses one expression starting at the lexer's current token and leaves the lexer on the
+ * first token that cannot continue it (AS, FROM, a top-level ',' or ')', END OF INPUT, ...),
+ * so that a statement parser can go on from there. Errors as above, FILE from the lexer. */
+struct fk_expr *fk_expr_compile_lx(struct fk_lexer *lx, const struct fk_schema *schema,
+                                   char *errstr, size_t errstr_size);
+
+void fk_expr_destroy(struct fk_expr *e);
+
+/* The static type of the result (FK_T_NULL for the literal NULL). */
+enum fk_type fk_expr_type(const struct fk_expr *e);
+
+/* Evaluates E on ROW into OUT. Never fails: a runtime error (a date that does not parse, a
+ * division by zero, a bad cast) gives NULL, as ksqlDB logs and nulls it. OUT's strings may
+ * point into ROW, into E, or into A. */
+void fk_expr_eval(const struct fk_expr *e, const struct fk_row *row, struct fk_arena *a,
+                  struct fk_value *out);
+
+/* Evaluates E as a condition (WHEN, a rule's check): 1 only for BOOLEAN TRUE. */
+int fk_expr_test(const struct fk_expr *e, const struct fk_row *row, struct fk_arena *a);
+
+/* Bit i set when E reads schema column i (columns past 63 share bit 63). */
+uint64_t fk_expr_columns(const struct fk_expr *e);
+
+#endif
