@@ -8,8 +8,10 @@
  *  - a VARCHAR column takes another JSON type as text: numbers and booleans as written,
  *    objects as their compact JSON text, arrays as "[a, b]" (elements' texts joined by ", ");
  *    the original JSON type is kept so the verdict can report the mismatch;
- *  - INTEGER, DOUBLE and BOOLEAN columns take the JSON type they name, or a string that
- *    parses as one (as ksqlDB coerces); anything else cannot be coerced;
+ *  - INTEGER and DOUBLE columns take a JSON number or a string that parses as one (as ksqlDB
+ *    coerces; a fraction in an INTEGER column is truncated); BOOLEAN takes only JSON true or
+ *    false (ksqlDB's JsonSerdeUtils.toBoolean refuses the string "true"); anything else cannot
+ *    be coerced;
  *  - what ksqlDB cannot deserialize (too large, invalid UTF-8, invalid JSON, not an object,
  *    nested too deep, a value that cannot be coerced) is an error, for the dead-letter topic.
  * Built on yajl's event parser. A decoder is not thread-safe: one per thread.

@@ -1,6 +1,6 @@
 /*
  * The rules expression language: a subset of ksqlDB's SQL expressions, compiled once into an
- * immutable form and evaluated per record with no parsing. See docs/rules.md for the grammar,
+ * immutable form and evaluated per record with no parsing. See docs/expressions.md for the grammar,
  * the functions and the side-by-side mapping to ksqlDB.
  *
  * Thread rules: a compiled expression is immutable; any number of threads may evaluate it at

@@ -1,0 +1,1703 @@
+/*
+ * The record decoder: one Kafka value, JSON, into one value per declared column, the way
+ * ksqlDB's JSON deserializer reads it (ksqldb-serde: KsqlJsonDeserializer and JsonSerdeUtils,
+ * on Jackson's ObjectMapper with USE_BIG_DECIMAL_FOR_FLOATS and exact BigDecimals). yajl's
+ * event parser does the lexing; the callbacks below keep only what the columns need: for each
+ * column the winning key's value, raw, which is coerced to the column's type at the end. Only
+ * an object or array that lands in a VARCHAR column is kept as a small tree, because ksqlDB
+ * prints it back as text and Jackson's duplicate-key rules decide what that text is.
+ *
+ * Every buffer lives in the decoder and is reused, yajl's own allocations included (they come
+ * from a chunk arena that is rewound per record), so a warm decoder does not call malloc.
+ * A decoder is not thread-safe: one per thread, no shared state, no locks.
+ */
+#include "record.h"
+
+#include "util.h"
+
+#include <yajl/yajl_parse.h>
+
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_BYTES ((size_t)1024 * 1024)
+#define DEFAULT_MAX_DEPTH 64
+/* Rendering a nested value recurses once per level: keep that well inside a thread's stack. */
+#define DEPTH_CAP 1024
+#define ARENA_CHUNK ((size_t)16 * 1024)
+#define ARENA_ALIGN 16
+
+/* A column as ksqlDB names it: unquoted identifiers are upper-cased. */
+struct col {
+    char *uname;
+    size_t len;
+    enum fk_type type;
+};
+
+/* What one column got from the record so far: the current winning key's value, raw. */
+struct slot {
+    enum fk_json_type jt;
+    int b;                      /* a boolean's value */
+    int is_float;               /* a number written with a fraction or an exponent */
+    size_t off, len;            /* a string's decoded text or a number's text, in d->text */
+    size_t node;                /* an object or array for a VARCHAR column, in d->nodes; 0 = none */
+    int exact;                  /* the value came from a key spelled exactly as the column's name */
+    size_t nspell;              /* distinct other spellings seen */
+    const unsigned char *spell; /* the winning other spelling (see stable_key()) */
+    size_t spell_len;
+};
+
+/* A value inside an object or array that will be printed back as a VARCHAR. */
+struct node {
+    enum fk_json_type jt;
+    int b;
+    int is_float;
+    int skip;     /* a duplicate key printed at its first position instead */
+    size_t alias; /* the node whose value is printed here: itself, or the last duplicate */
+    size_t first, last, next;
+    size_t key_off, key_len;
+    size_t off, len;
+};
+
+/* One spelling of a column's name seen in this record, for the duplicate-key rule. */
+struct spell {
+    size_t col, len;
+    const unsigned char *s;
+    uint64_t hash;
+};
+
+struct chunk {
+    struct chunk *next;
+    size_t cap, used;
+    max_align_t data[];
+};
+
+struct fk_decoder {
+    struct col *cols;
+    size_t n;
+    size_t max_bytes;
+    int max_depth;
+    locale_t c_locale;
+
+    struct fk_value *vals;
+    enum fk_json_type *jts;
+    struct slot *slots;
+
+    struct fk_buf text;    /* decoded strings, numbers, rendered text; NUL after each piece */
+    struct fk_buf keys;    /* spellings of column names other than the exact one */
+    struct fk_buf scratch; /* a key upper-cased the way Java does it */
+    struct node *nodes;
+    size_t nnodes, cap_nodes;
+    size_t *stack; /* open containers of the value being kept: max_depth + 1 */
+    size_t sp;
+    size_t *order; /* scratch for duplicate keys of one object */
+    size_t cap_order;
+    struct spell *spells;
+    size_t nspells, cap_spells;
+    size_t *htab; /* spells by hash: index + 1, 0 empty */
+    size_t hcap;
+
+    /* One parse. */
+    yajl_handle h;
+    const unsigned char *in;
+    size_t in_len;
+    size_t base;   /* bytes of a UTF-8 byte order mark skipped before d->in */
+    int ascii;     /* d->in has no byte above 0x7F */
+    int u_escapes; /* d->in has a \u somewhere */
+    int depth;
+    enum fk_json_type top; /* the top-level value's type; FK_JSON_MISSING until seen */
+    int target;            /* column that the next value at depth 1 belongs to, or -1 */
+    size_t pend_key_off, pend_key_len;
+    size_t value_end; /* just after the top-level value */
+    int at_end;       /* yajl is finishing: its offsets no longer point into d->in */
+    enum fk_decode_err err;
+    size_t err_at;
+    const char *err_what;
+    size_t err_col;
+    enum fk_json_type err_jt;
+
+    yajl_alloc_funcs afs;
+    struct chunk *chunks;
+    struct chunk *cur;
+    void *last_alloc;
+};
+
+static const char *const decode_err_names[] = {
+    "ok", "too_large", "invalid_utf8", "invalid_json", "not_object", "too_deep", "uncoercible",
+};
+
+static const char *const json_type_names[] = {
+    "missing", "null", "string", "number", "boolean", "object", "array",
+};
+
+const char *fk_decode_err_name(enum fk_decode_err err)
+{
+    return (unsigned)err < FK_ARRAY_SIZE(decode_err_names) ? decode_err_names[err] : "?";
+}
+
+const char *fk_json_type_name(enum fk_json_type t)
+{
+    return (unsigned)t < FK_ARRAY_SIZE(json_type_names) ? json_type_names[t] : "?";
+}
+
+/*
+ * yajl allocates a handful of blocks per handle and yajl 2.1 cannot reset a handle, so each
+ * record gets a fresh handle whose memory comes from this arena: blocks are carved from
+ * chunks, free is a no-op and the whole arena is rewound before the next record.
+ */
+struct arena_hdr {
+    size_t size;
+    size_t pad;
+};
+
+static size_t align_up(size_t n)
+{
+    return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+}
+
+static struct chunk *chunk_new(size_t cap)
+{
+    struct chunk *c = fk_malloc(sizeof *c + cap);
+    c->next = NULL;
+    c->cap = cap;
+    c->used = 0;
+    return c;
+}
+
+static void *arena_malloc(void *ctx, size_t sz)
+{
+    struct fk_decoder *d = ctx;
+    size_t need = sizeof(struct arena_hdr) + align_up(sz);
+    struct chunk *c = d->cur;
+    while (c->cap - c->used < need) {
+        if (!c->next) {
+            c->next = chunk_new(need > ARENA_CHUNK ? need : ARENA_CHUNK);
+        }
+        c = c->next;
+    }
+    d->cur = c;
+    struct arena_hdr *hdr = (struct arena_hdr *)((unsigned char *)c->data + c->used);
+    hdr->size = sz;
+    c->used += need;
+    d->last_alloc = hdr + 1;
+    return hdr + 1;
+}
+
+static void *arena_realloc(void *ctx, void *p, size_t sz)
+{
+    struct fk_decoder *d = ctx;
+    if (!p) {
+        return arena_malloc(ctx, sz);
+    }
+    struct arena_hdr *hdr = (struct arena_hdr *)p - 1;
+    size_t old = hdr->size;
+    if (p == d->last_alloc) {
+        /* The newest block can grow in place while its chunk has room. */
+        struct chunk *c = d->cur;
+        size_t start = (size_t)((unsigned char *)hdr - (unsigned char *)c->data);
+        size_t need = sizeof(struct arena_hdr) + align_up(sz);
+        if (c->cap - start >= need) {
+            c->used = start + need;
+            hdr->size = sz;
+            return p;
+        }
+    }
+    void *q = arena_malloc(ctx, sz);
+    memcpy(q, p, old < sz ? old : sz);
+    return q;
+}
+
+static void arena_free(void *ctx, void *p)
+{
+    (void)ctx;
+    (void)p;
+}
+
+static void arena_reset(struct fk_decoder *d)
+{
+    if (d->chunks->next) {
+        /* A record outgrew the first chunk: merge the chunks into one that fits it, so the
+         * next records of that size need no new chunk and leave no gaps. */
+        size_t total = 0;
+        struct chunk *c = d->chunks;
+        while (c) {
+            struct chunk *next = c->next;
+            total += c->cap;
+            free(c);
+            c = next;
+        }
+        d->chunks = chunk_new(total);
+    }
+    d->chunks->used = 0;
+    d->cur = d->chunks;
+    d->last_alloc = NULL;
+}
+
+/* Appends N bytes to d->text and a NUL after them; returns where they start. */
+static size_t text_put(struct fk_decoder *d, const void *p, size_t n)
+{
+    size_t off = d->text.len;
+    fk_buf_append(&d->text, p, n);
+    d->text.len++; /* keep the NUL: strtod and friends read the pieces in place */
+    return off;
+}
+
+/* Appends bytes already in d->text (which may move while it grows). */
+static void text_copy(struct fk_decoder *d, size_t off, size_t n)
+{
+    fk_buf_reserve(&d->text, n);
+    memcpy(d->text.data + d->text.len, d->text.data + off, n);
+    d->text.len += n;
+    d->text.data[d->text.len] = '\0';
+}
+
+static void set_err(struct fk_decoder *d, enum fk_decode_err err, size_t at, const char *what)
+{
+    if (d->err == FK_DECODE_OK) {
+        d->err = err;
+        d->err_at = at;
+        d->err_what = what;
+    }
+}
+
+/*
+ * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. Jackson
+ * lets the first two through, and yajl all three; we refuse them because every sink (MongoDB's
+ * BSON, the JSON we produce) needs valid UTF-8. ASCII runs are skipped 8 bytes at a time.
+ */
+static int utf8_check(const unsigned char *s, size_t n, size_t *bad)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL) {
+                break;
+            }
+            i += 8;
+        }
+        if (i >= n) {
+            break;
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t more;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+        } else if (c == 0xE0) {
+            more = 2;
+            lo = 0xA0;
+        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+            more = 2;
+        } else if (c == 0xED) {
+            more = 2;
+            hi = 0x9F;
+        } else if (c == 0xF0) {
+            more = 3;
+            lo = 0x90;
+        } else if (c >= 0xF1 && c <= 0xF3) {
+            more = 3;
+        } else if (c == 0xF4) {
+            more = 3;
+            hi = 0x8F;
+        } else {
+            *bad = i;
+            return -1;
+        }
+        if (n - i - 1 < more || s[i + 1] < lo || s[i + 1] > hi) {
+            *bad = i;
+            return -1;
+        }
+        for (size_t k = 2; k <= more; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                *bad = i;
+                return -1;
+            }
+        }
+        i += more + 1;
+    }
+    return 0;
+}
+
+static unsigned hex4(const unsigned char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = s[i];
+        v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/*
+ * yajl turns an unpaired \uD800-\uDFFF escape into an encoded surrogate or '?', and a high
+ * surrogate followed by any \u escape into some other character, silently. Unpaired
+ * surrogates have no UTF-8 form: refuse them here, in the raw text, where yajl has already
+ * checked that each \u has four hex digits.
+ */
+static int surrogates_check(const unsigned char *s, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            continue;
+        }
+        if (s[i + 1] != 'u') {
+            i++;
+            continue;
+        }
+        unsigned cp = hex4(s + i + 2);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (i + 12 > n || s[i + 6] != '\\' || s[i + 7] != 'u') {
+                *bad = i;
+                return -1;
+            }
+            unsigned lo = hex4(s + i + 8);
+            if (lo < 0xDC00 || lo > 0xDFFF) {
+                *bad = i;
+                return -1;
+            }
+            i += 11;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            *bad = i;
+            return -1;
+        } else {
+            i += 5;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Validates a string (key or value) yajl has just lexed, in its raw form so that the error
+ * names the byte. yajl hands out a pointer into the input when the string has no escapes and
+ * its decoding buffer otherwise; in that case the raw string is found in the input, ending just
+ * before yajl's read position: its opening quote is the nearest quote not escaped by an odd
+ * run of backslashes (outside strings a backslash is not valid JSON). Whole-input facts found
+ * before parsing (all ASCII, no \u at all) skip the work for most records.
+ */
+static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len)
+{
+    uintptr_t ps = (uintptr_t)s, pin = (uintptr_t)d->in;
+    size_t bad;
+    if (ps >= pin && ps - pin <= d->in_len && len <= d->in_len - (ps - pin)) {
+        if (!d->ascii && utf8_check(s, len, &bad) < 0) {
+            set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(ps - pin) + bad, NULL);
+            return -1;
+        }
+        return 0;
+    }
+    if (d->ascii && !d->u_escapes) {
+        return 0; /* the common case: nothing to check */
+    }
+    size_t end = yajl_get_bytes_consumed(d->h);
+    if (end == 0 || end > d->in_len || d->in[end - 1] != '"') {
+        /* Not where it should be: check the decoded text at least. */
+        if (utf8_check(s, len, &bad) < 0) {
+            set_err(d, FK_DECODE_INVALID_UTF8, end, NULL);
+            return -1;
+        }
+        return 0;
+    }
+    size_t close = end - 1, i = close;
+    while (i > 0) {
+        i--;
+        if (d->in[i] == '"') {
+            size_t k = i;
+            while (k > 0 && d->in[k - 1] == '\\') {
+                k--;
+            }
+            if ((i - k) % 2 == 0) {
+                break;
+            }
+        }
+    }
+    const unsigned char *raw = d->in + i + 1;
+    size_t raw_len = close - i - 1;
+    if (!d->ascii && utf8_check(raw, raw_len, &bad) < 0) {
+        set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, NULL);
+        return -1;
+    }
+    if (d->u_escapes && surrogates_check(raw, raw_len, &bad) < 0) {
+        set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, "unpaired surrogate escape");
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether the input has any byte above 0x7F, 8 bytes at a time: most records have none and
+ * then no string needs a UTF-8 check. */
+static int all_ascii(const unsigned char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= s[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Whether the input has a \u escape: backslashes are few, memchr finds them fast. */
+static int has_u_escape(const unsigned char *s, size_t n)
+{
+    const unsigned char *p = s, *end = s + n;
+    while (p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (p + 1 < end && p[1] == 'u') {
+            return 1;
+        }
+        p += 2;
+    }
+    return 0;
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int has_fraction_or_exponent(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The parts of a JSON number: sign, integer digits, fraction digits, exponent. */
+struct numparts {
+    int neg;
+    const char *ip, *fp;
+    size_t il, fl;
+    int64_t exp; /* clamped to +-10^12: beyond int32 already refused */
+};
+
+static void num_split(const char *s, size_t n, struct numparts *np)
+{
+    size_t i = 0;
+    memset(np, 0, sizeof *np);
+    if (i < n && s[i] == '-') {
+        np->neg = 1;
+        i++;
+    }
+    np->ip = s + i;
+    while (i < n && is_digit(s[i])) {
+        i++;
+        np->il++;
+    }
+    np->fp = s + i;
+    if (i < n && s[i] == '.') {
+        i++;
+        np->fp = s + i;
+        while (i < n && is_digit(s[i])) {
+            i++;
+            np->fl++;
+        }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        int64_t e = 0;
+        for (; i < n && is_digit(s[i]); i++) {
+            if (e < 1000000000000LL) {
+                e = e * 10 + (s[i] - '0');
+            }
+        }
+        np->exp = eneg ? -e : e;
+    }
+}
+
+/*
+ * Jackson reads every float as a BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS), and BigDecimal
+ * refuses an exponent or a scale outside int32: such a number fails the whole record in
+ * ksqlDB, wherever it is.
+ */
+static int float_in_range(const char *s, size_t n)
+{
+    struct numparts np;
+    num_split(s, n, &np);
+    int64_t scale = (int64_t)np.fl - np.exp;
+    return np.exp >= INT32_MIN && np.exp <= INT32_MAX && scale >= INT32_MIN && scale <= INT32_MAX;
+}
+
+/*
+ * Appends a JSON number as Java prints the Jackson node ksqlDB made of it: an integer as
+ * written except that -0 is 0 (IntNode); a float as BigDecimal.toString() of its exact value
+ * (DecimalNode): "1.50" stays "1.50", "1e3" is "1E+3", "0.0000001" is "1E-7".
+ */
+static void put_number(struct fk_decoder *d, size_t off, size_t len, int is_float)
+{
+    if (!is_float) {
+        if (len == 2 && d->text.data[off] == '-' && d->text.data[off + 1] == '0') {
+            fk_buf_putc(&d->text, '0');
+        } else {
+            text_copy(d, off, len);
+        }
+        return;
+    }
+    /* The output is at most the digits plus "0.", five zeros, "E+" and an exponent. */
+    fk_buf_reserve(&d->text, len + 32);
+    struct numparts np;
+    num_split(d->text.data + off, len, &np);
+    char *o = d->text.data + d->text.len;
+    char *start = o;
+    /* The unscaled value's digits without leading zeros, in two pieces. */
+    const char *a = np.ip, *b = np.fp;
+    size_t al = np.il, bl = np.fl;
+    while (al > 0 && *a == '0') {
+        a++;
+        al--;
+    }
+    if (al == 0) {
+        while (bl > 0 && *b == '0') {
+            b++;
+            bl--;
+        }
+    }
+    size_t clen = al + bl;
+    int zero = clen == 0;
+    if (zero) {
+        a = "0";
+        al = 1;
+        clen = 1;
+    }
+    int64_t scale = (int64_t)np.fl - np.exp;
+    int64_t adjusted = -scale + (int64_t)(clen - 1);
+    if (np.neg && !zero) {
+        *o++ = '-';
+    }
+#define COEFF(k) ((k) < al ? a[(k)] : b[(k)-al])
+    if (scale == 0) {
+        for (size_t k = 0; k < clen; k++) {
+            *o++ = COEFF(k);
+        }
+    } else if (scale > 0 && adjusted >= -6) {
+        if ((int64_t)clen > scale) {
+            size_t point = clen - (size_t)scale;
+            for (size_t k = 0; k < clen; k++) {
+                if (k == point) {
+                    *o++ = '.';
+                }
+                *o++ = COEFF(k);
+            }
+        } else {
+            *o++ = '0';
+            *o++ = '.';
+            for (int64_t pad = scale - (int64_t)clen; pad > 0; pad--) {
+                *o++ = '0';
+            }
+            for (size_t k = 0; k < clen; k++) {
+                *o++ = COEFF(k);
+            }
+        }
+    } else {
+        *o++ = COEFF(0);
+        if (clen > 1) {
+            *o++ = '.';
+            for (size_t k = 1; k < clen; k++) {
+                *o++ = COEFF(k);
+            }
+        }
+        o += sprintf(o, "E%s%lld", adjusted > 0 ? "+" : "", (long long)adjusted);
+    }
+#undef COEFF
+    d->text.len += (size_t)(o - start);
+    d->text.data[d->text.len] = '\0';
+}
+
+/* Appends a JSON string literal escaped as Jackson's generator does by default: quote,
+ * backslash and control characters only; \b \t \n \f \r short, the rest as \u00XX in upper
+ * case; everything else, non-ASCII included, as is. */
+static void put_json_string(struct fk_decoder *d, size_t off, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    fk_buf_reserve(&d->text, len * 6 + 2);
+    const unsigned char *s = (const unsigned char *)d->text.data + off;
+    char *o = d->text.data + d->text.len, *start = o;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+            break;
+        }
+    }
+    *o++ = '"';
+    d->text.len += (size_t)(o - start);
+    d->text.data[d->text.len] = '\0';
+}
+
+static int cmp_child_keys(const void *pa, const void *pb, void *ctx)
+{
+    const struct fk_decoder *d = ctx;
+    const struct node *a = &d->nodes[*(const size_t *)pa];
+    const struct node *b = &d->nodes[*(const size_t *)pb];
+    size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+    int c = memcmp(d->text.data + a->key_off, d->text.data + b->key_off, n);
+    if (c != 0) {
+        return c;
+    }
+    if (a->key_len != b->key_len) {
+        return a->key_len < b->key_len ? -1 : 1;
+    }
+    return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+}
+
+/*
+ * Jackson's ObjectNode keeps a duplicate key at its first position with its last value
+ * (LinkedHashMap.put): mark the later duplicates skipped and point the first at the last.
+ */
+static void dedup_object(struct fk_decoder *d, size_t obj)
+{
+    size_t k = 0;
+    for (size_t c = d->nodes[obj].first; c; c = d->nodes[c].next) {
+        k++;
+    }
+    if (k < 2) {
+        return;
+    }
+    if (k > d->cap_order) {
+        d->cap_order = k;
+        d->order = fk_realloc(d->order, k * sizeof *d->order);
+    }
+    k = 0;
+    for (size_t c = d->nodes[obj].first; c; c = d->nodes[c].next) {
+        d->order[k++] = c;
+    }
+    qsort_r(d->order, k, sizeof *d->order, cmp_child_keys, d);
+    for (size_t i = 0; i < k;) {
+        size_t j = i + 1;
+        while (j < k && d->nodes[d->order[j]].key_len == d->nodes[d->order[i]].key_len &&
+               memcmp(d->text.data + d->nodes[d->order[j]].key_off,
+                      d->text.data + d->nodes[d->order[i]].key_off,
+                      d->nodes[d->order[i]].key_len) == 0) {
+            d->nodes[d->order[j]].skip = 1;
+            j++;
+        }
+        d->nodes[d->order[i]].alias = d->order[j - 1];
+        i = j;
+    }
+}
+
+/* Jackson's compact JSON text of a node (ObjectMapper.writeValueAsString). */
+static void render_json(struct fk_decoder *d, size_t idx)
+{
+    const struct node *nd = &d->nodes[idx];
+    switch (nd->jt) {
+    case FK_JSON_STRING:
+        put_json_string(d, nd->off, nd->len);
+        break;
+    case FK_JSON_NUMBER:
+        put_number(d, nd->off, nd->len, nd->is_float);
+        break;
+    case FK_JSON_BOOLEAN:
+        fk_buf_puts(&d->text, nd->b ? "true" : "false");
+        break;
+    case FK_JSON_OBJECT: {
+        int first = 1;
+        dedup_object(d, idx);
+        fk_buf_putc(&d->text, '{');
+        for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
+            if (d->nodes[c].skip) {
+                continue;
+            }
+            if (!first) {
+                fk_buf_putc(&d->text, ',');
+            }
+            first = 0;
+            put_json_string(d, d->nodes[c].key_off, d->nodes[c].key_len);
+            fk_buf_putc(&d->text, ':');
+            render_json(d, d->nodes[c].alias);
+        }
+        fk_buf_putc(&d->text, '}');
+        break;
+    }
+    case FK_JSON_ARRAY: {
+        fk_buf_putc(&d->text, '[');
+        for (size_t c = nd->first; c; c = d->nodes[c].next) {
+            if (c != d->nodes[idx].first) {
+                fk_buf_putc(&d->text, ',');
+            }
+            render_json(d, c);
+        }
+        fk_buf_putc(&d->text, ']');
+        break;
+    }
+    default:
+        fk_buf_puts(&d->text, "null");
+        break;
+    }
+}
+
+/*
+ * An array in a VARCHAR column: ksqlDB reads it as ARRAY<VARCHAR>, each element coerced to
+ * VARCHAR the same way as a column, and prints the Java list: "[" elements ", " "]", strings
+ * unquoted, null as "null", objects as JSON text, arrays the same way again.
+ */
+static void render_list(struct fk_decoder *d, size_t idx)
+{
+    fk_buf_putc(&d->text, '[');
+    for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
+        const struct node *nd = &d->nodes[c];
+        if (c != d->nodes[idx].first) {
+            fk_buf_append(&d->text, ", ", 2);
+        }
+        switch (nd->jt) {
+        case FK_JSON_STRING:
+            text_copy(d, nd->off, nd->len);
+            break;
+        case FK_JSON_ARRAY:
+            render_list(d, c);
+            break;
+        default:
+            render_json(d, c);
+            break;
+        }
+    }
+    fk_buf_putc(&d->text, ']');
+}
+
+/* Adds a node for a value inside a kept object or array. */
+static size_t add_node(struct fk_decoder *d, enum fk_json_type jt, const char *s, size_t len,
+                       int flag)
+{
+    if (d->nnodes == d->cap_nodes) {
+        d->cap_nodes = d->cap_nodes ? d->cap_nodes * 2 : 64;
+        d->nodes = fk_realloc(d->nodes, d->cap_nodes * sizeof *d->nodes);
+    }
+    size_t idx = d->nnodes++;
+    struct node *nd = &d->nodes[idx];
+    memset(nd, 0, sizeof *nd);
+    nd->jt = jt;
+    nd->alias = idx;
+    if (jt == FK_JSON_BOOLEAN) {
+        nd->b = flag;
+    } else if (s) {
+        nd->is_float = flag;
+        nd->len = len;
+        nd->off = text_put(d, s, len);
+    }
+    if (d->sp > 0) {
+        struct node *parent = &d->nodes[d->stack[d->sp - 1]];
+        if (parent->jt == FK_JSON_OBJECT) {
+            nd->key_off = d->pend_key_off;
+            nd->key_len = d->pend_key_len;
+        }
+        if (parent->last) {
+            d->nodes[parent->last].next = idx;
+        } else {
+            parent->first = idx;
+        }
+        parent->last = idx;
+    }
+    return idx;
+}
+
+static void set_slot(struct fk_decoder *d, enum fk_json_type jt, const char *s, size_t len,
+                     int flag)
+{
+    struct slot *sl = &d->slots[d->target];
+    sl->jt = jt;
+    sl->node = 0;
+    if (jt == FK_JSON_BOOLEAN) {
+        sl->b = flag;
+    } else if (s) {
+        sl->is_float = flag;
+        sl->len = len;
+        sl->off = text_put(d, s, len);
+    }
+    d->target = -1;
+}
+
+static int on_value(struct fk_decoder *d, enum fk_json_type jt, const char *s, size_t len, int flag)
+{
+    if (d->depth == 0) {
+        d->top = jt;
+        d->value_end = d->at_end ? d->in_len : yajl_get_bytes_consumed(d->h);
+    } else if (d->sp > 0) {
+        add_node(d, jt, s, len, flag);
+    } else if (d->target >= 0) {
+        set_slot(d, jt, s, len, flag);
+    }
+    return 1;
+}
+
+static int on_null(void *ctx)
+{
+    return on_value(ctx, FK_JSON_NULL, NULL, 0, 0);
+}
+
+static int on_boolean(void *ctx, int v)
+{
+    return on_value(ctx, FK_JSON_BOOLEAN, NULL, 0, v != 0);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    struct fk_decoder *d = ctx;
+    int is_float = has_fraction_or_exponent(s, len);
+    if (is_float && !float_in_range(s, len)) {
+        set_err(d, FK_DECODE_INVALID_JSON, yajl_get_bytes_consumed(d->h), "number out of range");
+        return 0;
+    }
+    return on_value(d, FK_JSON_NUMBER, s, len, is_float);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    struct fk_decoder *d = ctx;
+    if (check_string(d, s, len) < 0) {
+        return 0;
+    }
+    return on_value(d, FK_JSON_STRING, (const char *)s, len, 0);
+}
+
+static int on_open(struct fk_decoder *d, enum fk_json_type jt)
+{
+    if (d->depth >= d->max_depth) {
+        size_t at = yajl_get_bytes_consumed(d->h);
+        set_err(d, FK_DECODE_TOO_DEEP, at ? at - 1 : 0, NULL);
+        return 0;
+    }
+    if (d->depth == 0) {
+        d->top = jt;
+    } else if (d->sp > 0) {
+        size_t idx = add_node(d, jt, NULL, 0, 0); /* before the push: it links to the parent */
+        d->stack[d->sp++] = idx;
+    } else if (d->target >= 0) {
+        struct slot *sl = &d->slots[d->target];
+        sl->jt = jt;
+        sl->node = 0;
+        if (d->cols[d->target].type == FK_T_VARCHAR) {
+            sl->node = add_node(d, jt, NULL, 0, 0);
+            d->stack[d->sp++] = sl->node;
+        }
+        d->target = -1;
+    }
+    d->depth++;
+    return 1;
+}
+
+static int on_close(struct fk_decoder *d)
+{
+    d->depth--;
+    if (d->sp > 0) {
+        d->sp--;
+    }
+    if (d->depth == 0) {
+        d->value_end = d->at_end ? d->in_len : yajl_get_bytes_consumed(d->h);
+    }
+    return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+    return on_open(ctx, FK_JSON_OBJECT);
+}
+
+static int on_end_map(void *ctx)
+{
+    return on_close(ctx);
+}
+
+static int on_start_array(void *ctx)
+{
+    return on_open(ctx, FK_JSON_ARRAY);
+}
+
+static int on_end_array(void *ctx)
+{
+    return on_close(ctx);
+}
+
+static uint64_t spell_hash(size_t col, const unsigned char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL ^ col;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ s[i]) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Puts spelling number I (d->spells[i]) into the hash table, growing it when half full. */
+static void spell_index(struct fk_decoder *d, size_t i)
+{
+    if (2 * (i + 1) > d->hcap) {
+        d->hcap = d->hcap ? d->hcap * 2 : 16;
+        d->htab = fk_realloc(d->htab, d->hcap * sizeof *d->htab);
+        memset(d->htab, 0, d->hcap * sizeof *d->htab);
+        for (size_t k = 0; k < i; k++) {
+            size_t j = d->spells[k].hash & (d->hcap - 1);
+            while (d->htab[j]) {
+                j = (j + 1) & (d->hcap - 1);
+            }
+            d->htab[j] = k + 1;
+        }
+    }
+    size_t j = d->spells[i].hash & (d->hcap - 1);
+    while (d->htab[j]) {
+        j = (j + 1) & (d->hcap - 1);
+    }
+    d->htab[j] = i + 1;
+}
+
+/* Records spelling S (a stable_key()) for column COL; returns its index. */
+static size_t spell_add(struct fk_decoder *d, size_t col, const unsigned char *s, size_t len)
+{
+    if (d->nspells == d->cap_spells) {
+        d->cap_spells = d->cap_spells ? d->cap_spells * 2 : 16;
+        d->spells = fk_realloc(d->spells, d->cap_spells * sizeof *d->spells);
+    }
+    size_t i = d->nspells++;
+    d->spells[i].col = col;
+    d->spells[i].s = s;
+    d->spells[i].len = len;
+    d->spells[i].hash = spell_hash(col, s, len);
+    spell_index(d, i);
+    return i;
+}
+
+/* Whether column COL was already spelled S (a stable_key()) in this record; if not,
+ * remembers it. */
+static int spell_seen(struct fk_decoder *d, size_t col, const unsigned char *s, size_t len)
+{
+    uint64_t h = spell_hash(col, s, len);
+    if (d->hcap > 0) {
+        for (size_t j = h & (d->hcap - 1); d->htab[j]; j = (j + 1) & (d->hcap - 1)) {
+            const struct spell *sp = &d->spells[d->htab[j] - 1];
+            if (sp->hash == h && sp->col == col && sp->len == len && memcmp(sp->s, s, len) == 0) {
+                return 1;
+            }
+        }
+    }
+    spell_add(d, col, s, len);
+    return 0;
+}
+
+/*
+ * A key that stays put for the whole parse: yajl's pointer when it points into the input,
+ * else a copy in d->keys, which fk_decode() reserved as large as the input (decoded keys are
+ * never longer than their JSON) so that it never moves while parsing.
+ */
+static const unsigned char *stable_key(struct fk_decoder *d, const unsigned char *key, size_t len)
+{
+    uintptr_t pk = (uintptr_t)key, pin = (uintptr_t)d->in;
+    if (pk >= pin && pk - pin <= d->in_len && len <= d->in_len - (pk - pin)) {
+        return key;
+    }
+    const unsigned char *copy = (const unsigned char *)d->keys.data + d->keys.len;
+    fk_buf_append(&d->keys, (const char *)key, len);
+    return copy;
+}
+
+static int ascii_upper(int c)
+{
+    return c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+}
+
+/*
+ * Java's String.toUpperCase() as far as it can turn a key into an ASCII column name: ASCII
+ * letters, and the few other characters whose upper case is ASCII (dotless i, long s, sharp s,
+ * the Latin ligatures). Other characters are kept, so a column whose name is not ASCII is
+ * matched only when the key has the same bytes. Assumes a non-Turkish default locale.
+ */
+static const char *java_upper(struct fk_decoder *d, const unsigned char *s, size_t len,
+                              size_t *out_len)
+{
+    static const char *const lig[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
+    fk_buf_reset(&d->scratch);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0xC4 && i + 1 < len && s[i + 1] == 0xB1) {
+            fk_buf_putc(&d->scratch, 'I');
+            i++;
+        } else if (s[i] == 0xC5 && i + 1 < len && s[i + 1] == 0xBF) {
+            fk_buf_putc(&d->scratch, 'S');
+            i++;
+        } else if (s[i] == 0xC3 && i + 1 < len && s[i + 1] == 0x9F) {
+            fk_buf_puts(&d->scratch, "SS");
+            i++;
+        } else if (s[i] == 0xEF && i + 2 < len && s[i + 1] == 0xAC && s[i + 2] >= 0x80 &&
+                   s[i + 2] <= 0x86) {
+            fk_buf_puts(&d->scratch, lig[s[i + 2] - 0x80]);
+            i += 2;
+        } else {
+            fk_buf_putc(&d->scratch, (char)ascii_upper(s[i]));
+        }
+    }
+    *out_len = d->scratch.len;
+    return d->scratch.data;
+}
+
+/* The column a top-level key names, case-insensitively; -1 for none. */
+static int find_col(struct fk_decoder *d, const unsigned char *key, size_t len, int *exact)
+{
+    int ascii = 1;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct col *c = &d->cols[i];
+        if (c->len != len) {
+            continue;
+        }
+        size_t k = 0;
+        while (k < len && ascii_upper(key[k]) == (unsigned char)c->uname[k]) {
+            k++;
+        }
+        if (k == len) {
+            *exact = memcmp(key, c->uname, len) == 0;
+            return (int)i;
+        }
+    }
+    for (size_t k = 0; k < len; k++) {
+        if (key[k] >= 0x80) {
+            ascii = 0;
+            break;
+        }
+    }
+    if (ascii) {
+        return -1;
+    }
+    size_t ulen;
+    const char *up = java_upper(d, key, len, &ulen);
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->cols[i].len == ulen && memcmp(up, d->cols[i].uname, ulen) == 0) {
+            *exact = 0;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Which key's value a column takes. KsqlJsonDeserializer.enforceFieldTypesForStruct first
+ * looks the column's name up as is (jsonFields.get(name)): a key spelled exactly like the
+ * upper-cased column name wins, and Jackson's ObjectNode keeps the last of exact duplicates.
+ * Failing that it looks in upperCaseKeys(), a HashMap filled by iterating the ObjectNode and
+ * putting key.toUpperCase(): the later put wins. The ObjectNode is a LinkedHashMap, which
+ * keeps each distinct key at its FIRST position with its LAST value. So among the other
+ * spellings, the winner is the spelling whose first appearance is latest, with the value of
+ * that spelling's last appearance: {"name":"a","Name":"b","name":"c"} gives "b".
+ */
+static int on_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    struct fk_decoder *d = ctx;
+    if (check_string(d, key, len) < 0) {
+        return 0;
+    }
+    if (d->sp > 0) {
+        d->pend_key_len = len;
+        d->pend_key_off = text_put(d, key, len);
+        return 1;
+    }
+    if (d->depth != 1 || d->top != FK_JSON_OBJECT) {
+        return 1;
+    }
+    int exact = 0;
+    int c = find_col(d, key, len, &exact);
+    d->target = -1;
+    if (c < 0) {
+        return 1;
+    }
+    struct slot *sl = &d->slots[c];
+    if (exact) {
+        sl->exact = 1;
+        d->target = c;
+    } else if (sl->exact) {
+        return 1;
+    } else if (sl->nspell == 0) {
+        sl->nspell = 1;
+        sl->spell = stable_key(d, key, len);
+        sl->spell_len = len;
+        d->target = c;
+    } else if (len == sl->spell_len && memcmp(sl->spell, key, len) == 0) {
+        d->target = c;
+    } else {
+        /* A second spelling: from now on every spelling of this column goes into the set. */
+        if (sl->nspell == 1) {
+            spell_add(d, (size_t)c, sl->spell, sl->spell_len);
+        }
+        const unsigned char *sk = stable_key(d, key, len);
+        if (!spell_seen(d, (size_t)c, sk, len)) {
+            sl->nspell++;
+            sl->spell = sk;
+            sl->spell_len = len;
+            d->target = c;
+        }
+    }
+    return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    on_null,      on_boolean, NULL,       NULL,           on_number,    on_string,
+    on_start_map, on_map_key, on_end_map, on_start_array, on_end_array,
+};
+
+/* Long.parseLong(): an optional sign and ASCII digits, nothing else, in range. (Java would
+ * also take other Unicode decimal digits; no producer sends those.) */
+static int parse_long(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (i == n) {
+        return -1;
+    }
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        if (!is_digit(s[i])) {
+            return -1;
+        }
+        unsigned dg = (unsigned)(s[i] - '0');
+        if (v > (lim - dg) / 10) {
+            return -1;
+        }
+        v = v * 10 + dg;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/*
+ * A JSON number as a BIGINT: NumericNode.asLong(), which truncates a fraction toward zero
+ * (41.9 -> 41, 1e3 -> 1000). Java would wrap a value beyond 64 bits; we refuse it.
+ */
+static int number_to_long(const char *s, size_t n, int is_float, int64_t *out)
+{
+    if (!is_float) {
+        return parse_long(s, n, out);
+    }
+    struct numparts np;
+    num_split(s, n, &np);
+    size_t nd = np.il + np.fl;
+    int any = 0;
+    for (size_t k = 0; k < nd; k++) {
+        if ((k < np.il ? np.ip[k] : np.fp[k - np.il]) != '0') {
+            any = 1;
+            break;
+        }
+    }
+    int64_t point = (int64_t)np.il + np.exp; /* digits before the decimal point */
+    if (!any || point <= 0) {
+        *out = 0;
+        return 0;
+    }
+    uint64_t v = 0, lim = np.neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (int64_t k = 0; k < point; k++) {
+        size_t uk = (size_t)k;
+        unsigned dg = 0;
+        if (uk < nd) {
+            dg = (unsigned)((uk < np.il ? np.ip[uk] : np.fp[uk - np.il]) - '0');
+        }
+        if (v > (lim - dg) / 10) {
+            return -1;
+        }
+        v = v * 10 + dg;
+    }
+    *out = np.neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+static int is_hex(int c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/*
+ * Double.parseDouble(): surrounding characters <= ' ' trimmed, an optional sign, then "NaN",
+ * "Infinity", a decimal or a hexadecimal float, with an optional f/F/d/D suffix. The value
+ * itself comes from strtod in the C locale (both round correctly).
+ */
+static int java_parse_double(struct fk_decoder *d, const char *s, size_t n, double *out)
+{
+    while (n > 0 && (unsigned char)*s <= ' ') {
+        s++;
+        n--;
+    }
+    while (n > 0 && (unsigned char)s[n - 1] <= ' ') {
+        n--;
+    }
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (n - i == 3 && memcmp(s + i, "NaN", 3) == 0) {
+        *out = NAN;
+        return 0;
+    }
+    if (n - i == 8 && memcmp(s + i, "Infinity", 8) == 0) {
+        *out = neg ? -INFINITY : INFINITY;
+        return 0;
+    }
+    size_t end = n;
+    if (end > i &&
+        (s[end - 1] == 'f' || s[end - 1] == 'F' || s[end - 1] == 'd' || s[end - 1] == 'D')) {
+        end--;
+    }
+    size_t j = i, digits = 0;
+    if (end - j > 2 && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
+        j += 2;
+        for (; j < end && is_hex(s[j]); j++) {
+            digits++;
+        }
+        if (j < end && s[j] == '.') {
+            for (j++; j < end && is_hex(s[j]); j++) {
+                digits++;
+            }
+        }
+        if (digits == 0 || j >= end || (s[j] != 'p' && s[j] != 'P')) {
+            return -1;
+        }
+        j++;
+    } else {
+        for (; j < end && is_digit(s[j]); j++) {
+            digits++;
+        }
+        if (j < end && s[j] == '.') {
+            for (j++; j < end && is_digit(s[j]); j++) {
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return -1;
+        }
+        if (j == end) {
+            goto convert;
+        }
+        if (s[j] != 'e' && s[j] != 'E') {
+            return -1;
+        }
+        j++;
+    }
+    if (j < end && (s[j] == '+' || s[j] == '-')) {
+        j++;
+    }
+    if (j == end) {
+        return -1;
+    }
+    for (; j < end; j++) {
+        if (!is_digit(s[j])) {
+            return -1;
+        }
+    }
+convert:
+    fk_buf_reset(&d->scratch);
+    fk_buf_append(&d->scratch, s, end);
+    *out = strtod_l(d->scratch.data, NULL, d->c_locale);
+    return 0;
+}
+
+static int coerce_err(struct fk_decoder *d, size_t c, enum fk_json_type jt, const char *what)
+{
+    d->err = FK_DECODE_UNCOERCIBLE;
+    d->err_col = c;
+    d->err_jt = jt;
+    d->err_what = what;
+    return -1;
+}
+
+/* Turns column C's raw value into the column's type, as JsonSerdeUtils does. */
+static int coerce(struct fk_decoder *d, size_t c)
+{
+    struct slot *sl = &d->slots[c];
+    struct fk_value *v = &d->vals[c];
+    const char *txt = NULL;
+    int64_t i;
+    memset(v, 0, sizeof *v);
+    d->jts[c] = sl->jt;
+    if (sl->jt == FK_JSON_MISSING || sl->jt == FK_JSON_NULL) {
+        v->type = FK_T_NULL;
+        return 0;
+    }
+    if (sl->jt == FK_JSON_STRING || sl->jt == FK_JSON_NUMBER) {
+        txt = d->text.data + sl->off;
+    }
+    v->type = d->cols[c].type;
+    switch (d->cols[c].type) {
+    case FK_T_VARCHAR:
+        /* processString(): text as is, other scalars as NumericNode/BooleanNode.asText(),
+         * objects as JSON text, arrays as a Java list. The text is pointed at at the end. */
+        if (sl->jt == FK_JSON_NUMBER) {
+            size_t off = d->text.len;
+            put_number(d, sl->off, sl->len, sl->is_float);
+            if (d->text.len - off != sl->len ||
+                memcmp(d->text.data + off, d->text.data + sl->off, sl->len) != 0) {
+                sl->off = off;
+                sl->len = d->text.len - off;
+                d->text.len++;
+            } else {
+                d->text.len = off;
+                d->text.data[off] = '\0';
+            }
+        } else if (sl->jt == FK_JSON_BOOLEAN) {
+            v->u.s.p = sl->b ? "true" : "false";
+            v->u.s.len = sl->b ? 4 : 5;
+        } else if (sl->jt == FK_JSON_OBJECT || sl->jt == FK_JSON_ARRAY) {
+            size_t off = d->text.len;
+            if (sl->jt == FK_JSON_OBJECT) {
+                render_json(d, sl->node);
+            } else {
+                render_list(d, sl->node);
+            }
+            sl->off = off;
+            sl->len = d->text.len - off;
+            d->text.len++;
+        }
+        return 0;
+    case FK_T_BOOLEAN:
+        /* toBoolean(): only a JSON boolean; not even the string "true". */
+        if (sl->jt != FK_JSON_BOOLEAN) {
+            return coerce_err(d, c, sl->jt, NULL);
+        }
+        v->u.b = sl->b;
+        return 0;
+    case FK_T_DOUBLE:
+        /* toDouble(): NumericNode.doubleValue() or Double.parseDouble(text). */
+        if (sl->jt == FK_JSON_NUMBER) {
+            v->u.d = strtod_l(txt, NULL, d->c_locale);
+            return 0;
+        }
+        if (sl->jt == FK_JSON_STRING && java_parse_double(d, txt, sl->len, &v->u.d) == 0) {
+            return 0;
+        }
+        return coerce_err(d, c, sl->jt, NULL);
+    case FK_T_INTEGER:
+    case FK_T_DATE:
+    case FK_T_TIMESTAMP:
+        /* toLong() / toInteger(): NumericNode.asLong() or Long.parseLong(text); DATE (days)
+         * and TIMESTAMP (milliseconds) are read the same way, as ksqlDB's JSON format writes
+         * them as numbers. An ISO-8601 string is not one of them. */
+        if (sl->jt == FK_JSON_NUMBER) {
+            if (number_to_long(txt, sl->len, sl->is_float, &i) < 0) {
+                return coerce_err(d, c, sl->jt, "out of range");
+            }
+        } else if (sl->jt == FK_JSON_STRING) {
+            if (parse_long(txt, sl->len, &i) < 0) {
+                return coerce_err(d, c, sl->jt, NULL);
+            }
+        } else {
+            return coerce_err(d, c, sl->jt, NULL);
+        }
+        if (d->cols[c].type == FK_T_DATE) {
+            if (i < INT32_MIN || i > INT32_MAX) {
+                return coerce_err(d, c, sl->jt, "out of range");
+            }
+            v->u.date = (int32_t)i;
+        } else if (d->cols[c].type == FK_T_TIMESTAMP) {
+            v->u.ts = i;
+        } else {
+            v->u.i = i;
+        }
+        return 0;
+    default:
+        return coerce_err(d, c, sl->jt, NULL);
+    }
+}
+
+/* yajl's error messages, reworded without its internals; the offsets yajl reports point at
+ * or just past the offending token. */
+static const struct {
+    const char *yajl;
+    const char *text;
+    int back; /* yajl has consumed the offending byte */
+} json_errors[] = {
+    {"invalid char in json text", "unexpected character", 1},
+    {"invalid string in json text", "invalid literal", 0},
+    {"occurs before a character which it may not", "invalid escape in a string", 0},
+    {"non-hex", "invalid \\u escape in a string", 0},
+    {"invalid character inside string", "control character in a string", 0},
+    {"malformed number", "malformed number", 0},
+    {"comment", "comments are not allowed", 0},
+    {"premature EOF", "unexpected end of input", 0},
+    {"trailing garbage", "data after the end of the JSON value", 0},
+    {"must be separated by a colon", "expected ':' after an object key", 0},
+    {"inside map, I expect", "expected ',' or '}' in an object", 0},
+    {"invalid object key", "expected a string as object key", 0},
+    {"after array element", "expected ',' or ']' in an array", 0},
+    {"unallowed token", "unexpected token", 0},
+    {"invalid bytes in UTF8", "invalid UTF-8", 0},
+};
+
+static void json_error(struct fk_decoder *d)
+{
+    unsigned char *msg = yajl_get_error(d->h, 0, NULL, 0);
+    const char *text = "malformed JSON";
+    size_t at = d->at_end ? d->in_len : yajl_get_bytes_consumed(d->h);
+    for (size_t i = 0; msg && i < FK_ARRAY_SIZE(json_errors); i++) {
+        if (strstr((const char *)msg, json_errors[i].yajl)) {
+            text = json_errors[i].text;
+            if (json_errors[i].back && at > 0) {
+                at--;
+            }
+            break;
+        }
+    }
+    if (strcmp(text, "data after the end of the JSON value") == 0) {
+        /* Name the first byte after the value rather than where yajl noticed. */
+        at = d->value_end;
+        while (at < d->in_len &&
+               (d->in[at] == ' ' || d->in[at] == '\t' || d->in[at] == '\n' || d->in[at] == '\r')) {
+            at++;
+        }
+    }
+    set_err(d, FK_DECODE_INVALID_JSON, at, text);
+}
+
+static void format_err(const struct fk_decoder *d, char *errstr, size_t errstr_size, size_t len)
+{
+    size_t at = d->err_at + d->base;
+    if (!errstr || errstr_size == 0) {
+        return;
+    }
+    switch (d->err) {
+    case FK_DECODE_TOO_LARGE:
+        snprintf(errstr, errstr_size, "value of %zu bytes is larger than the limit of %zu bytes",
+                 len, d->max_bytes);
+        break;
+    case FK_DECODE_INVALID_UTF8:
+        snprintf(errstr, errstr_size, "invalid UTF-8 at byte %zu%s%s", at, d->err_what ? ": " : "",
+                 d->err_what ? d->err_what : "");
+        break;
+    case FK_DECODE_INVALID_JSON:
+        snprintf(errstr, errstr_size, "invalid JSON at byte %zu: %s", at, d->err_what);
+        break;
+    case FK_DECODE_NOT_OBJECT:
+        snprintf(errstr, errstr_size, "the value is a JSON %s, not an object",
+                 fk_json_type_name(d->top));
+        break;
+    case FK_DECODE_TOO_DEEP:
+        snprintf(errstr, errstr_size, "nesting deeper than %d levels at byte %zu", d->max_depth,
+                 at);
+        break;
+    case FK_DECODE_UNCOERCIBLE:
+        snprintf(errstr, errstr_size, "column %s: cannot coerce a JSON %s to %s%s%s",
+                 d->cols[d->err_col].uname, fk_json_type_name(d->err_jt),
+                 fk_type_name(d->cols[d->err_col].type), d->err_what ? ": " : "",
+                 d->err_what ? d->err_what : "");
+        break;
+    default:
+        snprintf(errstr, errstr_size, "%s", fk_decode_err_name(d->err));
+        break;
+    }
+}
+
+struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct fk_decode_opts *opts)
+{
+    if (!schema || (schema->n > 0 && (!schema->names || !schema->types))) {
+        return NULL;
+    }
+    for (size_t i = 0; i < schema->n; i++) {
+        if (!schema->names[i] || schema->types[i] <= FK_T_NULL ||
+            schema->types[i] > FK_T_TIMESTAMP) {
+            return NULL;
+        }
+    }
+    locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (loc == (locale_t)0) {
+        return NULL;
+    }
+    struct fk_decoder *d = fk_calloc(1, sizeof *d);
+    d->c_locale = loc;
+    d->n = schema->n;
+    d->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+    d->max_depth = opts && opts->max_depth > 0 ? opts->max_depth : DEFAULT_MAX_DEPTH;
+    if (d->max_depth > DEPTH_CAP) {
+        d->max_depth = DEPTH_CAP;
+    }
+    d->cols = fk_calloc(d->n, sizeof *d->cols);
+    for (size_t i = 0; i < d->n; i++) {
+        d->cols[i].uname = fk_strdup(schema->names[i]);
+        d->cols[i].len = strlen(d->cols[i].uname);
+        d->cols[i].type = schema->types[i];
+        for (char *p = d->cols[i].uname; *p; p++) {
+            *p = (char)ascii_upper((unsigned char)*p);
+        }
+    }
+    d->vals = fk_calloc(d->n, sizeof *d->vals);
+    d->jts = fk_calloc(d->n, sizeof *d->jts);
+    d->slots = fk_calloc(d->n, sizeof *d->slots);
+    d->stack = fk_calloc((size_t)d->max_depth + 1, sizeof *d->stack);
+    fk_buf_init(&d->text);
+    fk_buf_init(&d->keys);
+    fk_buf_init(&d->scratch);
+    d->chunks = chunk_new(ARENA_CHUNK);
+    d->cur = d->chunks;
+    d->afs.malloc = arena_malloc;
+    d->afs.realloc = arena_realloc;
+    d->afs.free = arena_free;
+    d->afs.ctx = d;
+    return d;
+}
+
+void fk_decoder_destroy(struct fk_decoder *d)
+{
+    if (!d) {
+        return;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->cols[i].uname);
+    }
+    free(d->cols);
+    free(d->vals);
+    free(d->jts);
+    free(d->slots);
+    free(d->stack);
+    free(d->nodes);
+    free(d->order);
+    free(d->spells);
+    free(d->htab);
+    fk_buf_free(&d->text);
+    fk_buf_free(&d->keys);
+    fk_buf_free(&d->scratch);
+    while (d->chunks) {
+        struct chunk *next = d->chunks->next;
+        free(d->chunks);
+        d->chunks = next;
+    }
+    freelocale(d->c_locale);
+    free(d);
+}
+
+static void reset(struct fk_decoder *d)
+{
+    memset(d->slots, 0, d->n * sizeof *d->slots);
+    fk_buf_reset(&d->text);
+    fk_buf_reset(&d->keys);
+    if (d->nspells > 0) {
+        memset(d->htab, 0, d->hcap * sizeof *d->htab);
+        d->nspells = 0;
+    }
+    d->nnodes = 1; /* node 0 stands for "none" */
+    if (d->cap_nodes == 0) {
+        d->cap_nodes = 64;
+        d->nodes = fk_calloc(d->cap_nodes, sizeof *d->nodes);
+    }
+    d->sp = 0;
+    d->depth = 0;
+    d->top = FK_JSON_MISSING;
+    d->target = -1;
+    d->value_end = 0;
+    d->at_end = 0;
+    d->err = FK_DECODE_OK;
+    d->err_at = 0;
+    d->err_what = NULL;
+    arena_reset(d);
+}
+
+enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len,
+                             struct fk_record *rec, char *errstr, size_t errstr_size)
+{
+    const unsigned char *in = value ? value : (const unsigned char *)"";
+    reset(d);
+    d->base = 0;
+    if (!value) {
+        len = 0;
+    }
+    if (len > d->max_bytes) {
+        d->err = FK_DECODE_TOO_LARGE;
+        goto fail;
+    }
+    /* Jackson skips a UTF-8 byte order mark. */
+    if (len >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF) {
+        d->base = 3;
+    }
+    d->in = in + d->base;
+    d->in_len = len - d->base;
+    if (d->in_len == 0) {
+        set_err(d, FK_DECODE_INVALID_JSON, 0, "empty value");
+        goto fail;
+    }
+
+    /* Strings are validated by check_string(), more strictly than yajl would. */
+    d->ascii = all_ascii(d->in, d->in_len);
+    fk_buf_reserve(&d->keys, d->in_len);
+    d->u_escapes = has_u_escape(d->in, d->in_len);
+    d->h = yajl_alloc(&callbacks, &d->afs, d);
+    yajl_config(d->h, yajl_dont_validate_strings, 1);
+    yajl_status st = yajl_parse(d->h, d->in, d->in_len);
+    if (st == yajl_status_ok) {
+        d->at_end = 1;
+        st = yajl_complete_parse(d->h);
+    }
+    if (st == yajl_status_error) {
+        json_error(d);
+    }
+    yajl_free(d->h);
+    d->h = NULL;
+    if (d->err != FK_DECODE_OK) {
+        goto fail;
+    }
+    if (d->top != FK_JSON_OBJECT) {
+        d->err = FK_DECODE_NOT_OBJECT;
+        goto fail;
+    }
+    for (size_t c = 0; c < d->n; c++) {
+        if (coerce(d, c) < 0) {
+            goto fail;
+        }
+    }
+    /* d->text has stopped growing: point the strings into it. */
+    for (size_t c = 0; c < d->n; c++) {
+        if (d->vals[c].type == FK_T_VARCHAR && d->slots[c].jt != FK_JSON_BOOLEAN) {
+            d->vals[c].u.s.p = d->text.data + d->slots[c].off;
+            d->vals[c].u.s.len = d->slots[c].len;
+        }
+    }
+    rec->cols = d->vals;
+    rec->json_types = d->jts;
+    rec->n = d->n;
+    return FK_DECODE_OK;
+
+fail:
+    format_err(d, errstr, errstr_size, len);
+    return d->err;
+}

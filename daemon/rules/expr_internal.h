@@ -1,0 +1,147 @@
+/*
+ * What expr.c (parser, type checker, operators) and functions.c (the built-in functions) share:
+ * the compiled node tree, the evaluation context, the arena, and PCRE2 helpers. Not part of the
+ * rules API: only the .c files of daemon/rules/ include it.
+ */
+#ifndef FK_RULES_EXPR_INTERNAL_H
+#define FK_RULES_EXPR_INTERNAL_H
+
+#include "rules/expr.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Functions take at most this many arguments (CONCAT and COALESCE are variadic): the
+ * evaluator keeps them in an array on the stack. */
+#define FK_EXPR_MAX_ARGS 32
+
+enum fk_op {
+    FK_OP_LIT,
+    FK_OP_COL,
+    FK_OP_ROWTIME,
+    FK_OP_CMP,      /* sub: FK_CMP_* */
+    FK_OP_DISTINCT, /* IS [NOT] DISTINCT FROM; sub 1 for NOT */
+    FK_OP_AND,
+    FK_OP_OR,
+    FK_OP_NOT,
+    FK_OP_ISNULL,  /* sub 1 for IS NOT NULL */
+    FK_OP_LIKE,    /* sub 1 for NOT LIKE; aux: precompiled pattern or NULL */
+    FK_OP_IN,      /* sub 1 for NOT IN; kid[0] the value */
+    FK_OP_BETWEEN, /* sub 1 for NOT BETWEEN */
+    FK_OP_CASE,    /* sub bit 1: simple CASE (kid[0] the operand); bit 2: has ELSE (last kid) */
+    FK_OP_ARITH,   /* sub: '+', '-', '*', '/', '%' */
+    FK_OP_STRPLUS, /* VARCHAR + VARCHAR, Java string concatenation */
+    FK_OP_NEG,
+    FK_OP_CAST,
+    FK_OP_CALL,
+};
+
+enum fk_cmp { FK_CMP_EQ, FK_CMP_NE, FK_CMP_LT, FK_CMP_LE, FK_CMP_GT, FK_CMP_GE };
+
+/* What a comparison compares, decided at compile time from the operand types. */
+enum fk_cmpclass {
+    FK_CC_INT,  /* both INTEGER */
+    FK_CC_DBL,  /* numbers, one of them DOUBLE */
+    FK_CC_STR,  /* VARCHAR: bytewise */
+    FK_CC_BOOL, /* BOOLEAN: = and <> only */
+    FK_CC_TIME, /* DATE and TIMESTAMP, compared as epoch milliseconds */
+    FK_CC_NULL, /* an operand is the literal NULL: never true */
+};
+
+struct fk_node;
+struct fk_cc;
+struct fk_ev;
+
+struct fk_func {
+    const char *name;
+    int min_args, max_args; /* max_args -1: variadic */
+    /* Checks the argument types, sets n->type, and precompiles what literal arguments allow
+     * (regexes, date formats). 0, or -1 with the error set through fk_cc_fail(). */
+    int (*check)(struct fk_cc *cc, struct fk_node *n);
+    /* ARGS are the evaluated arguments, n->nkid of them. */
+    void (*eval)(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                 struct fk_value *out);
+};
+
+struct fk_node {
+    enum fk_op op;
+    enum fk_type type;
+    int sub;
+    int cls; /* enum fk_cmpclass for comparisons, IN, BETWEEN, simple CASE */
+    int line, col;
+    int index;         /* FK_OP_COL: schema column; CAST: 1 for INT (32-bit); LIKE: escape char */
+    int prec, scale;   /* CAST AS DECIMAL(p, s); -1 when not given */
+    int depth;         /* height of the subtree */
+    struct fk_value v; /* FK_OP_LIT */
+    struct fk_node **kid;
+    size_t nkid;
+    const struct fk_func *fn;
+    void *aux;
+};
+
+/* Evaluation state. THROWN is set where ksqlDB's generated Java code would throw (a NULL
+ * unboxed by AND/OR/NOT, arithmetic on NULL, integer division by zero, a function that
+ * fails): ksqlDB then logs the error and the whole expression's value is NULL, except inside
+ * a CAST or a function call's argument that is itself a function call, where only that part
+ * becomes NULL (ksql.nested.error.set.null, on by default). */
+struct fk_ev {
+    const struct fk_row *row;
+    struct fk_arena *a;
+    int thrown;
+};
+
+struct fk_arena {
+    struct fk_arena_blk *head, *cur;
+    pcre2_match_data *md; /* one per arena: match data must not be shared between threads */
+};
+
+/* A compiled regular expression (PCRE2 with Java-like options). */
+struct fk_re {
+    pcre2_code *code;
+    uint32_t groups;
+};
+
+/* Compile-time state; see expr.c. */
+void *fk_cc_alloc(struct fk_cc *cc, size_t n);
+void fk_cc_own_re(struct fk_cc *cc, struct fk_re *re);
+/* TEXT as an error message may quote it: one line (control characters escaped), at most
+ * SIZE bytes with "..." when cut. Returns BUF. */
+const char *fk_cc_show(const char *s, size_t len, char *buf, size_t size);
+int fk_cc_fail(struct fk_cc *cc, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Bump allocation in the evaluation arena (8-byte aligned). Never NULL. */
+void *fk_arena_alloc(struct fk_arena *a, size_t n);
+
+/* Compiles PATTERN (LEN bytes) with the options that bring PCRE2 closest to java.util.regex.
+ * ANCHORED makes it match the whole subject (Matcher.matches()). 0, or -1 with a one-line
+ * reason in err. */
+int fk_re_compile(struct fk_re *re, const char *pattern, size_t len, int anchored, char *err,
+                  size_t err_size);
+void fk_re_free(struct fk_re *re);
+
+/* Shared by the evaluator and the functions: evaluation of one node. */
+void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+
+/* LIKE and CAST, in functions.c: the pattern is precompiled when it is a literal. */
+int fk_like_prepare(struct fk_cc *cc, struct fk_node *n);
+void fk_ev_like(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev *ev,
+                struct fk_value *out);
+
+/* Function lookup by name (case-insensitive). */
+const struct fk_func *fk_func_find(const char *name, size_t len);
+
+/* Conversions used by CAST and the functions. */
+int fk_parse_date_lit(const char *s, size_t len, int32_t *days);
+int fk_parse_ts_lit(const char *s, size_t len, int64_t *ms);
+size_t fk_fmt_double(double d, char *buf, size_t size);
+void fk_fmt_value(const struct fk_value *v, struct fk_arena *a, struct fk_value *out);
+
+/* The number of UTF-8 characters in S. */
+size_t fk_utf8_len(const char *s, size_t len);
+
+#endif
