@@ -8,7 +8,7 @@
 # PREFIX (/usr/local), DESTDIR, SYSCONFDIR (/etc).
 
 CC ?= gcc
-PKGS := rdkafka yajl libmongoc-1.0 yaml-0.1 libmicrohttpd
+PKGS := rdkafka yajl libmongoc-1.0 yaml-0.1 libmicrohttpd libpcre2-8
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
@@ -47,7 +47,7 @@ MOCK_BINS := $(MOCK_SRCS:tests/mock/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check unit mock system bench-produce valgrind fuzz docs \
+.PHONY: all deps demo test check unit mock system bench-produce bench-rules valgrind fuzz docs \
         install uninstall format tidy clean stack-up stack-down
 
 all: $(BIN)
@@ -95,7 +95,7 @@ system: $(BIN)
 
 # The README's test command: everything, on the real local stack, which it starts and stops.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) tests/run.sh all
 
 demo: deps
@@ -120,6 +120,32 @@ bench-produce: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@tests/bench/produce.sh
 
+bench-rules: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@tests/bench/rules.sh
+
+# libFuzzer targets (clang): every daemon object but main.o, instrumented, in build/fuzz/.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer $(PKG_CFLAGS) -Idaemon
+FUZZ_SECONDS ?= 30
+
+build/fuzz/daemon/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# Runs each target for FUZZ_SECONDS; the corpus grows in build/fuzz/corpus/, seeded from
+# tests/fuzz/corpus/ when present.
+fuzz: $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh fuzz
+
 valgrind: $(BIN) $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run.sh valgrind
 
@@ -133,7 +159,7 @@ install: $(BIN)
 	    $(DESTDIR)$(PREFIX)/share/faker-kafka
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/faker-kafkad
 	@# Keep an operator's edited files: install the shipped ones beside them instead.
-	for f in conf/faker-kafka.yaml:faker-kafka.yaml rules/custdq.yaml:rules.yaml; do \
+	for f in conf/faker-kafka.yaml:faker-kafka.yaml rules/custdq.yaml:rules.yaml rules/jobs.txt:jobs.txt; do \
 	    src=$${f%%:*}; dst=$(DESTDIR)$(SYSCONFDIR)/faker-kafka/$${f##*:}; \
 	    if [ -e "$$dst" ]; then install -m 0644 $$src "$$dst.dist"; \
 	    else install -m 0644 $$src "$$dst"; fi; \

@@ -28,6 +28,7 @@ struct cdesc {
 };
 
 static const char *const key_modes[] = {"email", "none", NULL};
+static const char *const starts[] = {"earliest", "latest", NULL};
 
 #define OFF(field) offsetof(struct fk_config, field)
 #define DEFECT(field, what)                                                                        \
@@ -56,6 +57,35 @@ static const struct cdesc descs[] = {
      "Partitions of topics this daemon creates."},
     {"topics.replication_factor", CT_INT, OFF(topic_replication), "1", 1, 32, NULL,
      "Replication factor of topics this daemon creates."},
+
+    {"topics.verdicts", CT_STR, OFF(topic_verdicts), "custchannel.verdicts", 0, 0, NULL,
+     "Topic of the verdicts: every record with its label and every violated rule."},
+    {"topics.dlq", CT_STR, OFF(topic_dlq), "custchannel.dlq", 0, 0, NULL,
+     "Dead-letter topic: records that cannot be read, bytes unchanged, with error headers."},
+
+    {"topics.state", CT_STR, OFF(topic_state), "custchannel.dq-state", 0, 0, NULL,
+     "Compacted changelog of the uniqueness rules' state, one partition per input partition: "
+     "replayed when a partition is assigned, so duplicates are caught across restarts and "
+     "rebalances."},
+
+    {"dq.enabled", CT_BOOL, OFF(dq_enabled), "true", 0, 0, NULL,
+     "Run the dq consumer group: judge every record of the rules' source topic and write the "
+     "labelled stream, the verdicts and the dead letters, exactly once."},
+    {"dq.group", CT_STR, OFF(dq_group), "dq", 0, 0, NULL, "Consumer group id of the rule engine."},
+    {"dq.transactional_id", CT_STR, OFF(dq_transactional_id), "", 0, 0, NULL,
+     "transactional.id of the dq producer; empty: faker-kafkad-dq-<hostname>. Must be unique "
+     "per running daemon and stable across its restarts (it fences a zombie instance)."},
+    {"dq.start", CT_ENUM, OFF(dq_start), "earliest", 0, 0, starts,
+     "Where a new group starts reading: earliest (the default here) or latest (ksqlDB's "
+     "default, which silently skips every record written before the query started)."},
+    {"dq.batch_max", CT_INT, OFF(dq_batch_max), "1000", 1, 100000, NULL,
+     "Most records judged in one transaction."},
+    {"dq.batch_ms", CT_INT, OFF(dq_batch_ms), "100", 1, 60000, NULL,
+     "Longest a transaction stays open collecting a batch."},
+    {"record.max_bytes", CT_INT, OFF(record_max_bytes), "1048576", 64, 104857600, NULL,
+     "Larger record values go to the dead-letter topic (reason too_large)."},
+    {"record.max_depth", CT_INT, OFF(record_max_depth), "64", 2, 1024, NULL,
+     "Deeper JSON nesting goes to the dead-letter topic (reason too_deep)."},
 
     {"generator.enabled", CT_BOOL, OFF(gen_enabled), "true", 0, 0, NULL,
      "Run the customer application: generate fake registrations into topics.input."},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 enum fk_key_mode { FK_KEY_EMAIL = 0, FK_KEY_NONE = 1 };
+enum fk_start { FK_START_EARLIEST = 0, FK_START_LATEST = 1 };
 
 /* One pass-through property with where it was written, for error messages. */
 struct fk_prop {
@@ -50,6 +51,18 @@ struct fk_config {
     int64_t topic_partitions;
     int64_t topic_replication;
     int topic_create;
+    char *topic_verdicts;
+    char *topic_dlq;
+    char *topic_state;
+
+    int dq_enabled;
+    char *dq_group;
+    char *dq_transactional_id;
+    int dq_start;
+    int64_t dq_batch_max;
+    int64_t dq_batch_ms;
+    int64_t record_max_bytes;
+    int64_t record_max_depth;
 
     int gen_enabled;
     double gen_rate;

@@ -98,6 +98,31 @@ int fk_kafka_conf_check(const struct fk_config *cfg, char *errstr, size_t errstr
 int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const char *const *topics,
                            char *errstr, size_t errstr_size)
 {
+    return fk_kafka_create_topics_ex(rk, cfg, topics, -1, NULL, errstr, errstr_size);
+}
+
+int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        n = md->topics[0].partition_cnt;
+    }
+    if (md) {
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rkt) {
+        rd_kafka_topic_destroy(rkt);
+    }
+    return n;
+}
+
+int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
+                              const char *const *topics, int partitions, const char *const *configs,
+                              char *errstr, size_t errstr_size)
+{
     size_t n = 0;
     while (topics[n]) {
         n++;
@@ -114,11 +139,15 @@ int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const ch
     rd_kafka_AdminOptions_set_operation_timeout(opts, (int)cfg->kafka_admin_timeout_ms, why,
                                                 sizeof why);
     for (size_t i = 0; i < n; i++) {
-        nt[i] = rd_kafka_NewTopic_new(topics[i], (int)cfg->topic_partitions,
+        nt[i] = rd_kafka_NewTopic_new(topics[i],
+                                      partitions > 0 ? partitions : (int)cfg->topic_partitions,
                                       (int)cfg->topic_replication, why, sizeof why);
         if (!nt[i]) {
             snprintf(errstr, errstr_size, "topic %s: %s", topics[i], why);
             goto done;
+        }
+        for (size_t c = 0; configs && configs[c]; c += 2) {
+            rd_kafka_NewTopic_set_config(nt[i], configs[c], configs[c + 1]);
         }
     }
     rd_kafka_CreateTopics(rk, nt, n, opts, q);
@@ -139,8 +168,9 @@ int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const ch
     for (size_t i = 0; i < nres; i++) {
         rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tres[i]);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            fk_log(FK_LOG_NOTICE, "kafka", "created topic %s (%lld partitions, replication %lld)",
-                   rd_kafka_topic_result_name(tres[i]), (long long)cfg->topic_partitions,
+            fk_log(FK_LOG_NOTICE, "kafka", "created topic %s (%d partitions, replication %lld)",
+                   rd_kafka_topic_result_name(tres[i]),
+                   partitions > 0 ? partitions : (int)cfg->topic_partitions,
                    (long long)cfg->topic_replication);
         } else if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             snprintf(errstr, errstr_size, "topic %s: %s", rd_kafka_topic_result_name(tres[i]),

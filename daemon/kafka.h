@@ -27,4 +27,13 @@ int fk_kafka_conf_check(const struct fk_config *cfg, char *errstr, size_t errstr
 int fk_kafka_create_topics(rd_kafka_t *rk, const struct fk_config *cfg, const char *const *topics,
                            char *errstr, size_t errstr_size);
 
+/* The same with an explicit partition count (<= 0: the configured one) and topic configs
+ * (name/value pairs, NULL-terminated, may be NULL) for every topic. */
+int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
+                              const char *const *topics, int partitions, const char *const *configs,
+                              char *errstr, size_t errstr_size);
+
+/* Partitions of TOPIC, or -1 when its metadata cannot be had within TIMEOUT_MS. */
+int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);
+
 #endif

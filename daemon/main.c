@@ -4,13 +4,15 @@
  * handler context: main takes SIGTERM, SIGINT and SIGHUP with sigtimedwait(). Only main exits.
  */
 #include "config.h"
+#include "dq.h"
 #include "generator.h"
 #include "kafka.h"
 #include "log.h"
+#include "offline.h"
 #include "options.h"
 #include "sdnotify.h"
 #include "util.h"
-#include "yaml_doc.h"
+#include "rules/ruleset.h"
 
 #include <mongoc/mongoc.h>
 #include <signal.h>
@@ -24,14 +26,14 @@
 #define FK_VERSION "0.1.0"
 #endif
 
-/* The rules file is parsed as YAML here; the rule engine compiles it. */
+/* Compiles the rules file: every expression, every reference, as a reload would. */
 static int check_rules(const char *path, char *errstr, size_t errstr_size)
 {
-    struct fk_yaml_doc *doc = fk_yaml_load_file(path, errstr, errstr_size);
-    if (!doc) {
+    struct fk_ruleset *rs = fk_ruleset_load(path, errstr, errstr_size);
+    if (!rs) {
         return -1;
     }
-    fk_yaml_destroy(doc);
+    fk_ruleset_unref(rs);
     return 0;
 }
 
@@ -51,6 +53,24 @@ static struct fk_config *load_all(const struct fk_options *opt)
         return NULL;
     }
     return cfg;
+}
+
+/* SIGHUP: build the new ruleset aside and swap it in only when it compiles; threads pick it
+ * up at their next batch boundary. A broken file keeps the old rules running. */
+static void reload_rules(const char *path, unsigned *failures)
+{
+    char err[1024];
+    fk_sdnotify_reloading();
+    struct fk_ruleset *rs = fk_ruleset_load(path, err, sizeof err);
+    if (!rs) {
+        (*failures)++;
+        fk_log(FK_LOG_ERR, "rules", "reload failed, keeping the running rules: %s", err);
+    } else {
+        uint64_t gen = fk_rules_install(rs);
+        fk_log(FK_LOG_NOTICE, "rules", "reloaded %s: generation %llu", path,
+               (unsigned long long)gen);
+    }
+    fk_sdnotify("READY=1");
 }
 
 static void status_update(struct fk_generator *gen)
@@ -91,6 +111,19 @@ int main(int argc, char **argv)
     }
 
     fk_log_init();
+    if (opt.evaluate) {
+        int64_t now = fk_wall_ms();
+        if (opt.now && fk_parse_iso8601(opt.now, &now) != 0) {
+            fprintf(stderr, "faker-kafkad: --now: expected an ISO-8601 time, got '%s'\n", opt.now);
+            return FK_EXIT_USAGE;
+        }
+        long n = fk_offline_run(opt.rules_path, now, stdin, stdout, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "%s\n", err);
+            return FK_EXIT_CONFIG;
+        }
+        return ferror(stdout) ? FK_EXIT_FAILURE : FK_EXIT_OK;
+    }
     if (opt.dump_config) {
         struct fk_config *cfg = fk_config_load(opt.config_path, err, sizeof err);
         if (!cfg) {
@@ -129,6 +162,25 @@ int main(int argc, char **argv)
            opt.config_path, opt.rules_path);
 
     struct fk_generator *gen = NULL;
+    struct fk_dq *dq = NULL;
+    unsigned reload_failures = 0;
+    {
+        struct fk_ruleset *rs = fk_ruleset_load(opt.rules_path, err, sizeof err);
+        if (!rs) { /* checked by load_all, but the file may have changed since */
+            fk_log(FK_LOG_ERR, "rules", "%s", err);
+            rc = FK_EXIT_CONFIG;
+            goto shutdown;
+        }
+        fk_rules_install(rs);
+    }
+    if (cfg->dq_enabled) {
+        dq = fk_dq_start(cfg, err, sizeof err);
+        if (!dq) {
+            fk_log(FK_LOG_ERR, "main", "dq: %s", err);
+            rc = FK_EXIT_FAILURE;
+            goto shutdown;
+        }
+    }
     if (cfg->gen_enabled) {
         gen = fk_generator_start(cfg, err, sizeof err);
         if (!gen) {
@@ -151,8 +203,7 @@ int main(int argc, char **argv)
             break;
         }
         if (sig == SIGHUP) {
-            /* Reserved for the rules reload, which the rule engine brings. */
-            fk_log(FK_LOG_NOTICE, "main", "SIGHUP received: no rules engine to reload yet");
+            reload_rules(opt.rules_path, &reload_failures);
             continue;
         }
         if (gen) {
@@ -164,16 +215,29 @@ int main(int argc, char **argv)
                 break;
             }
         }
+        if (dq) {
+            struct fk_dq_stats st;
+            fk_dq_get_stats(dq, &st);
+            if (st.fatal) {
+                fk_log(FK_LOG_ERR, "main", "the dq group failed fatally; exiting");
+                rc = FK_EXIT_FAILURE;
+                break;
+            }
+        }
         status_update(gen);
     }
 
 shutdown:
     fk_sdnotify("STOPPING=1");
     {
+        /* Reverse of start-up: stop ingesting, then let the dq group finish its batch. */
         int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
         fk_generator_stop(gen, deadline);
+        fk_dq_stop(dq, deadline);
     }
     fk_generator_destroy(gen);
+    fk_dq_destroy(dq);
+    fk_rules_clear();
     mongoc_cleanup();
     fk_log(FK_LOG_NOTICE, "main", "stopped (exit %d)", rc);
     fk_config_destroy(cfg);

@@ -16,6 +16,8 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, 
         {"foreground", no_argument, NULL, 'f'},
         {"dump-config", no_argument, NULL, 'D'},
         {"config-reference", no_argument, NULL, 'R'},
+        {"evaluate", no_argument, NULL, 'e'},
+        {"now", required_argument, NULL, 'N'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -26,7 +28,7 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, 
     optind = 0; /* glibc: 0 re-initialises the scanner */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":c:r:tfVh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:r:tfeVh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             o->config_path = optarg;
@@ -45,6 +47,12 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, 
             break;
         case 'R':
             o->config_reference = 1;
+            break;
+        case 'e':
+            o->evaluate = 1;
+            break;
+        case 'N':
+            o->now = optarg;
             break;
         case 'V':
             o->version = 1;
@@ -69,9 +77,13 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, 
         snprintf(errstr, errstr_size, "unexpected argument '%s'", argv[optind]);
         return -1;
     }
-    if (o->check + o->dump_config + o->config_reference > 1) {
+    if (o->check + o->dump_config + o->config_reference + o->evaluate > 1) {
         snprintf(errstr, errstr_size,
-                 "-t, --dump-config and --config-reference exclude each other");
+                 "-t, -e, --dump-config and --config-reference exclude each other");
+        return -1;
+    }
+    if (o->now && !o->evaluate) {
+        snprintf(errstr, errstr_size, "--now only goes with -e");
         return -1;
     }
     return 0;
@@ -81,6 +93,7 @@ void fk_options_usage(FILE *out)
 {
     fprintf(out,
             "usage: faker-kafkad [-f] [-t] [-c config.yaml] [-r rules.yaml]\n"
+            "       faker-kafkad -e -r rules.yaml [--now TIME] < records.jsonl\n"
             "       faker-kafkad --dump-config [-c config.yaml] | --config-reference | -V | -h\n"
             "\n"
             "  -c, --config FILE   configuration (default " FK_DEFAULT_CONFIG ")\n"
@@ -89,6 +102,9 @@ void fk_options_usage(FILE *out)
             "                      0 when valid, 78 with file:line:col: message otherwise\n"
             "  -f, --foreground    run in the foreground, logging to stderr (the daemon never\n"
             "                      forks; under systemd use Type=notify)\n"
+            "  -e, --evaluate      offline: judge JSON records from stdin (one per line) with\n"
+            "                      the rules and print one JSON result per line; no Kafka\n"
+            "      --now TIME      with -e: UNIX_TIMESTAMP() and ROWTIME (ISO-8601, default now)\n"
             "      --dump-config   print the effective configuration with every default\n"
             "      --config-reference  print the Markdown reference of every key\n"
             "  -V, --version       print the version\n"

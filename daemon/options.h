@@ -25,6 +25,8 @@ struct fk_options {
     int foreground;       /* -f */
     int dump_config;      /* --dump-config */
     int config_reference; /* --config-reference */
+    int evaluate;         /* -e: offline mode, JSON lines on stdin */
+    const char *now;      /* --now: the evaluation time (ISO-8601) for -e */
     int version;          /* -V */
     int help;             /* -h */
 };

@@ -117,6 +117,25 @@ void fk_buf_printf(struct fk_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void fk_buf_put_int(struct fk_buf *b, long long v)
+{
+    char tmp[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        tmp[n++] = '-';
+    }
+    fk_buf_reserve(b, (size_t)n);
+    while (n) {
+        b->data[b->len++] = tmp[--n];
+    }
+    b->data[b->len] = '\0';
+}
+
 void fk_buf_reset(struct fk_buf *b)
 {
     b->len = 0;

@@ -29,6 +29,8 @@ void fk_buf_append(struct fk_buf *b, const char *s, size_t n);
 void fk_buf_puts(struct fk_buf *b, const char *s);
 void fk_buf_putc(struct fk_buf *b, char c);
 void fk_buf_printf(struct fk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends V in decimal, without printf (this is on every record's path). */
+void fk_buf_put_int(struct fk_buf *b, long long v);
 void fk_buf_reset(struct fk_buf *b);
 void fk_buf_free(struct fk_buf *b);
 

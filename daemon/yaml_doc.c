@@ -84,6 +84,32 @@ static int attach(const char *name, struct frame *top, struct fk_yaml_node *chil
     return 0;
 }
 
+/* Sets N's text_line/text_col from its style; block scalars need a look at the source. */
+static void scalar_text_position(struct fk_yaml_node *n, yaml_scalar_style_t style, const char *s,
+                                 size_t len, size_t index)
+{
+    n->text_line = n->line;
+    n->text_col = n->col;
+    if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        n->text_col++;
+    } else if (style == YAML_LITERAL_SCALAR_STYLE || style == YAML_FOLDED_SCALAR_STYLE) {
+        size_t i = index;
+        while (i < len && s[i] != '\n') {
+            i++;
+        }
+        if (i < len) {
+            i++;
+            int col = 1;
+            while (i < len && s[i] == ' ') {
+                i++;
+                col++;
+            }
+            n->text_line = n->line + 1;
+            n->text_col = col;
+        }
+    }
+}
+
 struct fk_yaml_doc *fk_yaml_load_string(const char *name, const char *s, size_t len, char *errstr,
                                         size_t errstr_size)
 {
@@ -132,6 +158,7 @@ struct fk_yaml_doc *fk_yaml_load_string(const char *name, const char *s, size_t 
             n->str = fk_strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
             n->len = ev.data.scalar.length;
             n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            scalar_text_position(n, ev.data.scalar.style, s, len, ev.start_mark.index);
             break;
         case YAML_SEQUENCE_START_EVENT:
             n = node_new(FK_YAML_SEQ, &ev.start_mark);

@@ -28,6 +28,10 @@ struct fk_yaml_node {
     char *str;
     size_t len;
     int plain; /* unquoted: "null", "~" and "" mean null */
+    /* Where the scalar's text begins: after the opening quote, or on the line after a '|' or
+     * '>' block indicator; for plain scalars the same as line:col. For expressions inside
+     * strings, so their errors point into the file. */
+    int text_line, text_col;
     /* FK_YAML_SEQ */
     struct fk_yaml_node **items;
     size_t n_items;

@@ -70,6 +70,33 @@ valgrind_layer() {
     done
 }
 
+fuzz_layer() {
+    echo "== fuzz (libFuzzer, ${FUZZ_SECONDS:-30} s per target)"
+    for src in tests/fuzz/fuzz_*.c; do
+        [ -e "$src" ] || continue
+        local name corpus
+        name=$(basename "$src" .c)
+        corpus=build/fuzz/corpus/$name
+        mkdir -p "$corpus"
+        local seeds=()
+        [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+        run_prog "$name" fuzz_one "$name" "$corpus" "${seeds[@]}"
+    done
+}
+
+# A fuzz run passes when libFuzzer ends without a crash; it then counts as one passed case.
+fuzz_one() {
+    local name=$1
+    shift
+    if "build/fuzz/$name" -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "$@"; then
+        echo "1 passed, 0 failed"
+    else
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+}
+
 stack_up() {
     if compose/local/stack status >/dev/null 2>&1; then
         echo "(local stack already running: leaving it running)"
@@ -106,13 +133,15 @@ unit) unit_layer ;;
 mock) mock_layer ;;
 system) system_layer ;;
 valgrind) valgrind_layer ;;
+fuzz) fuzz_layer ;;
 all)
     unit_layer
     mock_layer
+    [ -n "$(ls tests/fuzz/fuzz_*.c 2>/dev/null)" ] && FUZZ_SECONDS=${FUZZ_SECONDS:-20} fuzz_layer
     system_layer
     ;;
 *)
-    echo "usage: tests/run.sh unit|mock|system|valgrind|all" >&2
+    echo "usage: tests/run.sh unit|mock|system|valgrind|fuzz|all" >&2
     exit 64
     ;;
 esac

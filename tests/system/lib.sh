@@ -24,7 +24,7 @@ check_eq() { # NAME GOT EXPECTED
 
 finish() {
     stop_daemon KILL
-    rm -rf "$T_WORK"
+    [ -n "${KEEP_WORK:-}" ] && echo "work dir kept: $T_WORK" || rm -rf "$T_WORK"
     echo "$T_PASSED passed, $T_FAILED failed"
     [ "$T_FAILED" -eq 0 ]
 }
@@ -55,9 +55,9 @@ YAML
     echo "$T_WORK/$1.yaml"
 }
 
-start_daemon() { # CONF
+start_daemon() { # CONF [RULES]
     DAEMON_LOG=$T_WORK/daemon-$RANDOM.log
-    "$FK_BIN" -f -c "$1" -r rules/custdq.yaml 2>"$DAEMON_LOG" &
+    "$FK_BIN" -f -c "$1" -r "${2:-rules/custdq.yaml}" 2>"$DAEMON_LOG" &
     DAEMON_PID=$!
 }
 
@@ -90,4 +90,18 @@ topic_count_at_least() { (($(topic_count "$1") >= $2)); }
 # Every record of TOPIC as "key<TAB>value" lines.
 topic_dump() {
     kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q -f '%k\t%s\n'
+}
+
+# Records in TOPIC as a read_committed consumer sees them (aborted transactions and
+# transaction markers excluded): one line per record, its partition and offset.
+committed_offsets() {
+    kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q \
+        -X isolation.level=read_committed -f '%p %o\n' 2>/dev/null
+}
+committed_count() { committed_offsets "$1" | wc -l; }
+committed_count_at_least() { (($(committed_count "$1") >= $2)); }
+# Values of TOPIC, read_committed, one per line.
+committed_values() {
+    kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q \
+        -X isolation.level=read_committed -f '%s\n' 2>/dev/null
 }

@@ -37,7 +37,7 @@ static const struct opt_case cases[] = {
     {{"faker-kafkad", "--rules"}, "option --rules needs an argument", NULL, NULL, 0, 0, 0, 0, 0},
     {{"faker-kafkad", "extra"}, "unexpected argument 'extra'", NULL, NULL, 0, 0, 0, 0, 0},
     {{"faker-kafkad", "-t", "--dump-config"},
-     "-t, --dump-config and --config-reference exclude each other",
+     "-t, -e, --dump-config and --config-reference exclude each other",
      NULL,
      NULL,
      0,
@@ -45,6 +45,16 @@ static const struct opt_case cases[] = {
      0,
      0,
      0},
+    {{"faker-kafkad", "-e", "-t"},
+     "-t, -e, --dump-config and --config-reference exclude each other",
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0},
+    {{"faker-kafkad", "--now", "2026-01-01"}, "--now only goes with -e", NULL, NULL, 0, 0, 0, 0, 0},
 };
 
 static void option_table(void)

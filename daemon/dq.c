@@ -1,0 +1,602 @@
+/*
+ * The dq thread owns a consumer (group cfg->dq_group, read_committed, no auto-commit) and a
+ * transactional producer. One loop iteration is one batch:
+ *   poll a batch (no transaction open) -> begin -> judge and produce every record ->
+ *   send the batch's offsets to the transaction -> commit.
+ * An abortable error aborts and rewinds the consumer to the batch's first offsets, so the
+ * batch is judged again; a fatal producer error stops the thread and the daemon exits 1
+ * (systemd restarts it; the transaction is fenced and nothing is written twice).
+ * Rebalances happen only inside consumer_poll, between transactions: a batch being collected
+ * when partitions move is dropped and re-read from the committed offsets.
+ * Counters are atomics for main and the metrics endpoint; nothing else is shared.
+ */
+#include "dq.h"
+
+#include "engine.h"
+#include "kafka.h"
+#include "log.h"
+#include "rules/ruleset.h"
+#include "uniq.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fk_dq {
+    const struct fk_config *cfg;
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    rd_kafka_t *restorer; /* reads the state changelog back when partitions are assigned */
+    struct fk_uniq *uniq;
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+    atomic_llong deadline_ms;
+    atomic_int rebalanced; /* set by the rebalance callback: drop the batch being collected */
+
+    atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
+    atomic_int fatal;
+    uint64_t topics_gen;     /* generation whose output topics were ensured */
+    int64_t topics_retry_ms; /* when to try again after a failure */
+};
+
+/* Replays the changelog partitions matching PARTS into the uniqueness state. Runs inside the
+ * rebalance callback, on the dq thread, before any record of those partitions is judged. */
+static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_t *parts)
+{
+    struct fk_ruleset *rs = fk_rules_current();
+    rd_kafka_topic_partition_list_t *st = rd_kafka_topic_partition_list_new(parts->cnt);
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_list_add(st, dq->cfg->topic_state, parts->elems[i].partition)
+            ->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_assign(dq->restorer, st);
+    int pending = parts->cnt;
+    long loaded = 0;
+    int64_t deadline = fk_mono_ms() + 60000;
+    while (pending > 0 && fk_mono_ms() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(dq->restorer, 500);
+        if (!m) {
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            pending--;
+        } else if (m->err) {
+            fk_log(FK_LOG_WARNING, "dq", "restoring %s: %s", dq->cfg->topic_state,
+                   rd_kafka_message_errstr(m));
+            if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                pending--;
+            } else if (!rd_kafka_message_errstr(m)[0] || m->err < 0) {
+                usleep(100000); /* a local error repeats at once: do not spin on it */
+            }
+        } else if (m->key && m->payload) {
+            /* key "<rule>\n<value>", value the last sighting in epoch ms */
+            const char *k = m->key;
+            const char *nl = memchr(k, '\n', m->key_len);
+            char ts[24];
+            size_t tl = m->len < sizeof ts - 1 ? m->len : sizeof ts - 1;
+            memcpy(ts, m->payload, tl);
+            ts[tl] = '\0';
+            for (size_t r = 0; nl && rs && r < rs->n_rules; r++) {
+                const struct fk_rule *rule = &rs->rules[r];
+                if (rule->key && strlen(rule->name) == (size_t)(nl - k) &&
+                    memcmp(rule->name, k, (size_t)(nl - k)) == 0) {
+                    fk_uniq_restore(dq->uniq, m->partition, k, m->key_len, strtoll(ts, NULL, 10),
+                                    rule->within_ms);
+                    loaded++;
+                }
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    if (pending > 0) {
+        fk_log(FK_LOG_ERR, "dq", "restoring %s: %d partition(s) not read to the end in 60 s",
+               dq->cfg->topic_state, pending);
+    }
+    rd_kafka_assign(dq->restorer, NULL);
+    rd_kafka_topic_partition_list_destroy(st);
+    fk_ruleset_unref(rs);
+    fk_log(FK_LOG_INFO, "dq", "restored %ld uniqueness entries for %d partition(s)", loaded,
+           parts->cnt);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct fk_dq *dq = opaque;
+    atomic_store(&dq->rebalanced, 1);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        fk_log(FK_LOG_INFO, "dq", "assigned %d partition(s)", parts->cnt);
+        restore_state(dq, parts);
+        rd_kafka_assign(rk, parts);
+    } else {
+        fk_log(FK_LOG_INFO, "dq", "revoked %d partition(s)", parts->cnt);
+        for (int i = 0; i < parts->cnt; i++) {
+            fk_uniq_drop_partition(dq->uniq, parts->elems[i].partition);
+        }
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static int stopping(struct fk_dq *dq)
+{
+    return atomic_load(&dq->stop) || atomic_load(&dq->fatal);
+}
+
+static int64_t left_ms(struct fk_dq *dq, int64_t floor_ms)
+{
+    if (!atomic_load(&dq->stop)) {
+        return 30000;
+    }
+    int64_t l = atomic_load(&dq->deadline_ms) - fk_mono_ms();
+    return l > floor_ms ? l : floor_ms;
+}
+
+/* Handles an error from a transactional call. Returns 1 to retry the call, 0 when the
+ * transaction must be aborted, -1 when fatal. */
+static int txn_error(struct fk_dq *dq, rd_kafka_error_t *error, const char *what)
+{
+    int rc;
+    if (rd_kafka_error_is_fatal(error)) {
+        fk_log(FK_LOG_ERR, "dq", "%s: fatal: %s", what, rd_kafka_error_string(error));
+        atomic_store(&dq->fatal, 1);
+        rc = -1;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        fk_log(FK_LOG_WARNING, "dq", "%s: %s; aborting the batch", what,
+               rd_kafka_error_string(error));
+        rc = 0;
+    } else {
+        fk_log(FK_LOG_WARNING, "dq", "%s: %s; retrying", what, rd_kafka_error_string(error));
+        rc = rd_kafka_error_is_retriable(error) ? 1 : 0;
+    }
+    rd_kafka_error_destroy(error);
+    return rc;
+}
+
+static void produce(struct fk_dq *dq, const char *topic, const void *value, size_t len,
+                    const void *key, size_t key_len, rd_kafka_headers_t *hdrs)
+{
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(dq->producer, RD_KAFKA_V_TOPIC(topic),
+                                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                    RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+                                                    RD_KAFKA_V_KEY((void *)(uintptr_t)key, key_len),
+                                                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (!err) {
+            return;
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            /* The transaction will fail to commit and be retried after an abort. */
+            fk_log(FK_LOG_ERR, "dq", "produce to %s: %s", topic, rd_kafka_err2str(err));
+            if (hdrs) {
+                rd_kafka_headers_destroy(hdrs);
+            }
+            return;
+        }
+        rd_kafka_poll(dq->producer, 50);
+    }
+}
+
+static rd_kafka_headers_t *dlq_headers(const rd_kafka_message_t *rkm, const char *reason,
+                                       const char *msg)
+{
+    char num[32];
+    rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+    rd_kafka_header_add(h, "fk.error", -1, reason, -1);
+    rd_kafka_header_add(h, "fk.error.message", -1, msg, -1);
+    rd_kafka_header_add(h, "fk.stage", -1, "decode", -1);
+    rd_kafka_header_add(h, "fk.source.topic", -1, rd_kafka_topic_name(rkm->rkt), -1);
+    snprintf(num, sizeof num, "%d", (int)rkm->partition);
+    rd_kafka_header_add(h, "fk.source.partition", -1, num, -1);
+    snprintf(num, sizeof num, "%lld", (long long)rkm->offset);
+    rd_kafka_header_add(h, "fk.source.offset", -1, num, -1);
+    return h;
+}
+
+static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
+                  const rd_kafka_message_t *rkm, struct fk_buf *labelled, struct fk_buf *verdict)
+{
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(rkm, &tstype);
+    struct fk_provenance prov = {rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset,
+                                 ts >= 0 ? ts : fk_wall_ms(),   rkm->key,       rkm->key_len};
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, rkm->payload ? rkm->payload : "", rkm->len,
+                                                &prov, fk_wall_ms(), dq->uniq);
+    if (v->decode_err != FK_DECODE_OK) {
+        produce(dq, dq->cfg->topic_dlq, rkm->payload, rkm->len, rkm->key, rkm->key_len,
+                dlq_headers(rkm, fk_decode_err_name(v->decode_err), v->decode_msg));
+        atomic_fetch_add(&dq->dead_letters, 1);
+        return;
+    }
+    fk_engine_render_labelled(eng, rs, labelled);
+    produce(dq, rs->label_topic, labelled->data, labelled->len, NULL, 0, NULL);
+    fk_engine_render_verdict(eng, rs, &prov, rkm->payload, rkm->len, verdict);
+    produce(dq, dq->cfg->topic_verdicts, verdict->data, verdict->len, rkm->key, rkm->key_len, NULL);
+    atomic_fetch_add(&dq->labelled, 1);
+    atomic_fetch_add(&dq->violations, v->n_violations);
+}
+
+/* Moves the consumer back to the first offset of each partition in the batch. */
+static void rewind_batch(struct fk_dq *dq, rd_kafka_message_t **batch, size_t n)
+{
+    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i]->err) {
+            continue;
+        }
+        const char *t = rd_kafka_topic_name(batch[i]->rkt);
+        if (!rd_kafka_topic_partition_list_find(pos, t, batch[i]->partition)) {
+            rd_kafka_topic_partition_list_add(pos, t, batch[i]->partition)->offset =
+                batch[i]->offset;
+        }
+    }
+    rd_kafka_error_t *error = rd_kafka_seek_partitions(dq->consumer, pos, 10000);
+    if (error) {
+        fk_log(FK_LOG_ERR, "dq", "rewinding after an abort: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    }
+    rd_kafka_topic_partition_list_destroy(pos);
+}
+
+/* Offsets to commit: one past the last record of each partition in the batch. */
+static rd_kafka_topic_partition_list_t *batch_offsets(rd_kafka_message_t **batch, size_t n)
+{
+    rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i]->err) {
+            continue;
+        }
+        const char *t = rd_kafka_topic_name(batch[i]->rkt);
+        rd_kafka_topic_partition_t *p =
+            rd_kafka_topic_partition_list_find(offs, t, batch[i]->partition);
+        if (!p) {
+            p = rd_kafka_topic_partition_list_add(offs, t, batch[i]->partition);
+        }
+        p->offset = batch[i]->offset + 1;
+    }
+    return offs;
+}
+
+static void write_change(void *opaque, int32_t partition, const char *key, size_t len, int64_t ts)
+{
+    struct fk_dq *dq = opaque;
+    char val[24];
+    int n = snprintf(val, sizeof val, "%lld", (long long)ts);
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            dq->producer, RD_KAFKA_V_TOPIC(dq->cfg->topic_state), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(val, (size_t)n),
+            RD_KAFKA_V_KEY((void *)(uintptr_t)key, len), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (err) {
+                fk_log(FK_LOG_ERR, "dq", "produce to %s: %s", dq->cfg->topic_state,
+                       rd_kafka_err2str(err));
+            }
+            return;
+        }
+        rd_kafka_poll(dq->producer, 50);
+    }
+}
+
+/* One transaction for the batch. 0 committed, -1 aborted (rewound) or fatal. */
+static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
+                         rd_kafka_message_t **batch, size_t n, struct fk_buf *b1, struct fk_buf *b2)
+{
+    rd_kafka_error_t *error;
+    int rc;
+    while ((error = rd_kafka_begin_transaction(dq->producer))) {
+        if (txn_error(dq, error, "begin transaction") != 1) {
+            rewind_batch(dq, batch, n);
+            fk_uniq_rollback(dq->uniq);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i]->err) {
+            continue;
+        }
+        judge(dq, eng, rs, batch[i], b1, b2);
+        rd_kafka_poll(dq->producer, 0);
+    }
+    /* The uniqueness state's changes ride in the same transaction as the verdicts. */
+    fk_uniq_each_change(dq->uniq, write_change, dq);
+    rd_kafka_topic_partition_list_t *offs = batch_offsets(batch, n);
+    rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(dq->consumer);
+    do {
+        error =
+            rd_kafka_send_offsets_to_transaction(dq->producer, offs, cgmd, (int)left_ms(dq, 5000));
+        rc = error ? txn_error(dq, error, "send offsets") : 2;
+    } while (rc == 1);
+    rd_kafka_consumer_group_metadata_destroy(cgmd);
+    rd_kafka_topic_partition_list_destroy(offs);
+    if (rc == 2) {
+        do {
+            error = rd_kafka_commit_transaction(dq->producer, (int)left_ms(dq, 5000));
+            rc = error ? txn_error(dq, error, "commit") : 2;
+        } while (rc == 1);
+    }
+    if (rc == 2) {
+        fk_uniq_commit(dq->uniq);
+        atomic_fetch_add(&dq->commits, 1);
+        atomic_fetch_add(&dq->consumed, n);
+        return 0;
+    }
+    if (rc == 0) {
+        error = rd_kafka_abort_transaction(dq->producer, 30000);
+        if (error) {
+            txn_error(dq, error, "abort");
+        }
+        atomic_fetch_add(&dq->aborts, 1);
+        rewind_batch(dq, batch, n);
+    }
+    fk_uniq_rollback(dq->uniq);
+    return -1;
+}
+
+static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
+{
+    if (dq->topics_gen == rs->generation || fk_mono_ms() < dq->topics_retry_ms) {
+        return;
+    }
+    const char *topics[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq, NULL};
+    /* The changelog needs exactly one partition per input partition. */
+    const char *state[] = {dq->cfg->topic_state, NULL};
+    static const char *const compact[] = {"cleanup.policy", "compact", NULL};
+    char err[512] = "";
+    int parts = fk_kafka_partition_count(dq->producer, rs->source_topic, 10000);
+    if (!dq->cfg->topic_create ||
+        (fk_kafka_create_topics(dq->producer, dq->cfg, topics, err, sizeof err) == 0 && parts > 0 &&
+         fk_kafka_create_topics_ex(dq->producer, dq->cfg, state, parts, compact, err, sizeof err) ==
+             0)) {
+        dq->topics_gen = rs->generation;
+    } else {
+        fk_log(FK_LOG_WARNING, "dq", "cannot ensure output topics: %s; retrying in 5 s",
+               parts > 0 ? err : "the source topic has no metadata yet");
+        dq->topics_retry_ms = fk_mono_ms() + 5000;
+    }
+}
+
+static int init_transactions(struct fk_dq *dq)
+{
+    int64_t backoff = 1000;
+    while (!stopping(dq)) {
+        /* Short attempts: a call in progress cannot be interrupted, and shutdown must not
+         * wait on a broker that is away. */
+        rd_kafka_error_t *error = rd_kafka_init_transactions(dq->producer, 2000);
+        if (!error) {
+            return 0;
+        }
+        if (rd_kafka_error_is_fatal(error)) {
+            txn_error(dq, error, "init transactions");
+            return -1;
+        }
+        fk_log(backoff > 1000 ? FK_LOG_WARNING : FK_LOG_INFO, "dq",
+               "init transactions: %s; retrying in %lld ms", rd_kafka_error_string(error),
+               (long long)backoff);
+        rd_kafka_error_destroy(error);
+        for (int64_t t = 0; t < backoff && !stopping(dq); t += 100) {
+            usleep(100000);
+        }
+        backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+    }
+    return -1;
+}
+
+static void *dq_main(void *arg)
+{
+    struct fk_dq *dq = arg;
+    const struct fk_config *cfg = dq->cfg;
+    struct fk_engine *eng = fk_engine_new();
+    struct fk_buf b1, b2;
+    fk_buf_init(&b1);
+    fk_buf_init(&b2);
+    size_t cap = (size_t)cfg->dq_batch_max;
+    rd_kafka_message_t **batch = fk_calloc(cap, sizeof *batch);
+
+    if (init_transactions(dq) != 0) {
+        goto out;
+    }
+    struct fk_ruleset *rs0 = fk_rules_current();
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, rs0->source_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t serr = rd_kafka_subscribe(dq->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    fk_log(FK_LOG_NOTICE, "dq", "group %s judging %s into %s, %s and %s (start %s)", cfg->dq_group,
+           rs0->source_topic, rs0->label_topic, cfg->topic_verdicts, cfg->topic_dlq,
+           cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest");
+    fk_ruleset_unref(rs0);
+    if (serr) {
+        fk_log(FK_LOG_ERR, "dq", "subscribe: %s", rd_kafka_err2str(serr));
+        atomic_store(&dq->fatal, 1);
+        goto out;
+    }
+
+    while (!stopping(dq)) {
+        struct fk_ruleset *rs = fk_rules_current(); /* the batch boundary */
+        ensure_output_topics(dq, rs);
+        size_t n = 0;
+        int64_t until = fk_mono_ms() + cfg->dq_batch_ms;
+        atomic_store(&dq->rebalanced, 0);
+        while (n < cap && !stopping(dq)) {
+            int64_t wait = n ? until - fk_mono_ms() : 100;
+            if (n && wait <= 0) {
+                break;
+            }
+            rd_kafka_message_t *rkm = rd_kafka_consumer_poll(dq->consumer, (int)wait);
+            if (atomic_load(&dq->rebalanced)) {
+                /* Partitions moved: what was collected is re-read from committed offsets. */
+                for (size_t i = 0; i < n; i++) {
+                    rd_kafka_message_destroy(batch[i]);
+                }
+                n = 0;
+                atomic_store(&dq->rebalanced, 0);
+            }
+            if (!rkm) {
+                if (!n) {
+                    until = fk_mono_ms() + cfg->dq_batch_ms;
+                }
+                continue;
+            }
+            if (rkm->err) {
+                if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    fk_log(FK_LOG_WARNING, "dq", "consume: %s", rd_kafka_message_errstr(rkm));
+                }
+                rd_kafka_message_destroy(rkm);
+                continue;
+            }
+            batch[n++] = rkm;
+        }
+        if (n > 0) {
+            process_batch(dq, eng, rs, batch, n, &b1, &b2);
+            for (size_t i = 0; i < n; i++) {
+                rd_kafka_message_destroy(batch[i]);
+            }
+        }
+        fk_ruleset_unref(rs);
+    }
+
+out:
+    free(batch);
+    fk_buf_free(&b1);
+    fk_buf_free(&b2);
+    fk_engine_destroy(eng);
+    /* Leave the group now so the partitions move at once, not after a session timeout. */
+    rd_kafka_consumer_close(dq->consumer);
+    fk_log(FK_LOG_NOTICE, "dq",
+           "stopped: %llu records judged in %llu transactions (%llu "
+           "aborted), %llu dead letters",
+           (unsigned long long)atomic_load(&dq->consumed),
+           (unsigned long long)atomic_load(&dq->commits),
+           (unsigned long long)atomic_load(&dq->aborts),
+           (unsigned long long)atomic_load(&dq->dead_letters));
+    return NULL;
+}
+
+struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errstr_size)
+{
+    struct fk_dq *dq = fk_calloc(1, sizeof *dq);
+    dq->cfg = cfg;
+    char why[512], txid[300];
+    if (cfg->dq_transactional_id[0]) {
+        snprintf(txid, sizeof txid, "%s", cfg->dq_transactional_id);
+    } else {
+        char host[256] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(txid, sizeof txid, "faker-kafkad-dq-%s", host);
+    }
+    const char *pdefaults[] = {"transactional.id", txid, "linger.ms", "5", NULL};
+    rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, pdefaults, errstr, errstr_size);
+    if (!conf) {
+        goto fail;
+    }
+    dq->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (!dq->producer) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "dq producer: %s", why);
+        goto fail;
+    }
+    const char *cdefaults[] = {"group.id",
+                               cfg->dq_group,
+                               "enable.auto.commit",
+                               "false",
+                               "isolation.level",
+                               "read_committed",
+                               "auto.offset.reset",
+                               cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest",
+                               NULL};
+    conf = fk_kafka_conf_new(cfg, cdefaults, errstr, errstr_size);
+    if (!conf) {
+        goto fail;
+    }
+    rd_kafka_conf_set_opaque(conf, dq);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    dq->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (!dq->consumer) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "dq consumer: %s", why);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(dq->consumer);
+    /* librdkafka 2.0 wants a group.id for consumer_poll even with assign(); this one never
+     * subscribes, so it never joins the group, and it never commits. */
+    char rgroup[300];
+    snprintf(rgroup, sizeof rgroup, "%s-state-restore", cfg->dq_group);
+    const char *rdefaults[] = {"group.id",
+                               rgroup,
+                               "enable.partition.eof",
+                               "true",
+                               "enable.auto.commit",
+                               "false",
+                               "isolation.level",
+                               "read_committed",
+                               NULL};
+    conf = fk_kafka_conf_new(cfg, rdefaults, errstr, errstr_size);
+    if (!conf) {
+        goto fail;
+    }
+    dq->restorer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (!dq->restorer) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "dq state restorer: %s", why);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(dq->restorer);
+    dq->uniq = fk_uniq_new();
+    if (pthread_create(&dq->thread, NULL, dq_main, dq) != 0) {
+        snprintf(errstr, errstr_size, "cannot start the dq thread");
+        goto fail;
+    }
+    pthread_setname_np(dq->thread, "fk-dq");
+    dq->started = 1;
+    return dq;
+fail:
+    fk_dq_destroy(dq);
+    return NULL;
+}
+
+void fk_dq_stop(struct fk_dq *dq, int64_t deadline_ms)
+{
+    if (!dq || !dq->started) {
+        return;
+    }
+    atomic_store(&dq->deadline_ms, deadline_ms);
+    atomic_store(&dq->stop, 1);
+    pthread_join(dq->thread, NULL);
+    dq->started = 0;
+}
+
+void fk_dq_destroy(struct fk_dq *dq)
+{
+    if (!dq) {
+        return;
+    }
+    fk_dq_stop(dq, fk_mono_ms());
+    if (dq->consumer) {
+        rd_kafka_destroy(dq->consumer);
+    }
+    if (dq->producer) {
+        rd_kafka_destroy(dq->producer);
+    }
+    if (dq->restorer) {
+        rd_kafka_consumer_close(dq->restorer);
+        rd_kafka_destroy(dq->restorer);
+    }
+    fk_uniq_destroy(dq->uniq);
+    free(dq);
+}
+
+void fk_dq_get_stats(struct fk_dq *dq, struct fk_dq_stats *st)
+{
+    st->consumed = atomic_load(&dq->consumed);
+    st->labelled = atomic_load(&dq->labelled);
+    st->violations = atomic_load(&dq->violations);
+    st->dead_letters = atomic_load(&dq->dead_letters);
+    st->commits = atomic_load(&dq->commits);
+    st->aborts = atomic_load(&dq->aborts);
+    st->fatal = atomic_load(&dq->fatal);
+}

@@ -1,0 +1,326 @@
+/*
+ * Evaluation of a ruleset on one record. The decoder is rebuilt when the ruleset (and so the
+ * schema) changes; everything else is reused from record to record, so the steady state
+ * allocates nothing. Output follows ksqlDB's JSON serializer: upper-cased field names in
+ * SELECT order, strings escaped as Jackson escapes them, NULL as null.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fk_engine {
+    struct fk_arena *arena;
+    struct fk_decoder *dec;
+    const struct fk_ruleset *dec_rs; /* the ruleset the decoder was built for */
+    uint64_t dec_gen;
+    struct fk_record rec;
+    struct fk_row row;
+    struct fk_verdict verdict;
+    struct fk_violation *viol;
+    size_t viol_cap;
+    struct fk_buf ukey; /* "<rule>\n<key>" of a uniqueness rule */
+};
+
+struct fk_engine *fk_engine_new(void)
+{
+    struct fk_engine *eng = fk_calloc(1, sizeof *eng);
+    eng->arena = fk_arena_new();
+    return eng;
+}
+
+void fk_engine_destroy(struct fk_engine *eng)
+{
+    if (!eng) {
+        return;
+    }
+    fk_arena_destroy(eng->arena);
+    fk_decoder_destroy(eng->dec);
+    free(eng->viol);
+    fk_buf_free(&eng->ukey);
+    free(eng);
+}
+
+static void add_violation(struct fk_engine *eng, const struct fk_rule *rule, int column,
+                          enum fk_json_type got)
+{
+    if (eng->verdict.n_violations == eng->viol_cap) {
+        eng->viol_cap = eng->viol_cap ? eng->viol_cap * 2 : 16;
+        eng->viol = fk_realloc(eng->viol, eng->viol_cap * sizeof *eng->viol);
+    }
+    struct fk_violation *v = &eng->viol[eng->verdict.n_violations++];
+    v->rule = rule;
+    v->column = column;
+    v->got = got;
+}
+
+static enum fk_json_type natural_json_type(enum fk_type t)
+{
+    switch (t) {
+    case FK_T_VARCHAR:
+    case FK_T_DATE:
+    case FK_T_TIMESTAMP:
+        return FK_JSON_STRING;
+    case FK_T_INTEGER:
+    case FK_T_DOUBLE:
+        return FK_JSON_NUMBER;
+    case FK_T_BOOLEAN:
+        return FK_JSON_BOOLEAN;
+    case FK_T_NULL:
+        break;
+    }
+    return FK_JSON_NULL;
+}
+
+const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset *rs,
+                                        const void *value, size_t len,
+                                        const struct fk_provenance *prov, int64_t now_ms,
+                                        struct fk_uniq *uniq)
+{
+    struct fk_verdict *v = &eng->verdict;
+    v->n_violations = 0;
+    v->generation = rs->generation;
+    v->label.type = FK_T_NULL;
+    v->decode_msg[0] = '\0';
+    fk_arena_reset(eng->arena);
+
+    if (eng->dec_rs != rs || eng->dec_gen != rs->generation) {
+        fk_decoder_destroy(eng->dec);
+        eng->dec = fk_decoder_new(&rs->schema, NULL);
+        eng->dec_rs = rs;
+        eng->dec_gen = rs->generation;
+    }
+    v->decode_err = fk_decode(eng->dec, value, len, &eng->rec, v->decode_msg, sizeof v->decode_msg);
+    if (v->decode_err != FK_DECODE_OK) {
+        v->violations = NULL;
+        return v;
+    }
+    eng->row.cols = eng->rec.cols;
+    eng->row.n = eng->rec.n;
+    eng->row.rowtime_ms = prov ? prov->timestamp_ms : now_ms;
+    eng->row.now_ms = now_ms;
+
+    /* The label: YAML when/then pairs, or the CASE expression of the ksql form. */
+    const struct fk_select *lab = &rs->select[rs->label_index];
+    if (lab->expr) {
+        fk_expr_eval(lab->expr, &eng->row, eng->arena, &v->label);
+    } else {
+        const char *label = rs->else_label;
+        for (size_t i = 0; i < rs->n_whens; i++) {
+            if (fk_expr_test(rs->whens[i].cond, &eng->row, eng->arena)) {
+                label = rs->whens[i].then;
+                break;
+            }
+        }
+        if (label) {
+            v->label.type = FK_T_VARCHAR;
+            v->label.u.s.p = label;
+            v->label.u.s.len = strlen(label);
+        }
+    }
+
+    /* Built-in validity check: a JSON type other than the declared one was coerced. */
+    for (size_t i = 0; i < eng->rec.n; i++) {
+        enum fk_json_type jt = eng->rec.json_types[i];
+        if (jt != FK_JSON_MISSING && jt != FK_JSON_NULL &&
+            jt != natural_json_type(rs->schema.types[i])) {
+            add_violation(eng, NULL, (int)i, jt);
+        }
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const struct fk_rule *r = &rs->rules[i];
+        if (r->when && !fk_expr_test(r->when, &eng->row, eng->arena)) {
+            continue;
+        }
+        if (r->check && !fk_expr_test(r->check, &eng->row, eng->arena)) {
+            add_violation(eng, r, -1, FK_JSON_MISSING);
+        } else if (r->key && uniq) {
+            struct fk_value k;
+            fk_expr_eval(r->key, &eng->row, eng->arena, &k);
+            if (k.type != FK_T_VARCHAR || k.u.s.len == 0) {
+                continue; /* no key, nothing to compare: completeness rules report it */
+            }
+            fk_buf_reset(&eng->ukey);
+            fk_buf_puts(&eng->ukey, r->name);
+            fk_buf_putc(&eng->ukey, '\n');
+            fk_buf_append(&eng->ukey, k.u.s.p, k.u.s.len);
+            if (fk_uniq_observe(uniq, prov ? prov->partition : 0, eng->ukey.data, eng->ukey.len,
+                                eng->row.rowtime_ms, r->within_ms)) {
+                add_violation(eng, r, -1, FK_JSON_MISSING);
+            }
+        } else if (r->list_value) {
+            struct fk_value val;
+            fk_expr_eval(r->list_value, &eng->row, eng->arena, &val);
+            if (!fk_rule_list_contains(r, &val)) {
+                add_violation(eng, r, -1, FK_JSON_MISSING);
+            }
+        }
+    }
+    v->violations = eng->viol;
+    return v;
+}
+
+void fk_json_string(struct fk_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    fk_buf_reserve(out, len + 2);
+    fk_buf_putc(out, '"');
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
+            run++;
+        }
+        fk_buf_append(out, s + i, run - i);
+        if (run == len) {
+            break;
+        }
+        unsigned char c = (unsigned char)s[run];
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        fk_buf_append(out, esc, n);
+        i = run + 1;
+    }
+    fk_buf_putc(out, '"');
+}
+
+static void json_value(struct fk_buf *out, const struct fk_value *v)
+{
+    switch (v->type) {
+    case FK_T_NULL:
+        fk_buf_puts(out, "null");
+        break;
+    case FK_T_BOOLEAN:
+        fk_buf_puts(out, v->u.b ? "true" : "false");
+        break;
+    case FK_T_INTEGER:
+        fk_buf_put_int(out, (long long)v->u.i);
+        break;
+    case FK_T_DOUBLE:
+        fk_buf_printf(out, "%.17g", v->u.d);
+        break;
+    case FK_T_VARCHAR:
+        fk_json_string(out, v->u.s.p, v->u.s.len);
+        break;
+    case FK_T_DATE:
+        fk_buf_printf(out, "%ld", (long)v->u.date); /* ksqlDB writes DATE as days */
+        break;
+    case FK_T_TIMESTAMP:
+        fk_buf_printf(out, "%lld", (long long)v->u.ts); /* and TIMESTAMP as epoch ms */
+        break;
+    }
+}
+
+void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *rs,
+                               struct fk_buf *out)
+{
+    fk_buf_reset(out);
+    fk_buf_putc(out, '{');
+    for (size_t i = 0; i < rs->n_select; i++) {
+        if (i) {
+            fk_buf_putc(out, ',');
+        }
+        fk_json_string(out, rs->select[i].out_name, strlen(rs->select[i].out_name));
+        fk_buf_putc(out, ':');
+        if (i == rs->label_index) {
+            json_value(out, &eng->verdict.label);
+        } else {
+            struct fk_value val;
+            fk_expr_eval(rs->select[i].expr, &eng->row, eng->arena, &val);
+            json_value(out, &val);
+        }
+    }
+    fk_buf_putc(out, '}');
+}
+
+void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs,
+                              const struct fk_provenance *prov, const void *value, size_t len,
+                              struct fk_buf *out)
+{
+    const struct fk_verdict *v = &eng->verdict;
+    fk_buf_reset(out);
+    fk_buf_putc(out, '{');
+    if (prov) {
+        fk_buf_puts(out, "\"topic\":");
+        fk_json_string(out, prov->topic, strlen(prov->topic));
+        fk_buf_puts(out, ",\"partition\":");
+        fk_buf_put_int(out, prov->partition);
+        fk_buf_puts(out, ",\"offset\":");
+        fk_buf_put_int(out, prov->offset);
+        fk_buf_puts(out, ",\"timestamp\":");
+        fk_buf_put_int(out, prov->timestamp_ms);
+        fk_buf_putc(out, ',');
+        fk_buf_puts(out, "\"key\":");
+        if (prov->key) {
+            fk_json_string(out, prov->key, prov->key_len);
+        } else {
+            fk_buf_puts(out, "null");
+        }
+        fk_buf_putc(out, ',');
+    }
+    fk_buf_puts(out, "\"generation\":");
+    fk_buf_put_int(out, (long long)v->generation);
+    fk_buf_puts(out, ",\"quality\":");
+    json_value(out, &v->label);
+    fk_buf_puts(out, v->n_violations ? ",\"valid\":false,\"violations\":["
+                                     : ",\"valid\":true,\"violations\":[");
+    for (size_t i = 0; i < v->n_violations; i++) {
+        const struct fk_violation *x = &v->violations[i];
+        if (i) {
+            fk_buf_putc(out, ',');
+        }
+        if (x->rule) {
+            fk_buf_puts(out, "{\"rule\":");
+            fk_json_string(out, x->rule->name, strlen(x->rule->name));
+            fk_buf_puts(out, ",\"dimension\":\"");
+            fk_buf_puts(out, fk_dimension_name(x->rule->dimension));
+            fk_buf_puts(out, "\",\"severity\":\"");
+            fk_buf_puts(out, fk_severity_name(x->rule->severity));
+            fk_buf_puts(out, "\",\"message\":");
+            const char *msg = x->rule->message ? x->rule->message : x->rule->name;
+            fk_json_string(out, msg, strlen(msg));
+            fk_buf_putc(out, '}');
+        } else {
+            const char *col = rs->schema.names[x->column];
+            char text[300];
+            snprintf(text, sizeof text, "type:%s", col);
+            fk_buf_puts(out, "{\"rule\":");
+            fk_json_string(out, text, strlen(text));
+            fk_buf_puts(out, ",\"dimension\":\"validity\",\"severity\":\"error\",\"message\":");
+            snprintf(text, sizeof text, "%s: expected %s, got a JSON %s", col,
+                     fk_type_name(rs->schema.types[x->column]), fk_json_type_name(x->got));
+            fk_json_string(out, text, strlen(text));
+            fk_buf_putc(out, '}');
+        }
+    }
+    fk_buf_puts(out, "],\"record\":");
+    fk_buf_append(out, value, len);
+    fk_buf_putc(out, '}');
+}

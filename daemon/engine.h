@@ -1,0 +1,69 @@
+/*
+ * The rule engine proper: for one record, decode it (record.h), evaluate the label and every
+ * rule of a ruleset, and render what the dq group writes: the labelled record exactly as
+ * ksqlDB would write it to CUSTEXCEP, and the verdict naming every violated rule.
+ * An engine holds per-thread scratch (arena, decoder, buffers) and no shared state: one per
+ * consumer thread, or one in the offline mode. @locks none.
+ */
+#ifndef FK_ENGINE_H
+#define FK_ENGINE_H
+
+#include "record.h"
+#include "uniq.h"
+#include "rules/ruleset.h"
+#include "util.h"
+
+#include <stdint.h>
+
+struct fk_violation {
+    const struct fk_rule *rule; /* NULL for a built-in check (a JSON type mismatch) */
+    int column;                 /* the column of a type mismatch, else -1 */
+    enum fk_json_type got;      /* what the JSON held, for a type mismatch */
+};
+
+/* Where a record came from, for the verdict and the DLQ. */
+struct fk_provenance {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms; /* the Kafka record timestamp (ROWTIME) */
+    const char *key;      /* may be NULL */
+    size_t key_len;
+};
+
+struct fk_verdict {
+    enum fk_decode_err decode_err; /* not OK: the record goes to the DLQ, nothing else holds */
+    char decode_msg[256];
+    struct fk_value label; /* VARCHAR, or NULL when no WHEN matched and there is no ELSE */
+    const struct fk_violation *violations;
+    size_t n_violations;
+    uint64_t generation;
+};
+
+struct fk_engine;
+
+struct fk_engine *fk_engine_new(void);
+void fk_engine_destroy(struct fk_engine *eng);
+
+/* Judges VALUE (LEN bytes) with RS. NOW_MS is UNIX_TIMESTAMP(). Uniqueness rules record
+ * their sightings in UNIQ under the record's partition (NULL: uniqueness rules are skipped).
+ * The verdict and everything it points to stay valid until the next call on ENG. */
+const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset *rs,
+                                        const void *value, size_t len,
+                                        const struct fk_provenance *prov, int64_t now_ms,
+                                        struct fk_uniq *uniq);
+
+/* The labelled record as ksqlDB writes it, {"NAME":"...","QUALITY":"..."}, into OUT (reset
+ * first). Only after an eval whose decode_err is FK_DECODE_OK. */
+void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *rs,
+                               struct fk_buf *out);
+
+/* The verdict record: provenance, label, every violation, the generation, the record. */
+void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs,
+                              const struct fk_provenance *prov, const void *value, size_t len,
+                              struct fk_buf *out);
+
+/* Appends S as a JSON string (quoted, escaped as Jackson does). */
+void fk_json_string(struct fk_buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,1041 @@
+/*
+ * Loading rules.yaml into a compiled ruleset. The file is walked with strict field checking:
+ * every mapping knows its keys and an unknown one is an error with its position and a
+ * "did you mean". Expressions are compiled where they stand, so their errors point into the
+ * file too. The label may instead come as ksqlDB statements (key "ksql"), parsed here with
+ * the expression lexer; both forms fill the same structures. Runs on whichever thread loads
+ * (main, at start and on SIGHUP); the result is immutable.
+ */
+#include "rules/ruleset.h"
+
+#include "log.h"
+#include "util.h"
+#include "yaml_doc.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const dimension_names[FK_DIM_COUNT] = {
+    "completeness", "validity", "consistency", "uniqueness", "timeliness",
+};
+static const char *const severity_names[] = {"error", "warning", "info"};
+
+const char *fk_dimension_name(enum fk_dimension d)
+{
+    return (unsigned)d < FK_DIM_COUNT ? dimension_names[d] : "?";
+}
+
+const char *fk_severity_name(enum fk_severity s)
+{
+    return (unsigned)s < FK_ARRAY_SIZE(severity_names) ? severity_names[s] : "?";
+}
+
+/* Loader state: the file name and the error buffer. */
+struct ld {
+    const char *file;
+    char *err;
+    size_t err_size;
+    struct fk_ruleset *rs;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail_at(struct ld *ld,
+                                                        const struct fk_yaml_node *n,
+                                                        const char *fmt, ...)
+{
+    size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, n ? n->line : 1,
+                                n ? n->col : 1);
+    if (k < ld->err_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ld->err + k, ld->err_size - k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static char *upper_dup(const char *s, size_t n)
+{
+    char *u = fk_strndup(s, n);
+    for (char *p = u; *p; p++) {
+        *p = (char)toupper((unsigned char)*p);
+    }
+    return u;
+}
+
+/* Rejects keys of MAP not in ALLOWED (NULL-terminated), with a suggestion. */
+static int check_keys(struct ld *ld, const struct fk_yaml_node *map, const char *where,
+                      const char *const *allowed)
+{
+    for (size_t i = 0; i < map->n_pairs; i++) {
+        const struct fk_yaml_node *k = map->pairs[i].key;
+        int ok = 0;
+        const char *best = NULL;
+        size_t best_d = 3;
+        for (size_t j = 0; allowed[j]; j++) {
+            if (strcmp(k->str, allowed[j]) == 0) {
+                ok = 1;
+                break;
+            }
+            size_t d = fk_levenshtein(k->str, allowed[j]);
+            if (d < best_d) {
+                best_d = d;
+                best = allowed[j];
+            }
+        }
+        if (!ok) {
+            if (best) {
+                return fail_at(ld, k, "unknown field '%s' in %s (did you mean '%s'?)", k->str,
+                               where, best);
+            }
+            return fail_at(ld, k, "unknown field '%s' in %s", k->str, where);
+        }
+    }
+    return 0;
+}
+
+static const struct fk_yaml_node *need(struct ld *ld, const struct fk_yaml_node *map,
+                                       const char *key, const char *where)
+{
+    const struct fk_yaml_node *v = fk_yaml_map_get(map, key);
+    if (!v || fk_yaml_is_null(v)) {
+        fail_at(ld, map, "%s needs '%s'", where, key);
+        return NULL;
+    }
+    return v;
+}
+
+static int want(struct ld *ld, const struct fk_yaml_node *n, enum fk_yaml_type type,
+                const char *what)
+{
+    if (n->type != type) {
+        return fail_at(ld, n, "%s must be %s, not %s", what, fk_yaml_type_name(type),
+                       fk_yaml_type_name(n->type));
+    }
+    return 0;
+}
+
+static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, const char *what,
+                                  int want_bool)
+{
+    if (want(ld, n, FK_YAML_SCALAR, what) != 0) {
+        return NULL;
+    }
+    struct fk_expr *e = fk_expr_compile(n->str, n->len, &ld->rs->schema, ld->file, n->text_line,
+                                        n->text_col, ld->err, ld->err_size);
+    if (e && want_bool && fk_expr_type(e) != FK_T_BOOLEAN && fk_expr_type(e) != FK_T_NULL) {
+        fail_at(ld, n, "%s must be a BOOLEAN expression, not %s", what,
+                fk_type_name(fk_expr_type(e)));
+        fk_expr_destroy(e);
+        return NULL;
+    }
+    return e;
+}
+
+static int add_column(struct ld *ld, const char *name, size_t len, enum fk_type type,
+                      const struct fk_yaml_node *where_yaml, int line, int col)
+{
+    struct fk_ruleset *rs = ld->rs;
+    if (fk_schema_find(&rs->schema, name, len) >= 0) {
+        if (where_yaml) {
+            return fail_at(ld, where_yaml, "column '%.*s' is declared twice", (int)len, name);
+        }
+        snprintf(ld->err, ld->err_size, "%s:%d:%d: column '%.*s' is declared twice", ld->file,
+                 line, col, (int)len, name);
+        return -1;
+    }
+    rs->col_names = fk_realloc(rs->col_names, (rs->schema.n + 1) * sizeof(char *));
+    rs->col_types = fk_realloc(rs->col_types, (rs->schema.n + 1) * sizeof(enum fk_type));
+    rs->col_names[rs->schema.n] = fk_strndup(name, len);
+    rs->col_types[rs->schema.n] = type;
+    rs->schema.n++;
+    rs->schema.names = (const char *const *)rs->col_names;
+    rs->schema.types = rs->col_types;
+    return 0;
+}
+
+/* ---- the YAML form ---------------------------------------------------------------------- */
+
+static int load_source(struct ld *ld, const struct fk_yaml_node *src)
+{
+    static const char *const keys[] = {"stream", "topic", "columns", "format", NULL};
+    if (want(ld, src, FK_YAML_MAP, "source") || check_keys(ld, src, "source", keys)) {
+        return -1;
+    }
+    const struct fk_yaml_node *stream = need(ld, src, "stream", "source");
+    const struct fk_yaml_node *topic = need(ld, src, "topic", "source");
+    const struct fk_yaml_node *cols = need(ld, src, "columns", "source");
+    const struct fk_yaml_node *fmt = fk_yaml_map_get(src, "format");
+    if (!stream || !topic || !cols || want(ld, stream, FK_YAML_SCALAR, "source.stream") ||
+        want(ld, topic, FK_YAML_SCALAR, "source.topic") ||
+        want(ld, cols, FK_YAML_MAP, "source.columns")) {
+        return -1;
+    }
+    if (fmt && (fmt->type != FK_YAML_SCALAR || strcasecmp(fmt->str, "json") != 0)) {
+        return fail_at(ld, fmt, "source.format: only JSON is supported");
+    }
+    ld->rs->source_stream = fk_strdup(stream->str);
+    ld->rs->source_topic = fk_strdup(topic->str);
+    for (size_t i = 0; i < cols->n_pairs; i++) {
+        const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
+        enum fk_type t;
+        if (v->type != FK_YAML_SCALAR || fk_type_parse(v->str, v->len, &t) != 0) {
+            return fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
+                                  "DOUBLE, BOOLEAN, DATE or TIMESTAMP)",
+                           k->str, v->type == FK_YAML_SCALAR ? v->str : "?");
+        }
+        if (add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
+            return -1;
+        }
+    }
+    if (ld->rs->schema.n == 0) {
+        return fail_at(ld, cols, "source.columns declares no column");
+    }
+    return 0;
+}
+
+static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
+{
+    static const char *const keys[] = {"stream", "topic", "select", "as", "case", "else", NULL};
+    struct fk_ruleset *rs = ld->rs;
+    if (want(ld, lab, FK_YAML_MAP, "label") || check_keys(ld, lab, "label", keys)) {
+        return -1;
+    }
+    const struct fk_yaml_node *stream = need(ld, lab, "stream", "label");
+    const struct fk_yaml_node *as = need(ld, lab, "as", "label");
+    const struct fk_yaml_node *cases = need(ld, lab, "case", "label");
+    const struct fk_yaml_node *sel = fk_yaml_map_get(lab, "select");
+    const struct fk_yaml_node *topic = fk_yaml_map_get(lab, "topic");
+    const struct fk_yaml_node *els = fk_yaml_map_get(lab, "else");
+    if (!stream || !as || !cases || want(ld, stream, FK_YAML_SCALAR, "label.stream") ||
+        want(ld, as, FK_YAML_SCALAR, "label.as") || want(ld, cases, FK_YAML_SEQ, "label.case")) {
+        return -1;
+    }
+    rs->label_stream = fk_strdup(stream->str);
+    if (topic) {
+        if (want(ld, topic, FK_YAML_SCALAR, "label.topic")) {
+            return -1;
+        }
+        rs->label_topic = fk_strdup(topic->str);
+    } else {
+        rs->label_topic = upper_dup(stream->str, stream->len);
+    }
+    size_t nsel = 0;
+    if (sel && !fk_yaml_is_null(sel)) {
+        if (want(ld, sel, FK_YAML_SEQ, "label.select")) {
+            return -1;
+        }
+        nsel = sel->n_items;
+    }
+    rs->select = fk_calloc(nsel + 1, sizeof *rs->select);
+    for (size_t i = 0; i < nsel; i++) {
+        const struct fk_yaml_node *it = sel->items[i];
+        struct fk_expr *e = compile_at(ld, it, "label.select", 0);
+        if (!e) {
+            return -1;
+        }
+        rs->select[i].expr = e;
+        /* A bare column keeps its name; any other expression needs "expr AS name" in ksql
+         * form, and in YAML form is named KSQL_COL_<i> as ksqlDB would. */
+        int col = fk_schema_find(&rs->schema, it->str, it->len);
+        if (col >= 0) {
+            rs->select[i].out_name = upper_dup(it->str, it->len);
+        } else {
+            char name[32];
+            snprintf(name, sizeof name, "KSQL_COL_%zu", i);
+            rs->select[i].out_name = fk_strdup(name);
+        }
+        rs->n_select++;
+    }
+    rs->select[nsel].out_name = upper_dup(as->str, as->len);
+    rs->n_select++;
+    rs->label_index = nsel;
+
+    rs->whens = fk_calloc(cases->n_items ? cases->n_items : 1, sizeof *rs->whens);
+    for (size_t i = 0; i < cases->n_items; i++) {
+        static const char *const ckeys[] = {"when", "then", NULL};
+        const struct fk_yaml_node *c = cases->items[i];
+        if (want(ld, c, FK_YAML_MAP, "a label.case entry") ||
+            check_keys(ld, c, "label.case", ckeys)) {
+            return -1;
+        }
+        const struct fk_yaml_node *w = need(ld, c, "when", "a label.case entry");
+        const struct fk_yaml_node *t = need(ld, c, "then", "a label.case entry");
+        if (!w || !t || want(ld, t, FK_YAML_SCALAR, "then")) {
+            return -1;
+        }
+        struct fk_expr *e = compile_at(ld, w, "when", 1);
+        if (!e) {
+            return -1;
+        }
+        rs->whens[i].cond = e;
+        rs->whens[i].then = fk_strdup(t->str);
+        rs->n_whens++;
+    }
+    if (els && !fk_yaml_is_null(els)) {
+        if (want(ld, els, FK_YAML_SCALAR, "label.else")) {
+            return -1;
+        }
+        rs->else_label = fk_strdup(els->str);
+    }
+    return 0;
+}
+
+/* "24h", "30m", "90s", "500ms", "2d" -> milliseconds. */
+static int parse_duration(const char *s, int64_t *ms)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0) {
+        return -1;
+    }
+    double mult;
+    if (strcmp(end, "ms") == 0) {
+        mult = 1;
+    } else if (strcmp(end, "s") == 0) {
+        mult = 1000;
+    } else if (strcmp(end, "m") == 0) {
+        mult = 60000;
+    } else if (strcmp(end, "h") == 0) {
+        mult = 3600000;
+    } else if (strcmp(end, "d") == 0) {
+        mult = 86400000;
+    } else {
+        return -1;
+    }
+    *ms = (int64_t)(v * mult);
+    return *ms > 0 ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list: {value: "<expr>", file: jobs.txt}: the file (relative to the rules file) holds one
+ * allowed value per line; blank lines and lines starting with # are skipped. */
+static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule *rule)
+{
+    static const char *const keys[] = {"value", "file", NULL};
+    if (want(ld, l, FK_YAML_MAP, "list") || check_keys(ld, l, "list", keys)) {
+        return -1;
+    }
+    const struct fk_yaml_node *value = need(ld, l, "value", "list");
+    const struct fk_yaml_node *file = need(ld, l, "file", "list");
+    if (!value || !file || want(ld, file, FK_YAML_SCALAR, "list.file")) {
+        return -1;
+    }
+    if (!(rule->list_value = compile_at(ld, value, "list.value", 0))) {
+        return -1;
+    }
+    char path[4096];
+    const char *slash = strrchr(ld->file, '/');
+    if (file->str[0] == '/' || !slash) {
+        snprintf(path, sizeof path, "%s", file->str);
+    } else {
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - ld->file), ld->file, file->str);
+    }
+    struct fk_buf b;
+    fk_buf_init(&b);
+    char why[512];
+    if (fk_read_file(path, FK_YAML_MAX_FILE, &b, why, sizeof why) != 0) {
+        fk_buf_free(&b);
+        return fail_at(ld, file, "list.file: %s", why);
+    }
+    for (char *line = b.data, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) {
+            *next++ = '\0';
+        }
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r') {
+            line[--n] = '\0';
+        }
+        if (n == 0 || line[0] == '#') {
+            continue;
+        }
+        rule->list = fk_realloc(rule->list, (rule->n_list + 1) * sizeof(char *));
+        rule->list[rule->n_list++] = fk_strdup(line);
+    }
+    fk_buf_free(&b);
+    if (rule->n_list == 0) {
+        return fail_at(ld, file, "list.file: %s holds no value", path);
+    }
+    qsort(rule->list, rule->n_list, sizeof(char *), cmp_str);
+    return 0;
+}
+
+int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
+{
+    if (v->type != FK_T_VARCHAR) {
+        return 0;
+    }
+    size_t lo = 0, hi = rule->n_list;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *s = rule->list[mid];
+        size_t n = strlen(s);
+        int c = memcmp(s, v->u.s.p, n < v->u.s.len ? n : v->u.s.len);
+        if (c == 0) {
+            c = n < v->u.s.len ? -1 : n > v->u.s.len ? 1 : 0;
+        }
+        if (c == 0) {
+            return 1;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule *rule)
+{
+    static const char *const keys[] = {"name",   "dimension", "severity", "when",   "check",
+                                       "unique", "list",      "message",  "notify", NULL};
+    if (want(ld, r, FK_YAML_MAP, "a rule") || check_keys(ld, r, "a rule", keys)) {
+        return -1;
+    }
+    const struct fk_yaml_node *name = need(ld, r, "name", "a rule");
+    if (!name || want(ld, name, FK_YAML_SCALAR, "name")) {
+        return -1;
+    }
+    for (const char *p = name->str; *p; p++) {
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_') {
+            return fail_at(ld, name, "rule name '%s': use lower-case letters, digits and _",
+                           name->str);
+        }
+    }
+    /* n_rules already counts this rule (see load_root): compare with the ones before it. */
+    for (size_t i = 0; i + 1 < ld->rs->n_rules; i++) {
+        if (strcmp(ld->rs->rules[i].name, name->str) == 0) {
+            return fail_at(ld, name, "a rule named '%s' exists already", name->str);
+        }
+    }
+    rule->name = fk_strdup(name->str);
+
+    const struct fk_yaml_node *dim = need(ld, r, "dimension", "a rule");
+    if (!dim || want(ld, dim, FK_YAML_SCALAR, "dimension")) {
+        return -1;
+    }
+    int d = -1;
+    for (int i = 0; i < FK_DIM_COUNT; i++) {
+        if (strcmp(dim->str, dimension_names[i]) == 0) {
+            d = i;
+        }
+    }
+    if (d < 0) {
+        return fail_at(ld, dim, "unknown dimension '%s' (completeness, validity, consistency, "
+                                "uniqueness or timeliness)",
+                       dim->str);
+    }
+    rule->dimension = (enum fk_dimension)d;
+
+    const struct fk_yaml_node *sev = fk_yaml_map_get(r, "severity");
+    rule->severity = FK_SEV_ERROR;
+    if (sev) {
+        int s = -1;
+        for (size_t i = 0; i < FK_ARRAY_SIZE(severity_names); i++) {
+            if (sev->type == FK_YAML_SCALAR && strcmp(sev->str, severity_names[i]) == 0) {
+                s = (int)i;
+            }
+        }
+        if (s < 0) {
+            return fail_at(ld, sev, "severity must be error, warning or info");
+        }
+        rule->severity = (enum fk_severity)s;
+    }
+
+    const struct fk_yaml_node *when = fk_yaml_map_get(r, "when");
+    if (when && !(rule->when = compile_at(ld, when, "when", 1))) {
+        return -1;
+    }
+    const struct fk_yaml_node *check = fk_yaml_map_get(r, "check");
+    const struct fk_yaml_node *uniq = fk_yaml_map_get(r, "unique");
+    if (rule->dimension == FK_DIM_UNIQUENESS && uniq) {
+        static const char *const ukeys[] = {"key", "within", NULL};
+        if (check) {
+            return fail_at(ld, check, "a uniqueness rule has 'unique', not 'check'");
+        }
+        if (want(ld, uniq, FK_YAML_MAP, "unique") || check_keys(ld, uniq, "unique", ukeys)) {
+            return -1;
+        }
+        const struct fk_yaml_node *key = need(ld, uniq, "key", "unique");
+        const struct fk_yaml_node *within = need(ld, uniq, "within", "unique");
+        if (!key || !within || want(ld, within, FK_YAML_SCALAR, "within")) {
+            return -1;
+        }
+        if (parse_duration(within->str, &rule->within_ms) != 0) {
+            return fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
+        }
+        if (!(rule->key = compile_at(ld, key, "key", 0))) {
+            return -1;
+        }
+    } else if (uniq) {
+        return fail_at(ld, uniq, "'unique' belongs to rules of dimension uniqueness");
+    } else if (fk_yaml_map_get(r, "list")) {
+        if (check) {
+            return fail_at(ld, check, "a rule has 'check' or 'list', not both");
+        }
+        if (load_list(ld, fk_yaml_map_get(r, "list"), rule) != 0) {
+            return -1;
+        }
+    } else {
+        if (!check) {
+            return fail_at(ld, r, "rule '%s' needs 'check' or 'list'%s", rule->name,
+                           rule->dimension == FK_DIM_UNIQUENESS ? " or 'unique'" : "");
+        }
+        if (!(rule->check = compile_at(ld, check, "check", 1))) {
+            return -1;
+        }
+    }
+    const struct fk_yaml_node *msg = fk_yaml_map_get(r, "message");
+    if (msg) {
+        if (want(ld, msg, FK_YAML_SCALAR, "message")) {
+            return -1;
+        }
+        rule->message = fk_strdup(msg->str);
+    }
+    const struct fk_yaml_node *notify = fk_yaml_map_get(r, "notify");
+    if (notify) {
+        if (want(ld, notify, FK_YAML_SCALAR, "notify")) {
+            return -1;
+        }
+        rule->notify = fk_strdup(notify->str);
+    }
+    return 0;
+}
+
+/* ---- the ksqlDB form -------------------------------------------------------------------- */
+
+static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ...)
+{
+    size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, lx->tok.line,
+                                lx->tok.col);
+    if (k < ld->err_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ld->err + k, ld->err_size - k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int lx_next(struct ld *ld, struct fk_lexer *lx)
+{
+    if (fk_lexer_next(lx) != 0) {
+        snprintf(ld->err, ld->err_size, "%s", lx->err);
+        return -1;
+    }
+    return 0;
+}
+
+static int lx_word(struct ld *ld, struct fk_lexer *lx, const char *word)
+{
+    if (!fk_lexer_is(lx, word)) {
+        return lx_fail(ld, lx, "expected %s", word);
+    }
+    return lx_next(ld, lx);
+}
+
+static int lx_op(struct ld *ld, struct fk_lexer *lx, const char *op)
+{
+    if (!fk_lexer_is_op(lx, op)) {
+        return lx_fail(ld, lx, "expected '%s'", op);
+    }
+    return lx_next(ld, lx);
+}
+
+/* An identifier: unquoted ones are upper-cased as ksqlDB does; `quoted` ones kept. */
+static char *lx_ident(struct ld *ld, struct fk_lexer *lx, const char *what)
+{
+    if (lx->tok.kind != FK_TOK_IDENT && lx->tok.kind != FK_TOK_QIDENT) {
+        lx_fail(ld, lx, "expected %s", what);
+        return NULL;
+    }
+    char *s = lx->tok.kind == FK_TOK_IDENT ? upper_dup(lx->tok.p, lx->tok.len)
+                                           : fk_strndup(lx->tok.p, lx->tok.len);
+    if (lx_next(ld, lx) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* 'text' with '' unescaped. */
+static char *unquote(const struct fk_token *t)
+{
+    char *s = fk_malloc(t->len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        s[k++] = t->p[i];
+        if (t->p[i] == '\'' && i + 1 < t->len && t->p[i + 1] == '\'') {
+            i++;
+        }
+    }
+    s[k] = '\0';
+    return s;
+}
+
+/* CREATE [OR REPLACE] STREAM [IF NOT EXISTS] name: leaves the lexer after the name. */
+static char *stream_head(struct ld *ld, struct fk_lexer *lx)
+{
+    if (lx_word(ld, lx, "CREATE")) {
+        return NULL;
+    }
+    if (fk_lexer_is(lx, "OR")) {
+        if (lx_next(ld, lx) || lx_word(ld, lx, "REPLACE")) {
+            return NULL;
+        }
+    }
+    if (lx_word(ld, lx, "STREAM")) {
+        return NULL;
+    }
+    if (fk_lexer_is(lx, "IF")) {
+        if (lx_next(ld, lx) || lx_word(ld, lx, "NOT") || lx_word(ld, lx, "EXISTS")) {
+            return NULL;
+        }
+    }
+    return lx_ident(ld, lx, "a stream name");
+}
+
+/* WITH (KEY = 'value', ...): KAFKA_TOPIC goes to *topic; VALUE_FORMAT must be JSON. */
+static int with_clause(struct ld *ld, struct fk_lexer *lx, char **topic)
+{
+    static const char *const known[] = {"KAFKA_TOPIC", "VALUE_FORMAT", "FORMAT", "KEY_FORMAT",
+                                        "PARTITIONS",  "REPLICAS",     "TIMESTAMP",
+                                        "TIMESTAMP_FORMAT", "WRAP_SINGLE_VALUE", NULL};
+    if (lx_op(ld, lx, "(")) {
+        return -1;
+    }
+    for (;;) {
+        struct fk_token key = lx->tok;
+        if (key.kind != FK_TOK_IDENT) {
+            return lx_fail(ld, lx, "expected a property name");
+        }
+        int ok = 0;
+        for (size_t i = 0; known[i]; i++) {
+            ok |= strlen(known[i]) == key.len && strncasecmp(known[i], key.p, key.len) == 0;
+        }
+        if (!ok) {
+            return lx_fail(ld, lx, "unsupported WITH property '%.*s'", (int)key.len, key.p);
+        }
+        if (lx_next(ld, lx) || lx_op(ld, lx, "=")) {
+            return -1;
+        }
+        struct fk_token val = lx->tok;
+        if (val.kind != FK_TOK_STRING && val.kind != FK_TOK_INTEGER &&
+            val.kind != FK_TOK_IDENT) {
+            return lx_fail(ld, lx, "expected a value");
+        }
+        char *v = val.kind == FK_TOK_STRING ? unquote(&val) : fk_strndup(val.p, val.len);
+        if (key.len == 11 && strncasecmp(key.p, "KAFKA_TOPIC", 11) == 0) {
+            free(*topic);
+            *topic = v;
+            v = NULL;
+        } else if ((key.len == 12 && strncasecmp(key.p, "VALUE_FORMAT", 12) == 0) ||
+                   (key.len == 6 && strncasecmp(key.p, "FORMAT", 6) == 0)) {
+            if (strcasecmp(v, "JSON") != 0) {
+                free(v);
+                return lx_fail(ld, lx, "only VALUE_FORMAT='JSON' is supported");
+            }
+        }
+        free(v);
+        if (lx_next(ld, lx)) {
+            return -1;
+        }
+        if (fk_lexer_is_op(lx, ",")) {
+            if (lx_next(ld, lx)) {
+                return -1;
+            }
+            continue;
+        }
+        return lx_op(ld, lx, ")");
+    }
+}
+
+static int ksql_source(struct ld *ld, struct fk_lexer *lx, char *name)
+{
+    struct fk_ruleset *rs = ld->rs;
+    rs->source_stream = name;
+    if (lx_op(ld, lx, "(")) {
+        return -1;
+    }
+    for (;;) {
+        struct fk_token col = lx->tok;
+        if (col.kind != FK_TOK_IDENT && col.kind != FK_TOK_QIDENT) {
+            return lx_fail(ld, lx, "expected a column name");
+        }
+        if (lx_next(ld, lx)) {
+            return -1;
+        }
+        struct fk_token ty = lx->tok;
+        enum fk_type t;
+        if (ty.kind != FK_TOK_IDENT || fk_type_parse(ty.p, ty.len, &t) != 0) {
+            return lx_fail(ld, lx, "expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, "
+                                   "BOOLEAN, DATE or TIMESTAMP)");
+        }
+        if (lx_next(ld, lx)) {
+            return -1;
+        }
+        if (fk_lexer_is_op(lx, "(")) { /* DECIMAL(p, s) */
+            while (!fk_lexer_is_op(lx, ")") && lx->tok.kind != FK_TOK_EOF) {
+                if (lx_next(ld, lx)) {
+                    return -1;
+                }
+            }
+            if (lx_op(ld, lx, ")")) {
+                return -1;
+            }
+        }
+        if (fk_lexer_is(lx, "KEY") || fk_lexer_is(lx, "PRIMARY")) {
+            return lx_fail(ld, lx, "key columns are not supported: the value's fields are");
+        }
+        if (add_column(ld, col.p, col.len, t, NULL, col.line, col.col) != 0) {
+            return -1;
+        }
+        if (fk_lexer_is_op(lx, ",")) {
+            if (lx_next(ld, lx)) {
+                return -1;
+            }
+            continue;
+        }
+        if (lx_op(ld, lx, ")")) {
+            return -1;
+        }
+        break;
+    }
+    if (!fk_lexer_is(lx, "WITH")) {
+        return lx_fail(ld, lx, "expected WITH (KAFKA_TOPIC = '...', VALUE_FORMAT = 'JSON')");
+    }
+    if (lx_next(ld, lx) || with_clause(ld, lx, &rs->source_topic)) {
+        return -1;
+    }
+    if (!rs->source_topic) {
+        return lx_fail(ld, lx, "the source stream needs WITH (KAFKA_TOPIC = '...')");
+    }
+    return 0;
+}
+
+static int ksql_label(struct ld *ld, struct fk_lexer *lx, char *name)
+{
+    struct fk_ruleset *rs = ld->rs;
+    rs->label_stream = name;
+    if (fk_lexer_is(lx, "WITH")) {
+        if (lx_next(ld, lx) || with_clause(ld, lx, &rs->label_topic)) {
+            return -1;
+        }
+    }
+    if (!rs->label_topic) {
+        rs->label_topic = fk_strdup(name); /* already upper-cased unless `quoted` */
+    }
+    if (lx_word(ld, lx, "AS") || lx_word(ld, lx, "SELECT")) {
+        return -1;
+    }
+    for (;;) {
+        struct fk_token start = lx->tok;
+        struct fk_expr *e = fk_expr_compile_lx(lx, &rs->schema, ld->err, ld->err_size);
+        if (!e) {
+            return -1;
+        }
+        rs->select = fk_realloc(rs->select, (rs->n_select + 1) * sizeof *rs->select);
+        struct fk_select *s = &rs->select[rs->n_select++];
+        s->expr = e;
+        s->out_name = NULL;
+        if (fk_lexer_is(lx, "AS")) {
+            if (lx_next(ld, lx) || !(s->out_name = lx_ident(ld, lx, "a column alias"))) {
+                return -1;
+            }
+        } else if ((start.kind == FK_TOK_IDENT || start.kind == FK_TOK_QIDENT) &&
+                   fk_schema_find(&rs->schema, start.p, start.len) >= 0) {
+            s->out_name = upper_dup(start.p, start.len);
+        } else {
+            char n[32];
+            snprintf(n, sizeof n, "KSQL_COL_%zu", rs->n_select - 1);
+            s->out_name = fk_strdup(n);
+        }
+        if (fk_lexer_is_op(lx, ",")) {
+            if (lx_next(ld, lx)) {
+                return -1;
+            }
+            continue;
+        }
+        break;
+    }
+    rs->label_index = rs->n_select - 1;
+    if (lx_word(ld, lx, "FROM")) {
+        return -1;
+    }
+    struct fk_token from = lx->tok;
+    char *src = lx_ident(ld, lx, "the source stream");
+    if (!src) {
+        return -1;
+    }
+    int same = strcasecmp(src, rs->source_stream) == 0;
+    free(src);
+    if (!same) {
+        snprintf(ld->err, ld->err_size, "%s:%d:%d: unknown stream '%.*s' (the source is %s)",
+                 ld->file, from.line, from.col, (int)from.len, from.p, rs->source_stream);
+        return -1;
+    }
+    if (fk_lexer_is(lx, "WHERE") || fk_lexer_is(lx, "GROUP") || fk_lexer_is(lx, "WINDOW") ||
+        fk_lexer_is(lx, "PARTITION")) {
+        return lx_fail(ld, lx, "%.*s is not supported in the labelled stream", (int)lx->tok.len,
+                       lx->tok.p);
+    }
+    if (fk_lexer_is(lx, "EMIT")) {
+        if (lx_next(ld, lx) || lx_word(ld, lx, "CHANGES")) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n,
+                                struct fk_lexer *lx);
+
+static int load_ksql(struct ld *ld, const struct fk_yaml_node *n)
+{
+    if (want(ld, n, FK_YAML_SCALAR, "ksql")) {
+        return -1;
+    }
+    /* The ksql CLI continues a line with a trailing backslash, and the seed's statements are
+     * written that way: read it as a space (same length, so positions stay right). */
+    char *text = fk_strndup(n->str, n->len);
+    for (size_t i = 0; i + 1 < n->len; i++) {
+        if (text[i] == '\\' && (text[i + 1] == '\n' || text[i + 1] == '\r')) {
+            text[i] = ' ';
+        }
+    }
+    struct fk_lexer lx;
+    fk_lexer_init(&lx, ld->file, text, n->len, n->text_line, n->text_col);
+    int rc = load_ksql_statements(ld, n, &lx);
+    free(text);
+    return rc;
+}
+
+static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, struct fk_lexer *lx)
+{
+    if (lx_next(ld, lx)) {
+        return -1;
+    }
+    int statements = 0;
+    while (lx->tok.kind != FK_TOK_EOF) {
+        char *name = stream_head(ld, lx);
+        if (!name) {
+            return -1;
+        }
+        int rc;
+        if (statements == 0) {
+            rc = ksql_source(ld, lx, name);
+        } else if (statements == 1) {
+            rc = ksql_label(ld, lx, name);
+        } else {
+            free(name);
+            return lx_fail(ld, lx, "expected two statements: the source stream, then the "
+                                    "labelled stream");
+        }
+        if (rc != 0) {
+            return -1;
+        }
+        statements++;
+        if (fk_lexer_is_op(lx, ";")) {
+            if (lx_next(ld, lx)) {
+                return -1;
+            }
+        } else if (lx->tok.kind != FK_TOK_EOF) {
+            return lx_fail(ld, lx, "expected ';' after the statement");
+        }
+    }
+    if (statements < 2) {
+        return fail_at(ld, n, "ksql needs two statements: CREATE STREAM source (...) WITH (...); "
+                              "CREATE STREAM label AS SELECT ... FROM source;");
+    }
+    return 0;
+}
+
+/* ---- the file --------------------------------------------------------------------------- */
+
+static int load_root(struct ld *ld, const struct fk_yaml_node *root)
+{
+    static const char *const keys[] = {"version", "source", "label", "ksql", "rules", NULL};
+    if (!root || fk_yaml_is_null(root)) {
+        snprintf(ld->err, ld->err_size, "%s:1:1: the rules file is empty", ld->file);
+        return -1;
+    }
+    if (want(ld, root, FK_YAML_MAP, "the rules file") ||
+        check_keys(ld, root, "the rules file", keys)) {
+        return -1;
+    }
+    const struct fk_yaml_node *ver = need(ld, root, "version", "the rules file");
+    if (!ver) {
+        return -1;
+    }
+    if (ver->type != FK_YAML_SCALAR || strcmp(ver->str, "1") != 0) {
+        return fail_at(ld, ver, "unsupported version (this daemon reads version 1)");
+    }
+    const struct fk_yaml_node *ksql = fk_yaml_map_get(root, "ksql");
+    const struct fk_yaml_node *src = fk_yaml_map_get(root, "source");
+    const struct fk_yaml_node *lab = fk_yaml_map_get(root, "label");
+    if (ksql && (src || lab)) {
+        return fail_at(ld, ksql, "give either 'ksql' or 'source' and 'label', not both");
+    }
+    if (ksql) {
+        if (load_ksql(ld, ksql) != 0) {
+            return -1;
+        }
+    } else {
+        if (!src) {
+            return fail_at(ld, root, "the rules file needs 'source' and 'label' (or 'ksql')");
+        }
+        if (load_source(ld, src) != 0) {
+            return -1;
+        }
+        if (!lab) {
+            return fail_at(ld, root, "the rules file needs 'label'");
+        }
+        if (load_label(ld, lab) != 0) {
+            return -1;
+        }
+    }
+    const struct fk_yaml_node *rules = fk_yaml_map_get(root, "rules");
+    if (rules && !fk_yaml_is_null(rules)) {
+        if (want(ld, rules, FK_YAML_SEQ, "rules")) {
+            return -1;
+        }
+        ld->rs->rules = fk_calloc(rules->n_items ? rules->n_items : 1, sizeof(struct fk_rule));
+        for (size_t i = 0; i < rules->n_items; i++) {
+            /* n_rules counts the rule before it is complete, so a half-loaded rule is freed. */
+            ld->rs->n_rules++;
+            if (load_rule(ld, rules->items[i], &ld->rs->rules[i]) != 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, size_t len,
+                                          char *errstr, size_t errstr_size)
+{
+    struct fk_yaml_doc *doc = fk_yaml_load_string(name, text, len, errstr, errstr_size);
+    if (!doc) {
+        return NULL;
+    }
+    struct fk_ruleset *rs = fk_calloc(1, sizeof *rs);
+    atomic_init(&rs->refcnt, 1);
+    rs->path = fk_strdup(name);
+    struct ld ld = {name, errstr, errstr_size, rs};
+    if (load_root(&ld, doc->root) != 0) {
+        fk_ruleset_unref(rs);
+        rs = NULL;
+    }
+    fk_yaml_destroy(doc);
+    return rs;
+}
+
+struct fk_ruleset *fk_ruleset_load(const char *path, char *errstr, size_t errstr_size)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    struct fk_ruleset *rs = NULL;
+    if (fk_read_file(path, FK_YAML_MAX_FILE, &b, errstr, errstr_size) == 0) {
+        rs = fk_ruleset_load_string(path, b.data, b.len, errstr, errstr_size);
+    }
+    fk_buf_free(&b);
+    return rs;
+}
+
+struct fk_ruleset *fk_ruleset_ref(struct fk_ruleset *rs)
+{
+    atomic_fetch_add(&rs->refcnt, 1);
+    return rs;
+}
+
+void fk_ruleset_unref(struct fk_ruleset *rs)
+{
+    if (!rs || atomic_fetch_sub(&rs->refcnt, 1) != 1) {
+        return;
+    }
+    for (size_t i = 0; i < rs->schema.n; i++) {
+        free(rs->col_names[i]);
+    }
+    free(rs->col_names);
+    free(rs->col_types);
+    for (size_t i = 0; i < rs->n_select; i++) {
+        free(rs->select[i].out_name);
+        fk_expr_destroy(rs->select[i].expr);
+    }
+    free(rs->select);
+    for (size_t i = 0; i < rs->n_whens; i++) {
+        fk_expr_destroy(rs->whens[i].cond);
+        free(rs->whens[i].then);
+    }
+    free(rs->whens);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        struct fk_rule *r = &rs->rules[i];
+        free(r->name);
+        fk_expr_destroy(r->when);
+        fk_expr_destroy(r->check);
+        fk_expr_destroy(r->key);
+        fk_expr_destroy(r->list_value);
+        for (size_t j = 0; j < r->n_list; j++) {
+            free(r->list[j]);
+        }
+        free(r->list);
+        free(r->message);
+        free(r->notify);
+    }
+    free(rs->rules);
+    free(rs->source_stream);
+    free(rs->source_topic);
+    free(rs->label_stream);
+    free(rs->label_topic);
+    free(rs->else_label);
+    free(rs->path);
+    free(rs);
+}
+
+/* The current ruleset. A mutex rather than an atomic pointer: taking a reference and reading
+ * the pointer must be one step, or a reload could free the ruleset in between. */
+static pthread_mutex_t current_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct fk_ruleset *current;
+static uint64_t current_generation;
+
+struct fk_ruleset *fk_rules_current(void)
+{
+    pthread_mutex_lock(&current_mu);
+    struct fk_ruleset *rs = current ? fk_ruleset_ref(current) : NULL;
+    pthread_mutex_unlock(&current_mu);
+    return rs;
+}
+
+uint64_t fk_rules_install(struct fk_ruleset *rs)
+{
+    pthread_mutex_lock(&current_mu);
+    struct fk_ruleset *old = current;
+    rs->generation = ++current_generation;
+    current = rs;
+    uint64_t gen = rs->generation;
+    pthread_mutex_unlock(&current_mu);
+    fk_ruleset_unref(old);
+    return gen;
+}
+
+void fk_rules_clear(void)
+{
+    pthread_mutex_lock(&current_mu);
+    struct fk_ruleset *old = current;
+    current = NULL;
+    pthread_mutex_unlock(&current_mu);
+    fk_ruleset_unref(old);
+}

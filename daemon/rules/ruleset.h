@@ -1,0 +1,109 @@
+/*
+ * A compiled ruleset: the source stream (topic and declared columns), the label (ksqlDB's
+ * CREATE STREAM ... AS SELECT ..., CASE ... END AS quality), and the independent rules, every
+ * one of which runs on every record. Loaded from rules.yaml, which may carry the label in
+ * YAML or the original ksqlDB statements verbatim; both load into the same structures.
+ *
+ * A ruleset is immutable once loaded and refcounted: consumers take a reference at a batch
+ * boundary (fk_ruleset_current), so a reload swaps the pointer without stopping anyone.
+ */
+#ifndef FK_RULES_RULESET_H
+#define FK_RULES_RULESET_H
+
+#include "rules/expr.h"
+#include "rules/value.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+enum fk_dimension {
+    FK_DIM_COMPLETENESS,
+    FK_DIM_VALIDITY,
+    FK_DIM_CONSISTENCY,
+    FK_DIM_UNIQUENESS,
+    FK_DIM_TIMELINESS,
+    FK_DIM_COUNT
+};
+
+enum fk_severity { FK_SEV_ERROR, FK_SEV_WARNING, FK_SEV_INFO };
+
+const char *fk_dimension_name(enum fk_dimension d);
+const char *fk_severity_name(enum fk_severity s);
+
+struct fk_when {
+    struct fk_expr *cond;
+    char *then; /* the label, unquoted */
+};
+
+/* One projected column of the labelled stream (SELECT name, ..., <label> AS quality). */
+struct fk_select {
+    char *out_name;       /* upper-cased, as ksqlDB names output columns */
+    struct fk_expr *expr; /* NULL for a label given as YAML when/then pairs */
+};
+
+struct fk_rule {
+    char *name;
+    enum fk_dimension dimension;
+    enum fk_severity severity;
+    struct fk_expr *when;  /* applies only when TRUE; NULL: always */
+    struct fk_expr *check; /* passes when TRUE; NULL for uniqueness rules */
+    struct fk_expr *key;   /* uniqueness: the key expression */
+    struct fk_expr *list_value; /* list rules: passes when this value is in list[] */
+    char **list;                /* sorted, for bsearch */
+    size_t n_list;
+    int64_t within_ms;     /* uniqueness: the window */
+    char *message;         /* what the verdict says when it fails */
+    char *notify;          /* template for the customer, or NULL */
+};
+
+struct fk_ruleset {
+    atomic_int refcnt;
+    uint64_t generation; /* set by whoever installs it; 1 for the first */
+    char *path;
+
+    /* source: CREATE STREAM custdqdemo (...) WITH (KAFKA_TOPIC=..., VALUE_FORMAT='JSON') */
+    char *source_stream;
+    char *source_topic;
+    char **col_names;
+    enum fk_type *col_types;
+    struct fk_schema schema;
+
+    /* label: CREATE STREAM custexcep AS SELECT ..., CASE ... END AS quality FROM ... */
+    char *label_stream; /* as written */
+    char *label_topic;  /* the output topic: the upper-cased stream name unless KAFKA_TOPIC */
+    struct fk_select *select;
+    size_t n_select;
+    size_t label_index; /* which select item is the quality label (the last one) */
+    /* The label in YAML form: the first TRUE when gives its then, else else_label. */
+    struct fk_when *whens;
+    size_t n_whens;
+    char *else_label; /* NULL: no ELSE, the label is NULL */
+
+    struct fk_rule *rules;
+    size_t n_rules;
+};
+
+/* Loads and compiles PATH. NULL with "file:line:col: message" in errstr on the first error. */
+struct fk_ruleset *fk_ruleset_load(const char *path, char *errstr, size_t errstr_size);
+/* The same from a string (tests, fuzzing); NAME is used in messages. */
+struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, size_t len,
+                                          char *errstr, size_t errstr_size);
+
+struct fk_ruleset *fk_ruleset_ref(struct fk_ruleset *rs);
+/* Drops a reference; the last one frees. NULL is a no-op. */
+void fk_ruleset_unref(struct fk_ruleset *rs);
+
+/* True when RULE is a list rule and V (VARCHAR) is in its list. */
+int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v);
+
+/* The installed ruleset, shared by every consumer thread: a reference for the caller, to drop
+ * with fk_ruleset_unref() at the end of its batch. NULL before the first install.
+ * @locks the holder's mutex, briefly. */
+struct fk_ruleset *fk_rules_current(void);
+/* Installs RS (takes ownership), numbering it one past the previous generation, which it
+ * returns. Threads pick it up at their next batch boundary. */
+uint64_t fk_rules_install(struct fk_ruleset *rs);
+/* Drops the installed ruleset (shutdown). */
+void fk_rules_clear(void);
+
+#endif

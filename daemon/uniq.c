@@ -1,0 +1,232 @@
+/*
+ * An open-addressing hash table of (partition, "rule\nkey") -> (last seen, expiry). Expired
+ * entries are swept when the table fills, before it grows, so it holds about the keys seen
+ * within the window. The undo log records each change's previous state; rollback replays it
+ * backwards. Single-threaded by design (one per dq thread).
+ */
+#include "uniq.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    char *key; /* NULL: empty slot */
+    size_t len;
+    uint64_t hash;
+    int32_t partition;
+    int64_t ts;
+    int64_t expires;
+};
+
+struct undo {
+    int32_t partition;
+    char *key;
+    size_t len;
+    int existed;
+    int64_t ts, expires;
+};
+
+struct fk_uniq {
+    struct entry *slots;
+    size_t cap, used;
+    int64_t newest; /* the latest timestamp seen: entries expiring before it are garbage */
+    struct undo *undo;
+    size_t n_undo, cap_undo;
+};
+
+static uint64_t hash_of(int32_t partition, const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint32_t)partition;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+struct fk_uniq *fk_uniq_new(void)
+{
+    struct fk_uniq *u = fk_calloc(1, sizeof *u);
+    u->cap = 1024;
+    u->slots = fk_calloc(u->cap, sizeof *u->slots);
+    return u;
+}
+
+static void free_undo(struct fk_uniq *u)
+{
+    for (size_t i = 0; i < u->n_undo; i++) {
+        free(u->undo[i].key);
+    }
+    u->n_undo = 0;
+}
+
+void fk_uniq_destroy(struct fk_uniq *u)
+{
+    if (!u) {
+        return;
+    }
+    for (size_t i = 0; i < u->cap; i++) {
+        free(u->slots[i].key);
+    }
+    free(u->slots);
+    free_undo(u);
+    free(u->undo);
+    free(u);
+}
+
+static struct entry *find(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key,
+                          size_t len)
+{
+    size_t mask = u->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct entry *e = &u->slots[i];
+        if (!e->key || (e->hash == h && e->partition == partition && e->len == len &&
+                        memcmp(e->key, key, len) == 0)) {
+            return e;
+        }
+    }
+}
+
+/* Rebuilds the table at CAP slots, keeping entries that KEEP approves. */
+static void rebuild(struct fk_uniq *u, size_t cap, int32_t drop_partition)
+{
+    struct entry *old = u->slots;
+    size_t old_cap = u->cap;
+    u->slots = fk_calloc(cap, sizeof *u->slots);
+    u->cap = cap;
+    u->used = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+        struct entry *e = &old[i];
+        if (!e->key) {
+            continue;
+        }
+        if (e->expires < u->newest || e->partition == drop_partition) {
+            free(e->key);
+            continue;
+        }
+        *find(u, e->hash, e->partition, e->key, e->len) = *e;
+        u->used++;
+    }
+    free(old);
+}
+
+static struct entry *slot_for(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key,
+                              size_t len)
+{
+    if ((u->used + 1) * 2 > u->cap) {
+        rebuild(u, u->cap, -1); /* sweep the expired first */
+        if ((u->used + 1) * 2 > u->cap) {
+            rebuild(u, u->cap * 2, -1);
+        }
+    }
+    return find(u, h, partition, key, len);
+}
+
+static void set(struct fk_uniq *u, struct entry *e, uint64_t h, int32_t partition, const char *key,
+                size_t len, int64_t ts, int64_t expires)
+{
+    if (!e->key) {
+        e->key = fk_strndup(key, len);
+        e->len = len;
+        e->hash = h;
+        e->partition = partition;
+        u->used++;
+    }
+    e->ts = ts;
+    e->expires = expires;
+}
+
+int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                    int64_t within_ms)
+{
+    uint64_t h = hash_of(partition, key, len);
+    struct entry *e = slot_for(u, h, partition, key, len);
+    int dup = e->key && e->expires >= ts && ts >= e->ts - within_ms;
+    if (u->n_undo == u->cap_undo) {
+        u->cap_undo = u->cap_undo ? u->cap_undo * 2 : 64;
+        u->undo = fk_realloc(u->undo, u->cap_undo * sizeof *u->undo);
+    }
+    struct undo *un = &u->undo[u->n_undo++];
+    un->partition = partition;
+    un->key = fk_strndup(key, len);
+    un->len = len;
+    un->existed = e->key != NULL;
+    un->ts = e->ts;
+    un->expires = e->expires;
+    /* Keep the latest sighting: records may arrive slightly out of timestamp order. */
+    int64_t last = e->key && e->ts > ts ? e->ts : ts;
+    set(u, e, h, partition, key, len, last, last + within_ms);
+    if (ts > u->newest) {
+        u->newest = ts;
+    }
+    return dup;
+}
+
+void fk_uniq_each_change(struct fk_uniq *u,
+                         void (*fn)(void *opaque, int32_t partition, const char *key, size_t len,
+                                    int64_t ts),
+                         void *opaque)
+{
+    for (size_t i = 0; i < u->n_undo; i++) {
+        const struct undo *un = &u->undo[i];
+        uint64_t h = hash_of(un->partition, un->key, un->len);
+        struct entry *e = find(u, h, un->partition, un->key, un->len);
+        /* A key changed twice in the batch is written once, at its last change. */
+        int later = 0;
+        for (size_t j = i + 1; j < u->n_undo && !later; j++) {
+            later = u->undo[j].partition == un->partition && u->undo[j].len == un->len &&
+                    memcmp(u->undo[j].key, un->key, un->len) == 0;
+        }
+        if (e->key && !later) {
+            fn(opaque, un->partition, un->key, un->len, e->ts);
+        }
+    }
+}
+
+void fk_uniq_commit(struct fk_uniq *u)
+{
+    free_undo(u);
+}
+
+void fk_uniq_rollback(struct fk_uniq *u)
+{
+    while (u->n_undo > 0) {
+        struct undo *un = &u->undo[--u->n_undo];
+        uint64_t h = hash_of(un->partition, un->key, un->len);
+        struct entry *e = find(u, h, un->partition, un->key, un->len);
+        if (un->existed) {
+            e->ts = un->ts;
+            e->expires = un->expires;
+        } else if (e->key) {
+            /* Mark expired; the next sweep removes it (open addressing cannot just clear). */
+            e->expires = INT64_MIN;
+            e->ts = INT64_MIN;
+        }
+        free(un->key);
+    }
+}
+
+void fk_uniq_restore(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                     int64_t within_ms)
+{
+    uint64_t h = hash_of(partition, key, len);
+    struct entry *e = slot_for(u, h, partition, key, len);
+    if (!e->key || e->ts < ts) {
+        set(u, e, h, partition, key, len, ts, ts + within_ms);
+    }
+    if (ts > u->newest) {
+        u->newest = ts;
+    }
+}
+
+void fk_uniq_drop_partition(struct fk_uniq *u, int32_t partition)
+{
+    rebuild(u, u->cap, partition);
+}
+
+size_t fk_uniq_size(const struct fk_uniq *u)
+{
+    return u->used;
+}

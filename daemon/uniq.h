@@ -1,0 +1,47 @@
+/*
+ * State of the uniqueness rules: for each (rule, input partition, key), when the key was last
+ * seen. Kept per input partition so that it stays correct when partitions move between
+ * daemons (the topic is keyed by the customer, so one customer's records share a partition),
+ * and backed by a compacted changelog topic so that it survives restarts: the dq group writes
+ * every change in the same transaction as the verdicts, and replays a partition's changelog
+ * when the partition is assigned to it. Changes since the last commit can be undone, so an
+ * aborted batch leaves no trace. One store per dq thread; not thread-safe.
+ */
+#ifndef FK_UNIQ_H
+#define FK_UNIQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fk_uniq;
+
+struct fk_uniq *fk_uniq_new(void);
+void fk_uniq_destroy(struct fk_uniq *u);
+
+/* Keys are "<rule name>\n<value>", the changelog record's key too, so that state follows a
+ * rule by name across reloads. */
+
+/* Records a sighting of KEY in PARTITION at TS. Returns 1 when the key
+ * was already seen within WITHIN_MS of TS (a duplicate), else 0. Undoable until commit. */
+int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                    int64_t within_ms);
+
+/* The changes since the last commit, for the changelog: calls FN for each changed entry. */
+void fk_uniq_each_change(struct fk_uniq *u,
+                         void (*fn)(void *opaque, int32_t partition, const char *key, size_t len,
+                                    int64_t ts),
+                         void *opaque);
+/* Forgets the undo log (the batch committed). */
+void fk_uniq_commit(struct fk_uniq *u);
+/* Undoes every change since the last commit (the batch aborted). */
+void fk_uniq_rollback(struct fk_uniq *u);
+
+/* Loads one changelog entry (restore); not undoable. */
+void fk_uniq_restore(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                     int64_t within_ms);
+/* Forgets everything of PARTITION (revoked). */
+void fk_uniq_drop_partition(struct fk_uniq *u, int32_t partition);
+/* Entries held, for tests and metrics. */
+size_t fk_uniq_size(const struct fk_uniq *u);
+
+#endif
