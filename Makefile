@@ -105,6 +105,8 @@ demo: deps
 	 echo; \
 	 echo "faker-kafkad is producing fake customers to topic custchannel. Watch them with:"; \
 	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custchannel -f 'key=%k  %s\n'"; \
+	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t CUSTEXCEP -X isolation.level=read_committed"; \
+	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custchannel.verdicts -X isolation.level=read_committed"; \
 	 echo "Topics: compose/local/stack kafka-topics --describe --topic custchannel"; \
 	 echo "Stop with Ctrl-C; then 'compose/local/stack down' stops Kafka and FerretDB."; \
 	 echo; \

@@ -22,7 +22,7 @@ struct entry {
 
 struct undo {
     int32_t partition;
-    char *key;
+    size_t key_off; /* into fk_uniq.undo_keys: one buffer, no allocation per sighting */
     size_t len;
     int existed;
     int64_t ts, expires;
@@ -34,6 +34,7 @@ struct fk_uniq {
     int64_t newest; /* the latest timestamp seen: entries expiring before it are garbage */
     struct undo *undo;
     size_t n_undo, cap_undo;
+    struct fk_buf undo_keys;
 };
 
 static uint64_t hash_of(int32_t partition, const char *key, size_t len)
@@ -49,17 +50,20 @@ static uint64_t hash_of(int32_t partition, const char *key, size_t len)
 struct fk_uniq *fk_uniq_new(void)
 {
     struct fk_uniq *u = fk_calloc(1, sizeof *u);
-    u->cap = 1024;
+    u->cap = 1 << 16; /* a day of registrations is tens of thousands of keys */
     u->slots = fk_calloc(u->cap, sizeof *u->slots);
     return u;
 }
 
 static void free_undo(struct fk_uniq *u)
 {
-    for (size_t i = 0; i < u->n_undo; i++) {
-        free(u->undo[i].key);
-    }
     u->n_undo = 0;
+    fk_buf_reset(&u->undo_keys);
+}
+
+static const char *undo_key(const struct fk_uniq *u, const struct undo *un)
+{
+    return u->undo_keys.data + un->key_off;
 }
 
 void fk_uniq_destroy(struct fk_uniq *u)
@@ -71,8 +75,8 @@ void fk_uniq_destroy(struct fk_uniq *u)
         free(u->slots[i].key);
     }
     free(u->slots);
-    free_undo(u);
     free(u->undo);
+    fk_buf_free(&u->undo_keys);
     free(u);
 }
 
@@ -150,7 +154,8 @@ int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_
     }
     struct undo *un = &u->undo[u->n_undo++];
     un->partition = partition;
-    un->key = fk_strndup(key, len);
+    un->key_off = u->undo_keys.len;
+    fk_buf_append(&u->undo_keys, key, len);
     un->len = len;
     un->existed = e->key != NULL;
     un->ts = e->ts;
@@ -171,16 +176,13 @@ void fk_uniq_each_change(struct fk_uniq *u,
 {
     for (size_t i = 0; i < u->n_undo; i++) {
         const struct undo *un = &u->undo[i];
-        uint64_t h = hash_of(un->partition, un->key, un->len);
-        struct entry *e = find(u, h, un->partition, un->key, un->len);
-        /* A key changed twice in the batch is written once, at its last change. */
-        int later = 0;
-        for (size_t j = i + 1; j < u->n_undo && !later; j++) {
-            later = u->undo[j].partition == un->partition && u->undo[j].len == un->len &&
-                    memcmp(u->undo[j].key, un->key, un->len) == 0;
-        }
-        if (e->key && !later) {
-            fn(opaque, un->partition, un->key, un->len, e->ts);
+        const char *key = undo_key(u, un);
+        uint64_t h = hash_of(un->partition, key, un->len);
+        struct entry *e = find(u, h, un->partition, key, un->len);
+        /* A key seen twice in the batch is written twice with the same latest sighting;
+         * the changelog is compacted, so that costs nothing worth an O(n^2) search. */
+        if (e->key) {
+            fn(opaque, un->partition, key, un->len, e->ts);
         }
     }
 }
@@ -194,8 +196,9 @@ void fk_uniq_rollback(struct fk_uniq *u)
 {
     while (u->n_undo > 0) {
         struct undo *un = &u->undo[--u->n_undo];
-        uint64_t h = hash_of(un->partition, un->key, un->len);
-        struct entry *e = find(u, h, un->partition, un->key, un->len);
+        const char *key = undo_key(u, un);
+        uint64_t h = hash_of(un->partition, key, un->len);
+        struct entry *e = find(u, h, un->partition, key, un->len);
         if (un->existed) {
             e->ts = un->ts;
             e->expires = un->expires;
@@ -204,8 +207,8 @@ void fk_uniq_rollback(struct fk_uniq *u)
             e->expires = INT64_MIN;
             e->ts = INT64_MIN;
         }
-        free(un->key);
     }
+    fk_buf_reset(&u->undo_keys);
 }
 
 void fk_uniq_restore(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,

@@ -26,7 +26,8 @@ void fk_uniq_destroy(struct fk_uniq *u);
 int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
                     int64_t within_ms);
 
-/* The changes since the last commit, for the changelog: calls FN for each changed entry. */
+/* The changes since the last commit, for the changelog: calls FN for each sighting with the
+ * key's latest timestamp (a key seen twice is reported twice, with the same value). */
 void fk_uniq_each_change(struct fk_uniq *u,
                          void (*fn)(void *opaque, int32_t partition, const char *key, size_t len,
                                     int64_t ts),
