@@ -391,7 +391,8 @@ static void *dq_main(void *arg)
 {
     struct fk_dq *dq = arg;
     const struct fk_config *cfg = dq->cfg;
-    struct fk_engine *eng = fk_engine_new();
+    struct fk_decode_opts dopts = {(size_t)cfg->record_max_bytes, (int)cfg->record_max_depth};
+    struct fk_engine *eng = fk_engine_new(&dopts);
     struct fk_buf b1, b2;
     fk_buf_init(&b1);
     fk_buf_init(&b2);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 struct fk_engine {
+    struct fk_decode_opts opts;
     struct fk_arena *arena;
     struct fk_decoder *dec;
     const struct fk_ruleset *dec_rs; /* the ruleset the decoder was built for */
@@ -23,9 +24,12 @@ struct fk_engine {
     struct fk_buf ukey; /* "<rule>\n<key>" of a uniqueness rule */
 };
 
-struct fk_engine *fk_engine_new(void)
+struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts)
 {
     struct fk_engine *eng = fk_calloc(1, sizeof *eng);
+    if (opts) {
+        eng->opts = *opts;
+    }
     eng->arena = fk_arena_new();
     return eng;
 }
@@ -87,7 +91,7 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
 
     if (eng->dec_rs != rs || eng->dec_gen != rs->generation) {
         fk_decoder_destroy(eng->dec);
-        eng->dec = fk_decoder_new(&rs->schema, NULL);
+        eng->dec = fk_decoder_new(&rs->schema, &eng->opts);
         eng->dec_rs = rs;
         eng->dec_gen = rs->generation;
     }

@@ -42,7 +42,8 @@ struct fk_verdict {
 
 struct fk_engine;
 
-struct fk_engine *fk_engine_new(void);
+/* OPTS bounds what the decoder accepts (record.max_bytes, record.max_depth); NULL: defaults. */
+struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts);
 void fk_engine_destroy(struct fk_engine *eng);
 
 /* Judges VALUE (LEN bytes) with RS. NOW_MS is UNIX_TIMESTAMP(). Uniqueness rules record

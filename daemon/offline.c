@@ -20,7 +20,7 @@ long fk_offline_run(const char *rules_path, int64_t now_ms, FILE *in, FILE *out,
         return -1;
     }
     rs->generation = 1;
-    struct fk_engine *eng = fk_engine_new();
+    struct fk_engine *eng = fk_engine_new(NULL);
     struct fk_uniq *uniq = fk_uniq_new(); /* the whole stream is one partition here */
     struct fk_buf labelled, verdict, line_out;
     fk_buf_init(&labelled);

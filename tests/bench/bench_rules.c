@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     int64_t dec_us = fk_mono_us() - t0;
     fk_decoder_destroy(dec);
 
-    struct fk_engine *eng = fk_engine_new();
+    struct fk_engine *eng = fk_engine_new(NULL);
     struct fk_uniq *uniq = fk_uniq_new();
     struct fk_buf lab, ver;
     fk_buf_init(&lab);
