@@ -366,6 +366,10 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
         return fail_at(ld, file, "list.file: %s holds no value", path);
     }
     qsort(rule->list, rule->n_list, sizeof(char *), cmp_str);
+    rule->list_len = fk_malloc(rule->n_list * sizeof(size_t));
+    for (size_t i = 0; i < rule->n_list; i++) {
+        rule->list_len[i] = strlen(rule->list[i]);
+    }
     return 0;
 }
 
@@ -378,7 +382,7 @@ int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const char *s = rule->list[mid];
-        size_t n = strlen(s);
+        size_t n = rule->list_len[mid];
         int c = memcmp(s, v->u.s.p, n < v->u.s.len ? n : v->u.s.len);
         if (c == 0) {
             c = n < v->u.s.len ? -1 : n > v->u.s.len ? 1 : 0;
@@ -992,6 +996,7 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
             free(r->list[j]);
         }
         free(r->list);
+        free(r->list_len);
         free(r->message);
         free(r->notify);
     }

@@ -50,6 +50,7 @@ struct fk_rule {
     struct fk_expr *key;   /* uniqueness: the key expression */
     struct fk_expr *list_value; /* list rules: passes when this value is in list[] */
     char **list;                /* sorted, for bsearch */
+    size_t *list_len;           /* their lengths */
     size_t n_list;
     int64_t within_ms;     /* uniqueness: the window */
     char *message;         /* what the verdict says when it fails */
