@@ -141,6 +141,9 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LIBS) -o $@
 
+# Keep the instrumented objects between fuzz builds (make would delete them as intermediates).
+.SECONDARY: $(FUZZ_OBJS)
+
 fuzz-build: $(FUZZ_BINS)
 
 # Runs each target for FUZZ_SECONDS; the corpus grows in build/fuzz/corpus/, seeded from

@@ -63,10 +63,10 @@ static const struct cdesc descs[] = {
     {"topics.dlq", CT_STR, OFF(topic_dlq), "custchannel.dlq", 0, 0, NULL,
      "Dead-letter topic: records that cannot be read, bytes unchanged, with error headers."},
 
-    {"topics.state", CT_STR, OFF(topic_state), "custchannel.dq-state", 0, 0, NULL,
+    {"topics.state", CT_STR, OFF(topic_state), "", 0, 0, NULL,
      "Compacted changelog of the uniqueness rules' state, one partition per input partition: "
      "replayed when a partition is assigned, so duplicates are caught across restarts and "
-     "rebalances."},
+     "rebalances. Empty: <dq.group>-uniqueness-changelog, so each group has its own state."},
 
     {"dq.enabled", CT_BOOL, OFF(dq_enabled), "true", 0, 0, NULL,
      "Run the dq consumer group: judge every record of the rules' source topic and write the "
@@ -91,9 +91,9 @@ static const struct cdesc descs[] = {
      "Run the customer application: generate fake registrations into topics.input."},
     {"generator.rate", CT_DOUBLE, OFF(gen_rate), "10", 0, 10000000, NULL,
      "Records per second; 0 produces as fast as the broker takes them."},
-    {"generator.count", CT_INT, OFF(gen_count), "0", 0, INT64_MAX / 2, NULL,
+    {"generator.count", CT_INT, OFF(gen_count), "0", 0, (double)(INT64_C(1) << 62), NULL,
      "Records to produce before the generator stops; 0 means forever."},
-    {"generator.seed", CT_INT, OFF(gen_seed), "0", 0, INT64_MAX / 2, NULL,
+    {"generator.seed", CT_INT, OFF(gen_seed), "0", 0, (double)(INT64_C(1) << 62), NULL,
      "Random seed; 0 picks one at start-up (logged). With a fixed seed and start_time the "
      "records are byte-identical from run to run."},
     {"generator.start_time", CT_STR, OFF(gen_start_time), "", 0, 0, NULL,

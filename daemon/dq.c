@@ -30,7 +30,8 @@ struct fk_dq {
     const struct fk_config *cfg;
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
-    rd_kafka_t *restorer; /* reads the state changelog back when partitions are assigned */
+    rd_kafka_t *restorer;  /* reads the state changelog back when partitions are assigned */
+    char state_topic[300]; /* topics.state, or derived from the group */
     struct fk_uniq *uniq;
     pthread_t thread;
     int started;
@@ -51,8 +52,8 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     struct fk_ruleset *rs = fk_rules_current();
     rd_kafka_topic_partition_list_t *st = rd_kafka_topic_partition_list_new(parts->cnt);
     for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_list_add(st, dq->cfg->topic_state, parts->elems[i].partition)
-            ->offset = RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_topic_partition_list_add(st, dq->state_topic, parts->elems[i].partition)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
     }
     rd_kafka_assign(dq->restorer, st);
     int pending = parts->cnt;
@@ -66,7 +67,7 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             pending--;
         } else if (m->err) {
-            fk_log(FK_LOG_WARNING, "dq", "restoring %s: %s", dq->cfg->topic_state,
+            fk_log(FK_LOG_WARNING, "dq", "restoring %s: %s", dq->state_topic,
                    rd_kafka_message_errstr(m));
             if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                 m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
@@ -96,7 +97,7 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     }
     if (pending > 0) {
         fk_log(FK_LOG_ERR, "dq", "restoring %s: %d partition(s) not read to the end in 60 s",
-               dq->cfg->topic_state, pending);
+               dq->state_topic, pending);
     }
     rd_kafka_assign(dq->restorer, NULL);
     rd_kafka_topic_partition_list_destroy(st);
@@ -269,12 +270,12 @@ static void write_change(void *opaque, int32_t partition, const char *key, size_
     int n = snprintf(val, sizeof val, "%lld", (long long)ts);
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
-            dq->producer, RD_KAFKA_V_TOPIC(dq->cfg->topic_state), RD_KAFKA_V_PARTITION(partition),
+            dq->producer, RD_KAFKA_V_TOPIC(dq->state_topic), RD_KAFKA_V_PARTITION(partition),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(val, (size_t)n),
             RD_KAFKA_V_KEY((void *)(uintptr_t)key, len), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (err) {
-                fk_log(FK_LOG_ERR, "dq", "produce to %s: %s", dq->cfg->topic_state,
+                fk_log(FK_LOG_ERR, "dq", "produce to %s: %s", dq->state_topic,
                        rd_kafka_err2str(err));
             }
             return;
@@ -345,7 +346,7 @@ static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
     }
     const char *topics[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq, NULL};
     /* The changelog needs exactly one partition per input partition. */
-    const char *state[] = {dq->cfg->topic_state, NULL};
+    const char *state[] = {dq->state_topic, NULL};
     static const char *const compact[] = {"cleanup.policy", "compact", NULL};
     char err[512] = "";
     int parts = fk_kafka_partition_count(dq->producer, rs->source_topic, 10000);
@@ -355,9 +356,10 @@ static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
              0)) {
         dq->topics_gen = rs->generation;
     } else {
-        fk_log(FK_LOG_WARNING, "dq", "cannot ensure output topics: %s; retrying in 5 s",
-               parts > 0 ? err : "the source topic has no metadata yet");
-        dq->topics_retry_ms = fk_mono_ms() + 5000;
+        fk_log(parts > 0 ? FK_LOG_WARNING : FK_LOG_INFO, "dq",
+               "cannot ensure output topics: %s; retrying in 1 s",
+               parts > 0 ? err : "the source topic does not exist yet");
+        dq->topics_retry_ms = fk_mono_ms() + 1000;
     }
 }
 
@@ -420,6 +422,15 @@ static void *dq_main(void *arg)
     while (!stopping(dq)) {
         struct fk_ruleset *rs = fk_rules_current(); /* the batch boundary */
         ensure_output_topics(dq, rs);
+        if (dq->topics_gen != rs->generation) {
+            /* Judging before the outputs (and the state changelog) exist would only abort:
+             * wait, without polling, so no partition is assigned and restored early. */
+            fk_ruleset_unref(rs);
+            for (int t = 0; t < 5 && !stopping(dq); t++) {
+                usleep(100000);
+            }
+            continue;
+        }
         size_t n = 0;
         int64_t until = fk_mono_ms() + cfg->dq_batch_ms;
         atomic_store(&dq->rebalanced, 0);
@@ -482,6 +493,13 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
 {
     struct fk_dq *dq = fk_calloc(1, sizeof *dq);
     dq->cfg = cfg;
+    /* State belongs to its group, as Kafka Streams names changelogs after the application:
+     * two groups sharing one changelog would see each other's customers as duplicates. */
+    if (cfg->topic_state[0]) {
+        snprintf(dq->state_topic, sizeof dq->state_topic, "%s", cfg->topic_state);
+    } else {
+        snprintf(dq->state_topic, sizeof dq->state_topic, "%s-uniqueness-changelog", cfg->dq_group);
+    }
     char why[512], txid[300];
     if (cfg->dq_transactional_id[0]) {
         snprintf(txid, sizeof txid, "%s", cfg->dq_transactional_id);

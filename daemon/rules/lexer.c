@@ -20,6 +20,7 @@ void fk_lexer_init(struct fk_lexer *lx, const char *file, const char *text, size
     lx->end = text + len;
     lx->line = line;
     lx->col = col;
+    lx->cont_col = 1;
     lx->tok.kind = FK_TOK_EOF;
     lx->tok.p = text;
     lx->tok.line = line;
@@ -33,7 +34,7 @@ static void advance(struct fk_lexer *lx)
     unsigned char c = (unsigned char)*lx->p++;
     if (c == '\n') {
         lx->line++;
-        lx->col = 1;
+        lx->col = lx->cont_col;
     } else if ((c & 0xC0) != 0x80) {
         lx->col++;
     }

@@ -28,6 +28,8 @@ struct fk_lexer {
     const char *file;
     const char *p, *end;
     int line, col;
+    int cont_col;        /* column of each following line's first byte: 1, or a YAML block
+                          * scalar's indentation + 1 (set after fk_lexer_init) */
     struct fk_token tok; /* the current token, after fk_lexer_next() */
     char err[256];       /* set when fk_lexer_next() returns -1 */
 };

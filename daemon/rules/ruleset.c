@@ -125,8 +125,27 @@ static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, c
     if (want(ld, n, FK_YAML_SCALAR, what) != 0) {
         return NULL;
     }
-    struct fk_expr *e = fk_expr_compile(n->str, n->len, &ld->rs->schema, ld->file, n->text_line,
-                                        n->text_col, ld->err, ld->err_size);
+    struct fk_expr *e;
+    if (n->text_line == n->line) {
+        e = fk_expr_compile(n->str, n->len, &ld->rs->schema, ld->file, n->text_line, n->text_col,
+                            ld->err, ld->err_size);
+    } else {
+        /* A block scalar: every line of it starts at the block's indentation. */
+        struct fk_lexer lx;
+        fk_lexer_init(&lx, ld->file, n->str, n->len, n->text_line, n->text_col);
+        lx.cont_col = n->text_col;
+        e = NULL;
+        if (fk_lexer_next(&lx) != 0) {
+            snprintf(ld->err, ld->err_size, "%s", lx.err);
+        } else if ((e = fk_expr_compile_lx(&lx, &ld->rs->schema, ld->err, ld->err_size)) &&
+                   lx.tok.kind != FK_TOK_EOF) {
+            snprintf(ld->err, ld->err_size, "%s:%d:%d: unexpected '%.*s' after the expression",
+                     ld->file, lx.tok.line, lx.tok.col, (int)(lx.tok.len > 40 ? 40 : lx.tok.len),
+                     lx.tok.p);
+            fk_expr_destroy(e);
+            e = NULL;
+        }
+    }
     if (e && want_bool && fk_expr_type(e) != FK_T_BOOLEAN && fk_expr_type(e) != FK_T_NULL) {
         fail_at(ld, n, "%s must be a BOOLEAN expression, not %s", what,
                 fk_type_name(fk_expr_type(e)));
@@ -155,6 +174,17 @@ static int add_column(struct ld *ld, const char *name, size_t len, enum fk_type 
     rs->schema.n++;
     rs->schema.names = (const char *const *)rs->col_names;
     rs->schema.types = rs->col_types;
+    return 0;
+}
+
+/* ksqlDB refuses two output columns of one name ("Duplicate value columns found in schema"). */
+static int dup_output(struct ld *ld, const char *name)
+{
+    for (size_t i = 0; i < ld->rs->n_select; i++) {
+        if (ld->rs->select[i].out_name && strcmp(ld->rs->select[i].out_name, name) == 0) {
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -232,26 +262,40 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         nsel = sel->n_items;
     }
     rs->select = fk_calloc(nsel + 1, sizeof *rs->select);
+    size_t generated = 0;
     for (size_t i = 0; i < nsel; i++) {
         const struct fk_yaml_node *it = sel->items[i];
         struct fk_expr *e = compile_at(ld, it, "label.select", 0);
         if (!e) {
             return -1;
         }
-        rs->select[i].expr = e;
-        /* A bare column keeps its name; any other expression needs "expr AS name" in ksql
-         * form, and in YAML form is named KSQL_COL_<i> as ksqlDB would. */
-        int col = fk_schema_find(&rs->schema, it->str, it->len);
-        if (col >= 0) {
-            rs->select[i].out_name = upper_dup(it->str, it->len);
+        /* A bare column keeps its name; any other expression is named KSQL_COL_<n>, counting
+         * generated names from 0, as ksqlDB's alias generator does. */
+        char *out;
+        if (fk_schema_find(&rs->schema, it->str, it->len) >= 0) {
+            out = upper_dup(it->str, it->len);
         } else {
             char name[32];
-            snprintf(name, sizeof name, "KSQL_COL_%zu", i);
-            rs->select[i].out_name = fk_strdup(name);
+            snprintf(name, sizeof name, "KSQL_COL_%zu", generated++);
+            out = fk_strdup(name);
         }
+        if (dup_output(ld, out)) {
+            fail_at(ld, it, "duplicate output column '%s'", out);
+            free(out);
+            fk_expr_destroy(e);
+            return -1;
+        }
+        rs->select[i].expr = e;
+        rs->select[i].out_name = out;
         rs->n_select++;
     }
-    rs->select[nsel].out_name = upper_dup(as->str, as->len);
+    char *label_name = upper_dup(as->str, as->len);
+    if (dup_output(ld, label_name)) {
+        fail_at(ld, as, "duplicate output column '%s'", label_name);
+        free(label_name);
+        return -1;
+    }
+    rs->select[nsel].out_name = label_name;
     rs->n_select++;
     rs->label_index = nsel;
 
@@ -307,8 +351,12 @@ static int parse_duration(const char *s, int64_t *ms)
     } else {
         return -1;
     }
-    *ms = (int64_t)(v * mult);
-    return *ms > 0 ? 0 : -1;
+    double total = v * mult;
+    if (!(total >= 1 && total <= 1e15)) { /* also rejects NaN and infinities: ~31 years */
+        return -1;
+    }
+    *ms = (int64_t)total;
+    return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -410,8 +458,8 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
     if (!name || want(ld, name, FK_YAML_SCALAR, "name")) {
         return -1;
     }
-    for (const char *p = name->str; *p; p++) {
-        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_') {
+    for (const char *p = name->str; *p || p == name->str; p++) {
+        if (!*p || (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_')) {
             return fail_at(ld, name, "rule name '%s': use lower-case letters, digits and _",
                            name->str);
         }
@@ -745,6 +793,7 @@ static int ksql_label(struct ld *ld, struct fk_lexer *lx, char *name)
     if (lx_word(ld, lx, "AS") || lx_word(ld, lx, "SELECT")) {
         return -1;
     }
+    size_t generated = 0; /* KSQL_COL_<n> counts generated names only */
     for (;;) {
         struct fk_token start = lx->tok;
         struct fk_expr *e = fk_expr_compile_lx(lx, &rs->schema, ld->err, ld->err_size);
@@ -755,18 +804,40 @@ static int ksql_label(struct ld *ld, struct fk_lexer *lx, char *name)
         struct fk_select *s = &rs->select[rs->n_select++];
         s->expr = e;
         s->out_name = NULL;
+        /* Was the expression a bare column? Then only blanks separate it from what follows. */
+        const char *after = start.p + start.len + (start.kind == FK_TOK_QIDENT ? 1 : 0);
+        int bare = (start.kind == FK_TOK_IDENT || start.kind == FK_TOK_QIDENT) &&
+                   fk_schema_find(&rs->schema, start.p, start.len) >= 0;
+        for (const char *q = after; bare && q < lx->tok.p; q++) {
+            bare = *q == ' ' || *q == '\t' || *q == '\n' || *q == '\r';
+        }
+        struct fk_token alias = lx->tok;
+        char *out = NULL;
         if (fk_lexer_is(lx, "AS")) {
-            if (lx_next(ld, lx) || !(s->out_name = lx_ident(ld, lx, "a column alias"))) {
+            if (lx_next(ld, lx)) {
                 return -1;
             }
-        } else if ((start.kind == FK_TOK_IDENT || start.kind == FK_TOK_QIDENT) &&
-                   fk_schema_find(&rs->schema, start.p, start.len) >= 0) {
-            s->out_name = upper_dup(start.p, start.len);
+            alias = lx->tok;
+            if (!(out = lx_ident(ld, lx, "a column alias"))) {
+                return -1;
+            }
+        } else if (bare) {
+            out = start.kind == FK_TOK_IDENT ? upper_dup(start.p, start.len)
+                                             : fk_strndup(start.p, start.len);
+            alias = start;
         } else {
             char n[32];
-            snprintf(n, sizeof n, "KSQL_COL_%zu", rs->n_select - 1);
-            s->out_name = fk_strdup(n);
+            snprintf(n, sizeof n, "KSQL_COL_%zu", generated++);
+            out = fk_strdup(n);
+            alias = start;
         }
+        if (dup_output(ld, out)) {
+            snprintf(ld->err, ld->err_size, "%s:%d:%d: duplicate output column '%s'", ld->file,
+                     alias.line, alias.col, out);
+            free(out);
+            return -1;
+        }
+        s->out_name = out;
         if (fk_lexer_is_op(lx, ",")) {
             if (lx_next(ld, lx)) {
                 return -1;
@@ -822,6 +893,9 @@ static int load_ksql(struct ld *ld, const struct fk_yaml_node *n)
     }
     struct fk_lexer lx;
     fk_lexer_init(&lx, ld->file, text, n->len, n->text_line, n->text_col);
+    if (n->text_line != n->line) {
+        lx.cont_col = n->text_col; /* a block scalar: its lines start at its indentation */
+    }
     int rc = load_ksql_statements(ld, n, &lx);
     free(text);
     return rc;
@@ -942,6 +1016,12 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     if (load_root(&ld, doc->root) != 0) {
         fk_ruleset_unref(rs);
         rs = NULL;
+        /* One line, whatever the file quoted into the message. */
+        for (char *p = errstr; *p; p++) {
+            if (*p == '\n' || *p == '\r' || *p == '\t') {
+                *p = ' ';
+            }
+        }
     }
     fk_yaml_destroy(doc);
     return rs;

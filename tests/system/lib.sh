@@ -105,3 +105,33 @@ committed_values() {
     kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q \
         -X isolation.level=read_committed -f '%s\n' 2>/dev/null
 }
+
+# test_rules INPUT LABEL_STREAM [NAME]: the shipped rules pointed at a test's own topics,
+# written to $T_WORK/NAME (rules.yaml) with the reference lists beside it; prints the path.
+test_rules() {
+    local out=$T_WORK/${3:-rules.yaml}
+    cp rules/jobs.txt "$T_WORK/"
+    sed -e "s/^  topic: custchannel$/  topic: $1/" -e "s/^  stream: custexcep$/  stream: $2/" \
+        rules/custdq.yaml >"$out"
+    echo "$out"
+}
+
+# judged_gaps VERDICTS DLQ: how many input partitions were NOT judged exactly once, offset by
+# offset (verdicts name their input's partition/offset, dead letters carry it in headers).
+judged_gaps() {
+    kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$2" -o beginning -e -q -X isolation.level=read_committed \
+        -f '%h\n' | sed -E 's/.*fk.source.partition=([0-9]+),fk.source.offset=([0-9]+).*/\1 \2/' \
+        >"$T_WORK/judged.txt"
+    committed_values "$1" | python3 -c '
+import json, sys
+for r in map(json.loads, sys.stdin):
+    print(r["partition"], r["offset"])' >>"$T_WORK/judged.txt"
+    python3 - "$T_WORK/judged.txt" <<'PY'
+import collections, sys
+parts = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    p, o = line.split()
+    parts[p].append(int(o))
+print(sum(1 for offs in parts.values() if sorted(offs) != list(range(len(offs)))))
+PY
+}

@@ -13,10 +13,7 @@ verdicts=$id.verdicts
 dlq=$id.dlq
 
 # Rules under test: the shipped ones pointed at this test's topics.
-rules=$T_WORK/rules.yaml
-cp rules/jobs.txt "$T_WORK/"
-sed -e "s/^  topic: custchannel$/  topic: $input/" -e "s/^  stream: custexcep$/  stream: ${labelled}/" \
-    rules/custdq.yaml >"$rules"
+rules=$(test_rules "$input" "$labelled")
 check "the test rules compile" "$FK_BIN" -t -c conf/faker-kafka.yaml -r "$rules"
 
 N=3000
@@ -100,8 +97,7 @@ check "the seed's ksql text gives the same CUSTEXCEP as the YAML form" \
 id2=$(unique dqk)
 input2=$id2-in
 lab2=$(echo "${id2}_EXCEP" | tr 'a-z-' 'A-Z_')
-sed -e "s/^  topic: custchannel$/  topic: $input2/" -e "s/^  stream: custexcep$/  stream: ${lab2}/" \
-    rules/custdq.yaml >"$T_WORK/rules2.yaml"
+test_rules "$input2" "$lab2" rules2.yaml >/dev/null
 N2=50000
 gen_conf=$(write_conf gen2 "$input2" "generator: {rate: 0, count: $N2, seed: 9, defects: {bad_json: 0.02}}
 dq: {enabled: false}")
@@ -141,9 +137,7 @@ check_eq "after kill -9: no input judged twice" "$dups" 0
 id3=$(unique dqr)
 input3=$id3-in
 lab3=$(echo "${id3}_EXCEP" | tr 'a-z-' 'A-Z_')
-live_rules=$T_WORK/live-rules.yaml
-sed -e "s/^  topic: custchannel$/  topic: $input3/" -e "s/^  stream: custexcep$/  stream: ${lab3}/" \
-    rules/custdq.yaml >"$live_rules"
+live_rules=$(test_rules "$input3" "$lab3" live-rules.yaml)
 r_body="generator: {rate: 200, count: 0, seed: 11}
 topics: {input: $input3, verdicts: $id3.verdicts, dlq: $id3.dlq, partitions: 3}
 dq: {enabled: true, group: $id3-g, transactional_id: $id3-tx}"
@@ -172,22 +166,7 @@ stop_daemon TERM
 check_eq "exit 0 after reloads" "$DAEMON_RC" 0
 # Nothing lost or judged twice: per partition, the offsets judged (verdicts plus dead letters)
 # are exactly 0..k-1.
-kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$id3.dlq" -o beginning -e -q -X isolation.level=read_committed \
-    -f '%h\n' | sed -E 's/.*fk.source.partition=([0-9]+),fk.source.offset=([0-9]+).*/\1 \2/' \
-    >"$T_WORK/judged.txt"
-committed_values "$id3.verdicts" | python3 -c '
-import json, sys
-for r in map(json.loads, sys.stdin):
-    print(r["partition"], r["offset"])' >>"$T_WORK/judged.txt"
-gaps=$(python3 - "$T_WORK/judged.txt" <<'PY'
-import collections, sys
-parts = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    p, o = line.split()
-    parts[p].append(int(o))
-print(sum(1 for offs in parts.values() if sorted(offs) != list(range(len(offs)))))
-PY
-)
+gaps=$(judged_gaps "$id3.verdicts" "$id3.dlq")
 check_eq "across the reloads nothing is lost or judged twice" "$gaps" 0
 
 finish

@@ -6,10 +6,7 @@ source "$(dirname "$0")/lib.sh"
 id=$(unique rb)
 input=$id-in
 lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$T_WORK/rules.yaml
-cp rules/jobs.txt "$T_WORK/"
-sed -e "s/^  topic: custchannel$/  topic: $input/" -e "s/^  stream: custexcep$/  stream: ${lab}/" \
-    rules/custdq.yaml >"$rules"
+rules=$(test_rules "$input" "$lab")
 N=40000
 gen=$(write_conf gen "$input" "generator: {rate: 0, count: $N, seed: 21, defects: {duplicate: 0.05, bad_json: 0.01}}
 dq: {enabled: false}")
@@ -45,22 +42,7 @@ wait "$b_pid"
 check_eq "daemon B leaves cleanly" "$?" 0
 check_eq "labelled + dead letters == N across the rebalances" \
     $(($(committed_count "$lab") + $(committed_count "$id.dlq"))) "$N"
-kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$id.dlq" -o beginning -e -q -X isolation.level=read_committed \
-    -f '%h\n' | sed -E 's/.*fk.source.partition=([0-9]+),fk.source.offset=([0-9]+).*/\1 \2/' \
-    >"$T_WORK/judged.txt"
-committed_values "$id.verdicts" | python3 -c '
-import json, sys
-for r in map(json.loads, sys.stdin):
-    print(r["partition"], r["offset"])' >>"$T_WORK/judged.txt"
-gaps=$(python3 - "$T_WORK/judged.txt" <<'PY'
-import collections, sys
-parts = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    p, o = line.split()
-    parts[p].append(int(o))
-print(sum(1 for offs in parts.values() if sorted(offs) != list(range(len(offs)))))
-PY
-)
+gaps=$(judged_gaps "$id.verdicts" "$id.dlq")
 check_eq "per partition every offset judged exactly once" "$gaps" 0
 # Duplicates injected by the generator are caught whichever daemon judged them: exactly as
 # many as the offline mode finds over the same input (one customer's records share a partition,

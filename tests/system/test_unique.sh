@@ -6,10 +6,7 @@ source "$(dirname "$0")/lib.sh"
 id=$(unique uq)
 input=$id-in
 lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$T_WORK/rules.yaml
-cp rules/jobs.txt "$T_WORK/"
-sed -e "s/^  topic: custchannel$/  topic: $input/" -e "s/^  stream: custexcep$/  stream: ${lab}/" \
-    rules/custdq.yaml >"$rules"
+rules=$(test_rules "$input" "$lab")
 body="generator: {enabled: false}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $id-tx}"
