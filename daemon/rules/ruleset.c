@@ -208,11 +208,17 @@ static int load_source(struct ld *ld, const struct fk_yaml_node *src)
     if (fmt && (fmt->type != FK_YAML_SCALAR || strcasecmp(fmt->str, "json") != 0)) {
         return fail_at(ld, fmt, "source.format: only JSON is supported");
     }
+    if (!stream->len || !topic->len) {
+        return fail_at(ld, !stream->len ? stream : topic, "names must not be empty");
+    }
     ld->rs->source_stream = fk_strdup(stream->str);
     ld->rs->source_topic = fk_strdup(topic->str);
     for (size_t i = 0; i < cols->n_pairs; i++) {
         const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
         enum fk_type t;
+        if (!k->len) {
+            return fail_at(ld, k, "names must not be empty");
+        }
         if (v->type != FK_YAML_SCALAR || fk_type_parse(v->str, v->len, &t) != 0) {
             return fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
                                   "DOUBLE, BOOLEAN, DATE or TIMESTAMP)",
@@ -244,6 +250,9 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
     if (!stream || !as || !cases || want(ld, stream, FK_YAML_SCALAR, "label.stream") ||
         want(ld, as, FK_YAML_SCALAR, "label.as") || want(ld, cases, FK_YAML_SEQ, "label.case")) {
         return -1;
+    }
+    if (!stream->len || !as->len) {
+        return fail_at(ld, !stream->len ? stream : as, "names must not be empty");
     }
     rs->label_stream = fk_strdup(stream->str);
     if (topic) {
@@ -379,6 +388,10 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
     }
     if (!(rule->list_value = compile_at(ld, value, "list.value", 0))) {
         return -1;
+    }
+    if (fk_expr_type(rule->list_value) != FK_T_VARCHAR) {
+        return fail_at(ld, value, "list.value must be a VARCHAR expression, not %s",
+                       fk_type_name(fk_expr_type(rule->list_value)));
     }
     char path[4096];
     const char *slash = strrchr(ld->file, '/');

@@ -54,6 +54,15 @@ static const struct error_case error_cases[] = {
     {"version: 1\nsoruce: {stream: s, columns: {a: varchar}}\n",
      "r.yaml:2:1: unknown field 'soruce' in the rules file (did you mean 'source'?)"},
     {"version: 1\nversion: 1\n", "r.yaml:2:1: duplicate key 'version' (first at line 1)"},
+    {"version: 1\nsource: {stream: \"\", topic: t, columns: {a: varchar}}\n",
+     "r.yaml:2:18: names must not be empty"},
+    {"version: 1\nsource: {stream: s, topic: t, columns: {a: varchar}}\n"
+     "label: {stream: l, as: \"\", case: []}\n",
+     "r.yaml:3:24: names must not be empty"},
+    {"version: 1\nsource: {stream: s, topic: t, columns: {a: varchar}}\n"
+     "label: {stream: l, as: q, case: []}\nrules:\n"
+     "  - {name: r, dimension: validity, list: {value: \"LEN(a)\", file: x.txt}}\n",
+     "r.yaml:5:50: list.value must be a VARCHAR expression, not INTEGER"},
     {KSQL_SOURCE "source: {stream: s, topic: t, columns: {a: varchar}}\n",
      "r.yaml:2:7: give either 'ksql' or 'source' and 'label', not both"},
     {HEAD "  a: 1\n", "r.yaml:13:3: rules must be a sequence, not a mapping"},
