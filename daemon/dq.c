@@ -455,7 +455,11 @@ static void *dq_main(void *arg)
                 continue;
             }
             if (rkm->err) {
-                if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (rkm->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                    /* Expected until the generator (or whoever) creates the topic. */
+                    fk_log(FK_LOG_INFO, "dq", "waiting for the source topic: %s",
+                           rd_kafka_message_errstr(rkm));
+                } else if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                     fk_log(FK_LOG_WARNING, "dq", "consume: %s", rd_kafka_message_errstr(rkm));
                 }
                 rd_kafka_message_destroy(rkm);
