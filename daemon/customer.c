@@ -504,47 +504,6 @@ static void defect_wrong_type(struct fk_customer_gen *g, struct person *p, int64
     }
 }
 
-/* Bytes that JSON strings must escape: control characters, the quote and the backslash. */
-static inline int needs_escape(unsigned char c)
-{
-    return c < 0x20 || c == '"' || c == '\\';
-}
-
-/* Serialized JSON string: quotes, backslashes and control characters escaped. Runs of bytes
- * that need nothing are copied whole: this is the generator's hottest loop. */
-static char *put_json_string(char *o, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    *o++ = '"';
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run < n && !needs_escape((unsigned char)s[run])) {
-            run++;
-        }
-        memcpy(o, s + i, run - i);
-        o += run - i;
-        if (run == n) {
-            break;
-        }
-        unsigned char c = (unsigned char)s[run];
-        *o++ = '\\';
-        if (c == '"' || c == '\\') {
-            *o++ = (char)c;
-        } else if (c == '\n') {
-            *o++ = 'n';
-        } else {
-            memcpy(o, "u00", 3);
-            o[3] = hex[c >> 4];
-            o[4] = hex[c & 15];
-            o += 5;
-        }
-        i = run + 1;
-    }
-    *o++ = '"';
-    return o;
-}
-
 static size_t serialize(const struct person *p, char *out)
 {
     char *o = out;
@@ -568,7 +527,7 @@ static size_t serialize(const struct person *p, char *out)
             memcpy(o, p->f[f], p->len[f]);
             o += p->len[f];
         } else {
-            o = put_json_string(o, p->f[f], p->len[f]);
+            o = fk_json_escape(o, p->f[f], p->len[f]);
         }
     }
     *o++ = '}';
@@ -590,9 +549,9 @@ static size_t break_json(struct fk_customer_gen *g, const struct person *p, char
     case 2: { /* a JSON array, not an object */
         char *o = out;
         *o++ = '[';
-        o = put_json_string(o, p->f[F_NAME], p->len[F_NAME]);
+        o = fk_json_escape(o, p->f[F_NAME], p->len[F_NAME]);
         *o++ = ',';
-        o = put_json_string(o, p->f[F_EMAIL], p->len[F_EMAIL]);
+        o = fk_json_escape(o, p->f[F_EMAIL], p->len[F_EMAIL]);
         *o++ = ']';
         return (size_t)(o - out);
     }

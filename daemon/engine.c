@@ -167,52 +167,10 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
 
 void fk_json_string(struct fk_buf *out, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    fk_buf_reserve(out, len + 2);
-    fk_buf_putc(out, '"');
-    size_t i = 0;
-    while (i < len) {
-        size_t run = i;
-        while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
-            run++;
-        }
-        fk_buf_append(out, s + i, run - i);
-        if (run == len) {
-            break;
-        }
-        unsigned char c = (unsigned char)s[run];
-        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        fk_buf_append(out, esc, n);
-        i = run + 1;
-    }
-    fk_buf_putc(out, '"');
+    fk_buf_reserve(out, len * 6 + 2);
+    char *end = fk_json_escape(out->data + out->len, s, len);
+    out->len = (size_t)(end - out->data);
+    out->data[out->len] = '\0';
 }
 
 static void json_value(struct fk_buf *out, const struct fk_value *v)

@@ -178,6 +178,55 @@ int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
     return rc;
 }
 
+char *fk_json_escape(char *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
+            run++;
+        }
+        memcpy(o, s + i, run - i);
+        o += run - i;
+        if (run == n) {
+            break;
+        }
+        unsigned char c = (unsigned char)s[run];
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+        i = run + 1;
+    }
+    *o++ = '"';
+    return o;
+}
+
 static int64_t clock_us(clockid_t id)
 {
     struct timespec ts;

@@ -38,6 +38,11 @@ void fk_buf_free(struct fk_buf *b);
 int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
                  size_t errstr_size);
 
+/* Writes S (N bytes) as a quoted JSON string at O, escaped as Jackson escapes it (\" \\ \n \r
+ * \t \b \f, other control characters as \u00XX, everything else as is); O must have room for
+ * N * 6 + 2 bytes. Returns the end. Runs of bytes that need nothing are copied whole. */
+char *fk_json_escape(char *o, const char *s, size_t n);
+
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in milliseconds / microseconds. */
 int64_t fk_mono_ms(void);
 int64_t fk_mono_us(void);

@@ -41,14 +41,17 @@ wait_for() {
 
 unique() { echo "$1-$$-$RANDOM$RANDOM"; }
 
-# Writes a daemon config to $T_WORK/NAME.yaml with the given YAML body appended to the basics.
+# Writes a daemon config to $T_WORK/NAME.yaml with the given YAML body appended to the basics;
+# a body with its own topics: line replaces the default one.
 write_conf() { # NAME TOPIC BODY
+    local topics="topics: {input: $2, partitions: 3}"
+    grep -q '^topics:' <<<"$3" && topics=
     cat >"$T_WORK/$1.yaml" <<YAML
 log: {level: info}
 kafka:
   brokers: "${BROKERS:-$FK_KAFKA_BOOTSTRAP}"
   admin_timeout_ms: 3000
-topics: {input: $2, partitions: 3}
+$topics
 shutdown: {grace_ms: ${GRACE_MS:-10000}}
 $3
 YAML

@@ -27,8 +27,6 @@ generator:
 topics: {input: $input, verdicts: $verdicts, dlq: $dlq, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $id-tx}"
 conf=$(write_conf dq "$input" "$body")
-# write_conf put its own topics line first; the later one in the body would be a duplicate.
-sed -i '0,/^topics: /{/^topics: /d}' "$conf"
 "$FK_BIN" -f -c "$conf" -r "$rules" 2>"$T_WORK/dq1.log" &
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq1.log
@@ -108,7 +106,6 @@ dq_body="generator: {enabled: false}
 topics: {input: $input2, verdicts: $id2.verdicts, dlq: $id2.dlq, partitions: 3}
 dq: {enabled: true, group: $id2-g, transactional_id: $id2-tx, batch_max: 200}"
 dq_conf=$(write_conf dq2 "$input2" "$dq_body")
-sed -i '0,/^topics: /{/^topics: /d}' "$dq_conf"
 "$FK_BIN" -f -c "$dq_conf" -r "$T_WORK/rules2.yaml" 2>"$T_WORK/dq2.log" &
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq2.log
@@ -142,7 +139,6 @@ r_body="generator: {rate: 200, count: 0, seed: 11}
 topics: {input: $input3, verdicts: $id3.verdicts, dlq: $id3.dlq, partitions: 3}
 dq: {enabled: true, group: $id3-g, transactional_id: $id3-tx}"
 r_conf=$(write_conf reload "$input3" "$r_body")
-sed -i '0,/^topics: /{/^topics: /d}' "$r_conf"
 "$FK_BIN" -f -c "$r_conf" -r "$live_rules" 2>"$T_WORK/dq4.log" &
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq4.log

@@ -19,7 +19,6 @@ dq_conf() { # NAME TXID
     c=$(write_conf "$1" "$input" "generator: {enabled: false}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $2, batch_max: 100}")
-    sed -i '0,/^topics: /{/^topics: /d}' "$c"
     echo "$c"
 }
 a_conf=$(dq_conf a "$id-tx-a")

@@ -11,7 +11,6 @@ body="generator: {enabled: false}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $id-tx}"
 conf=$(write_conf uq "$input" "$body")
-sed -i '0,/^topics: /{/^topics: /d}' "$conf"
 compose/local/stack kafka-topics --create --topic "$input" --partitions 3 >/dev/null
 rec() { printf '%s\t{"name":"%s","email":"%s","dob":"1990-01-01"}\n' "$1" "$2" "$1"; }
 verdict_of() { # NAME: the violations of that customer's verdicts, one line each
