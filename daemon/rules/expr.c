@@ -46,6 +46,7 @@ struct fk_arena *fk_arena_new(void)
 {
     struct fk_arena *a = fk_calloc(1, sizeof *a);
     a->head = a->cur = blk_new(ARENA_BLOCK);
+    a->stamp = 1;
     a->md = pcre2_match_data_create(64, NULL);
     if (!a->md) {
         fk_arena_destroy(a);
@@ -56,6 +57,12 @@ struct fk_arena *fk_arena_new(void)
 
 void fk_arena_reset(struct fk_arena *a)
 {
+    if (++a->stamp == 0) { /* wrapped: make every entry stale explicitly */
+        for (size_t i = 0; i < a->memo_cap; i++) {
+            a->memo[i].stamp = 0;
+        }
+        a->stamp = 1;
+    }
     for (struct fk_arena_blk *b = a->head; b; b = b->next) {
         b->used = 0;
     }
@@ -76,6 +83,7 @@ void fk_arena_destroy(struct fk_arena *a)
     if (a->md) {
         pcre2_match_data_free(a->md);
     }
+    free(a->memo);
     free(a);
 }
 
@@ -1580,7 +1588,50 @@ static void ev_guarded(const struct fk_node *n, struct fk_ev *ev, struct fk_valu
     ev->thrown = saved;
 }
 
+static void ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+
+/* A shared subexpression: the first evaluation for the current row stores the value and
+ * whether it threw; later ones reuse both. Strings in the value live in the arena or the row,
+ * both valid until the reset that makes the entry stale. */
+static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_arena *a = ev->a;
+    size_t slot = n->memo - 1;
+    if (slot >= a->memo_cap) {
+        size_t cap = a->memo_cap ? a->memo_cap : 16;
+        while (cap <= slot) {
+            cap *= 2;
+        }
+        a->memo = fk_realloc(a->memo, cap * sizeof *a->memo);
+        memset(a->memo + a->memo_cap, 0, (cap - a->memo_cap) * sizeof *a->memo);
+        a->memo_cap = cap;
+    }
+    struct fk_memo *m = &a->memo[slot];
+    if (m->stamp == a->stamp && m->canon == n->canon) {
+        *out = m->v;
+        ev->thrown |= m->thrown;
+        return;
+    }
+    int saved = ev->thrown;
+    ev->thrown = 0;
+    ev_node(n, ev, out);
+    m->stamp = a->stamp;
+    m->canon = n->canon;
+    m->thrown = ev->thrown;
+    m->v = *out;
+    ev->thrown |= saved;
+}
+
 void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    if (n->memo) {
+        ev_memo(n, ev, out);
+    } else {
+        ev_node(n, ev, out);
+    }
+}
+
+static void ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
 {
     switch (n->op) {
     case FK_OP_LIT:
@@ -1736,4 +1787,157 @@ int fk_expr_test(const struct fk_expr *e, const struct fk_row *row, struct fk_ar
     struct fk_value v;
     fk_expr_eval(e, row, a, &v);
     return v.type == FK_T_BOOLEAN && v.u.b;
+}
+
+/* ---- shared subexpressions ------------------------------------------------------------------ */
+
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t value_hash(const struct fk_value *v)
+{
+    uint64_t h = (uint64_t)v->type;
+    switch (v->type) {
+    case FK_T_VARCHAR:
+        for (size_t i = 0; i < v->u.s.len; i++) {
+            h = h * 1099511628211ULL ^ (unsigned char)v->u.s.p[i];
+        }
+        return h;
+    case FK_T_BOOLEAN:
+        return mix(h, (uint64_t)v->u.b);
+    case FK_T_DOUBLE: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.d, sizeof bits);
+        return mix(h, bits);
+    }
+    case FK_T_DATE:
+        return mix(h, (uint64_t)v->u.date);
+    case FK_T_INTEGER:
+    case FK_T_TIMESTAMP:
+        return mix(h, (uint64_t)v->u.i);
+    case FK_T_NULL:
+        break;
+    }
+    return h;
+}
+
+static int value_eq(const struct fk_value *a, const struct fk_value *b)
+{
+    if (a->type != b->type) {
+        return 0;
+    }
+    switch (a->type) {
+    case FK_T_VARCHAR:
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.p, b->u.s.p, a->u.s.len) == 0;
+    case FK_T_BOOLEAN:
+        return (a->u.b != 0) == (b->u.b != 0);
+    case FK_T_DOUBLE:
+        return memcmp(&a->u.d, &b->u.d, sizeof a->u.d) == 0;
+    case FK_T_DATE:
+        return a->u.date == b->u.date;
+    case FK_T_INTEGER:
+    case FK_T_TIMESTAMP:
+        return a->u.i == b->u.i;
+    case FK_T_NULL:
+        break;
+    }
+    return 1;
+}
+
+/* Everything that decides a node's value: two nodes equal here evaluate alike on every row.
+ * (A node's aux is precompiled from its literal children, so equal children give equal aux.) */
+static int node_eq(const struct fk_node *a, const struct fk_node *b)
+{
+    if (a == b) {
+        return 1;
+    }
+    if (a->op != b->op || a->type != b->type || a->sub != b->sub || a->cls != b->cls ||
+        a->index != b->index || a->prec != b->prec || a->scale != b->scale || a->fn != b->fn ||
+        a->nkid != b->nkid || (a->op == FK_OP_LIT && !value_eq(&a->v, &b->v))) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->nkid; i++) {
+        if (!node_eq(a->kid[i], b->kid[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+struct share_ent {
+    uint64_t h;
+    struct fk_node *n;
+};
+
+struct share_list {
+    struct share_ent *v;
+    size_t n, cap;
+};
+
+static uint64_t share_walk(struct fk_node *n, struct share_list *l)
+{
+    uint64_t h = mix((uint64_t)n->op, (uint64_t)n->type);
+    h = mix(h, (uint64_t)(unsigned)n->sub);
+    h = mix(h, (uint64_t)(unsigned)n->cls);
+    h = mix(h, (uint64_t)(unsigned)n->index);
+    h = mix(h, (uint64_t)(uintptr_t)n->fn);
+    h = mix(h, (uint64_t)n->nkid);
+    if (n->op == FK_OP_LIT) {
+        h = mix(h, value_hash(&n->v));
+    }
+    for (size_t i = 0; i < n->nkid; i++) {
+        h = mix(h, share_walk(n->kid[i], l));
+    }
+    /* Leaves are cheaper to read again than to look up. */
+    if (n->op != FK_OP_LIT && n->op != FK_OP_COL && n->op != FK_OP_ROWTIME) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 64;
+            l->v = fk_realloc(l->v, l->cap * sizeof *l->v);
+        }
+        l->v[l->n].h = h;
+        l->v[l->n].n = n;
+        l->n++;
+    }
+    return h;
+}
+
+static int share_cmp(const void *x, const void *y)
+{
+    const struct share_ent *a = x, *b = y;
+    return a->h < b->h ? -1 : a->h > b->h;
+}
+
+size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
+{
+    struct share_list l = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (exprs[i]) {
+            share_walk(exprs[i]->root, &l);
+        }
+    }
+    qsort(l.v, l.n, sizeof *l.v, share_cmp);
+    uint32_t slots = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        struct fk_node *a = l.v[i].n;
+        if (a->memo) {
+            continue; /* already grouped with an earlier equal node */
+        }
+        for (size_t j = i + 1; j < l.n && l.v[j].h == l.v[i].h; j++) {
+            struct fk_node *b = l.v[j].n;
+            if (b->memo || !node_eq(a, b)) {
+                continue;
+            }
+            if (!a->memo) {
+                a->memo = ++slots;
+                a->canon = a;
+            }
+            b->memo = a->memo;
+            b->canon = a;
+        }
+    }
+    free(l.v);
+    return slots;
 }

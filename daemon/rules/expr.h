@@ -15,7 +15,8 @@
 #include <stddef.h>
 
 /* Scratch memory for evaluations: strings that functions make (UCASE, SUBSTRING, ...) live
- * here until the next fk_arena_reset(). One per thread. */
+ * here until the next fk_arena_reset(). One per thread. It also holds the values of the
+ * subexpressions that fk_expr_share() found shared, so reset it whenever the row changes. */
 struct fk_arena;
 struct fk_arena *fk_arena_new(void);
 void fk_arena_reset(struct fk_arena *a);
@@ -49,6 +50,13 @@ void fk_expr_eval(const struct fk_expr *e, const struct fk_row *row, struct fk_a
 
 /* Evaluates E as a condition (WHEN, a rule's check): 1 only for BOOLEAN TRUE. */
 int fk_expr_test(const struct fk_expr *e, const struct fk_row *row, struct fk_arena *a);
+
+/* Finds the subexpressions (function calls and CASTs) that occur more than once across the N
+ * expressions of EXPRS (NULLs skipped), such as the same REGEXP_MATCHES(dob, ...) in four rules,
+ * and marks them so that between two fk_arena_reset() calls each is evaluated once and its value
+ * reused. Call it once, before the expressions are shared between threads. Returns how many
+ * distinct shared subexpressions it found. */
+size_t fk_expr_share(struct fk_expr *const *exprs, size_t n);
 
 /* Bit i set when E reads schema column i (columns past 63 share bit 63). */
 uint64_t fk_expr_columns(const struct fk_expr *e);

@@ -80,6 +80,10 @@ struct fk_node {
     size_t nkid;
     const struct fk_func *fn;
     void *aux;
+    /* Shared-subexpression memo (fk_expr_share): slot + 1, 0 for none; CANON is the first of
+     * the structurally equal nodes that share the slot. */
+    uint32_t memo;
+    const struct fk_node *canon;
 };
 
 /* Evaluation state. THROWN is set where ksqlDB's generated Java code would throw (a NULL
@@ -93,15 +97,27 @@ struct fk_ev {
     int thrown;
 };
 
+/* One memoized value: valid while STAMP equals the arena's and CANON the node's. */
+struct fk_memo {
+    uint32_t stamp;
+    int thrown;
+    const struct fk_node *canon;
+    struct fk_value v;
+};
+
 struct fk_arena {
     struct fk_arena_blk *head, *cur;
     pcre2_match_data *md; /* one per arena: match data must not be shared between threads */
+    struct fk_memo *memo; /* values of shared subexpressions for the current row */
+    size_t memo_cap;
+    uint32_t stamp; /* bumped by fk_arena_reset(): older memo entries are stale */
 };
 
 /* A compiled regular expression (PCRE2 with Java-like options). */
 struct fk_re {
     pcre2_code *code;
     uint32_t groups;
+    int jit; /* compiled to machine code: matched with pcre2_jit_match(), no option checks */
 };
 
 /* Compile-time state; see expr.c. */

@@ -185,9 +185,8 @@ int fk_re_compile(struct fk_re *re, const char *pattern, size_t len, int anchore
         snprintf(err, err_size, "%s at offset %zu", (const char *)msg, (size_t)at);
         return -1;
     }
-    if (use_jit()) {
-        (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE); /* the interpreter if no JIT */
-    }
+    /* The interpreter when JIT is not available (or under valgrind). */
+    re->jit = use_jit() && pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
     pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->groups);
     return 0;
 }
@@ -204,7 +203,9 @@ void fk_re_free(struct fk_re *re)
 static int re_find(const struct fk_re *re, const char *s, size_t len, size_t start,
                    struct fk_arena *a)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, start, 0, a->md, NULL);
+    PCRE2_SPTR subject = (PCRE2_SPTR)(s ? s : "");
+    int rc = re->jit ? pcre2_jit_match(re->code, subject, len, start, 0, a->md, NULL)
+                     : pcre2_match(re->code, subject, len, start, 0, a->md, NULL);
     if (rc == PCRE2_ERROR_NOMATCH) {
         return -1;
     }
@@ -1137,11 +1138,24 @@ static int resolve_time(const struct dt *t, int64_t *ms)
 }
 
 /* Writes V zero-padded to W digits. */
+/* V in decimal, zero-padded to W characters (the sign included), as "%0*lld" writes it. */
 static void put_num(struct sb *b, int64_t v, int w)
 {
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%0*lld", w, (long long)v);
-    sb_put(b, buf, (size_t)n);
+    size_t n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        buf[sizeof buf - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t width = w > 0 && w < 30 ? (size_t)w : 0;
+    while (n + (v < 0) < width) {
+        buf[sizeof buf - 1 - n++] = '0';
+    }
+    if (v < 0) {
+        buf[sizeof buf - 1 - n++] = '-';
+    }
+    sb_put(b, buf + sizeof buf - n, n);
 }
 
 static void put_offset(struct sb *b, const struct df_item *it, int off)
@@ -1221,8 +1235,8 @@ static void df_format(const struct dfmt *f, int64_t ms, int off, struct sb *b)
             put_num(b, s, it->w);
             break;
         case 'S': {
-            char frac[16];
-            snprintf(frac, sizeof frac, "%03d000000", milli);
+            char frac[9] = {(char)('0' + milli / 100), (char)('0' + milli / 10 % 10),
+                            (char)('0' + milli % 10), '0', '0', '0', '0', '0', '0'};
             sb_put(b, frac, it->w);
             break;
         }

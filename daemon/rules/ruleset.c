@@ -368,6 +368,17 @@ static int parse_duration(const char *s, int64_t *ms)
     return 0;
 }
 
+/* FNV-1a: list values are short words. */
+static size_t list_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return (size_t)(h ^ (h >> 29));
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -431,30 +442,34 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
     for (size_t i = 0; i < rule->n_list; i++) {
         rule->list_len[i] = strlen(rule->list[i]);
     }
+    /* A hash set at most half full: one probe, one comparison per record on average. */
+    rule->list_cap = 16;
+    while (rule->list_cap < rule->n_list * 2) {
+        rule->list_cap *= 2;
+    }
+    rule->list_slots = fk_calloc(rule->list_cap, sizeof *rule->list_slots);
+    for (size_t i = 0; i < rule->n_list; i++) {
+        size_t k = list_hash(rule->list[i], rule->list_len[i]) & (rule->list_cap - 1);
+        while (rule->list_slots[k]) {
+            k = (k + 1) & (rule->list_cap - 1);
+        }
+        rule->list_slots[k] = (uint32_t)(i + 1);
+    }
     return 0;
 }
 
 int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
 {
-    if (v->type != FK_T_VARCHAR) {
+    if (v->type != FK_T_VARCHAR || !rule->list_slots) {
         return 0;
     }
-    size_t lo = 0, hi = rule->n_list;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const char *s = rule->list[mid];
-        size_t n = rule->list_len[mid];
-        int c = memcmp(s, v->u.s.p, n < v->u.s.len ? n : v->u.s.len);
-        if (c == 0) {
-            c = n < v->u.s.len ? -1 : n > v->u.s.len ? 1 : 0;
-        }
-        if (c == 0) {
+    size_t mask = rule->list_cap - 1;
+    for (size_t k = list_hash(v->u.s.p, v->u.s.len) & mask; rule->list_slots[k];
+         k = (k + 1) & mask) {
+        size_t i = rule->list_slots[k] - 1;
+        if (rule->list_len[i] == v->u.s.len &&
+            memcmp(rule->list[i], v->u.s.p, v->u.s.len) == 0) {
             return 1;
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
         }
     }
     return 0;
@@ -1015,6 +1030,28 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
     return 0;
 }
 
+/* Every expression of RS evaluates the same row, one after the other: let them share the
+ * values of their common subexpressions (the same REGEXP_MATCHES(dob, ...) in several rules). */
+static void share_subexpressions(struct fk_ruleset *rs)
+{
+    size_t n = rs->n_whens + rs->n_select + 4 * rs->n_rules, k = 0;
+    struct fk_expr **all = fk_malloc((n ? n : 1) * sizeof *all);
+    for (size_t i = 0; i < rs->n_whens; i++) {
+        all[k++] = rs->whens[i].cond;
+    }
+    for (size_t i = 0; i < rs->n_select; i++) {
+        all[k++] = rs->select[i].expr;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        all[k++] = rs->rules[i].when;
+        all[k++] = rs->rules[i].check;
+        all[k++] = rs->rules[i].key;
+        all[k++] = rs->rules[i].list_value;
+    }
+    rs->n_shared = fk_expr_share(all, k);
+    free(all);
+}
+
 struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, size_t len,
                                           char *errstr, size_t errstr_size)
 {
@@ -1026,7 +1063,9 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     atomic_init(&rs->refcnt, 1);
     rs->path = fk_strdup(name);
     struct ld ld = {name, errstr, errstr_size, rs};
-    if (load_root(&ld, doc->root) != 0) {
+    if (load_root(&ld, doc->root) == 0) {
+        share_subexpressions(rs);
+    } else {
         fk_ruleset_unref(rs);
         rs = NULL;
         /* One line, whatever the file quoted into the message. */
@@ -1090,6 +1129,7 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
         }
         free(r->list);
         free(r->list_len);
+        free(r->list_slots);
         free(r->message);
         free(r->notify);
     }

@@ -49,9 +49,11 @@ struct fk_rule {
     struct fk_expr *check; /* passes when TRUE; NULL for uniqueness rules */
     struct fk_expr *key;   /* uniqueness: the key expression */
     struct fk_expr *list_value; /* list rules: passes when this value is in list[] */
-    char **list;                /* sorted, for bsearch */
+    char **list;                /* the values, sorted */
     size_t *list_len;           /* their lengths */
     size_t n_list;
+    uint32_t *list_slots;       /* hash set over list[]: index + 1, 0 empty; a power of two */
+    size_t list_cap;
     int64_t within_ms;     /* uniqueness: the window */
     char *message;         /* what the verdict says when it fails */
     char *notify;          /* template for the customer, or NULL */
@@ -82,6 +84,7 @@ struct fk_ruleset {
 
     struct fk_rule *rules;
     size_t n_rules;
+    size_t n_shared; /* subexpressions evaluated once per record for several rules */
 };
 
 /* Loads and compiles PATH. NULL with "file:line:col: message" in errstr on the first error. */

@@ -932,6 +932,68 @@ static void test_label_speed(void)
     fk_expr_destroy(e);
 }
 
+/* fk_expr_share: expressions that share subexpressions give, row after row, exactly what
+ * they give evaluated on their own, errors included (a PARSE_DATE that throws nulls the whole
+ * expression where it is not guarded, and only the CAST where it is). */
+static void test_shared_subexpressions(void)
+{
+    const char *texts[] = {
+        "name IS NOT NULL AND LEN(TRIM(name)) > 0",
+        "LEN(TRIM(name)) > 3",
+        "name IS NOT NULL AND LEN(TRIM(name)) > 0",
+        "PARSE_DATE(name, 'yyyy') IS NULL",
+        "CAST(PARSE_DATE(name, 'yyyy') AS VARCHAR)",
+        "COALESCE(CAST(PARSE_DATE(name, 'yyyy') AS VARCHAR), 'none')",
+        "PARSE_DATE(name, 'yyyy') IS NULL OR TRUE",
+        "REGEXP_MATCHES(dob, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND dob >= '1900-01-01'",
+        "REGEXP_MATCHES(dob, '[0-9]{4}-[0-9]{2}-[0-9]{2}')",
+        "UCASE(TRIM(email)) || '/' || UCASE(TRIM(email))",
+        "REGEXP_MATCHES(dob, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND dob <= FORMAT_TIMESTAMP(ROWTIME, "
+        "'yyyy-MM-dd')",
+        "LEN(TRIM(email)) + age",
+    };
+    enum { N = FK_ARRAY_SIZE(texts) };
+    struct fk_expr *alone[N], *shared[N];
+    char err[256];
+    for (size_t i = 0; i < N; i++) {
+        alone[i] = fk_expr_compile(texts[i], strlen(texts[i]), &schema, "t.yaml", 1, 1, err,
+                                   sizeof err);
+        shared[i] = fk_expr_compile(texts[i], strlen(texts[i]), &schema, "t.yaml", 1, 1, err,
+                                    sizeof err);
+        CHECK(alone[i] != NULL && shared[i] != NULL);
+        if (!alone[i] || !shared[i]) {
+            fprintf(stderr, "  [%s]: %s\n", texts[i], err);
+            return;
+        }
+    }
+    CHECK(fk_expr_share(shared, N) >= 5);
+    struct fk_arena *a = fk_arena_new(), *b = fk_arena_new();
+    for (int round = 0; round < 4; round++) {
+        struct fk_row row = row_of(round % 2);
+        fk_arena_reset(b); /* a new row: the shared values are stale */
+        for (size_t i = 0; i < N; i++) {
+            struct fk_value x, y;
+            fk_expr_eval(alone[i], &row, a, &x);
+            fk_expr_eval(shared[i], &row, b, &y);
+            char gx[256], gy[256];
+            render(&x, gx, sizeof gx);
+            render(&y, gy, sizeof gy);
+            if (strcmp(gx, gy) != 0) {
+                fprintf(stderr, "  [%s] on row %d: shared %s, alone %s\n", texts[i], round % 2,
+                        gy, gx);
+            }
+            CHECK_STR_EQ(gy, gx);
+            fk_arena_reset(a);
+        }
+    }
+    fk_arena_destroy(a);
+    fk_arena_destroy(b);
+    for (size_t i = 0; i < N; i++) {
+        fk_expr_destroy(alone[i]);
+        fk_expr_destroy(shared[i]);
+    }
+}
+
 int main(void)
 {
     setup_rows();
@@ -952,6 +1014,7 @@ int main(void)
     FK_TEST_RUN(test_static_types);
     FK_TEST_RUN(test_expr_test);
     FK_TEST_RUN(test_arena_reuse);
+    FK_TEST_RUN(test_shared_subexpressions);
     FK_TEST_RUN(test_label_speed);
     return fk_test_finish();
 }
