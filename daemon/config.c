@@ -87,6 +87,57 @@ static const struct cdesc descs[] = {
     {"record.max_depth", CT_INT, OFF(record_max_depth), "64", 2, 1024, NULL,
      "Deeper JSON nesting goes to the dead-letter topic (reason too_deep)."},
 
+    {"mongo.uri", CT_STR, OFF(mongo_uri), "mongodb://127.0.0.1:27017/?appname=faker-kafkad", 0, 0,
+     NULL,
+     "MongoDB connection string of the mdm and sandbox groups (libmongoc URI: credentials, "
+     "tls=true, replicaSet=... as usual)."},
+    {"mongo.timeout_ms", CT_INT, OFF(mongo_timeout_ms), "5000", 100, 600000, NULL,
+     "Server selection and socket timeout: how long one write may wait for MongoDB before it "
+     "counts as failed and is retried."},
+    {"mongo.retry_max_ms", CT_INT, OFF(mongo_retry_max_ms), "30000", 100, 3600000, NULL,
+     "Longest wait between retries while MongoDB is down or failing (the backoff doubles from "
+     "500 ms up to this). Nothing is committed to Kafka meanwhile, so nothing is lost."},
+
+    {"mdm.enabled", CT_BOOL, OFF(sink[0].enabled), "true", 0, 0, NULL,
+     "Run the mdm consumer group: one golden record per customer in <mdm.database>.customers, "
+     "every change in <mdm.database>.<mdm.history>."},
+    {"mdm.group", CT_STR, OFF(sink[0].group), "mdm", 0, 0, NULL, "Consumer group id of the MDM."},
+    {"mdm.threads", CT_INT, OFF(sink[0].threads), "1", 1, 64, NULL,
+     "Consumers (threads) in the mdm group in this daemon."},
+    {"mdm.start", CT_ENUM, OFF(sink[0].start), "earliest", 0, 0, starts,
+     "Where a new mdm group starts reading: earliest or latest."},
+    {"mdm.batch_max", CT_INT, OFF(sink[0].batch_max), "1000", 1, 100000, NULL,
+     "Most records in one write to MongoDB (and one offset commit)."},
+    {"mdm.batch_ms", CT_INT, OFF(sink[0].batch_ms), "200", 1, 60000, NULL,
+     "Longest a batch waits to fill before it is written."},
+    {"mdm.database", CT_STR, OFF(sink[0].database), "mdm", 0, 0, NULL,
+     "Database of the golden records."},
+    {"mdm.collection", CT_STR, OFF(sink[0].collection), "customers", 0, 0, NULL,
+     "Collection of the golden records (one per customer, unique on _id, the match key)."},
+    {"mdm.history", CT_STR, OFF(mdm_history), "customer_history", 0, 0, NULL,
+     "Collection with one row per record applied to a golden record (_id topic/partition/offset)."},
+    {"mdm.key", CT_STR, OFF(mdm_key), "LCASE(TRIM(email))", 0, 0, NULL,
+     "Expression over the rules' columns that matches a record to its customer (the golden "
+     "record's _id). Records where it is NULL or empty are counted and not stored."},
+
+    {"sandbox.enabled", CT_BOOL, OFF(sink[1].enabled), "true", 0, 0, NULL,
+     "Run the sandbox consumer group: every record as it arrived, with its verdict, in "
+     "<sandbox.database>.<sandbox.collection>."},
+    {"sandbox.group", CT_STR, OFF(sink[1].group), "sandbox", 0, 0, NULL,
+     "Consumer group id of the sandbox loader."},
+    {"sandbox.threads", CT_INT, OFF(sink[1].threads), "1", 1, 64, NULL,
+     "Consumers (threads) in the sandbox group in this daemon."},
+    {"sandbox.start", CT_ENUM, OFF(sink[1].start), "earliest", 0, 0, starts,
+     "Where a new sandbox group starts reading: earliest or latest."},
+    {"sandbox.batch_max", CT_INT, OFF(sink[1].batch_max), "1000", 1, 100000, NULL,
+     "Most records in one write to MongoDB (and one offset commit)."},
+    {"sandbox.batch_ms", CT_INT, OFF(sink[1].batch_ms), "200", 1, 60000, NULL,
+     "Longest a batch waits to fill before it is written."},
+    {"sandbox.database", CT_STR, OFF(sink[1].database), "sandbox", 0, 0, NULL,
+     "Database of the sandbox."},
+    {"sandbox.collection", CT_STR, OFF(sink[1].collection), "", 0, 0, NULL,
+     "Collection of the sandbox; empty: the source topic's name (custchannel)."},
+
     {"generator.enabled", CT_BOOL, OFF(gen_enabled), "true", 0, 0, NULL,
      "Run the customer application: generate fake registrations into topics.input."},
     {"generator.rate", CT_DOUBLE, OFF(gen_rate), "10", 0, 10000000, NULL,

@@ -64,6 +64,24 @@ struct fk_config {
     int64_t record_max_bytes;
     int64_t record_max_depth;
 
+    char *mongo_uri;
+    int64_t mongo_timeout_ms;
+    int64_t mongo_retry_max_ms;
+
+    /* The two sink groups: [0] mdm, [1] sandbox (enum fk_sink_kind). */
+    struct fk_sink_config {
+        int enabled;
+        char *group;
+        int64_t threads;
+        int start;
+        int64_t batch_max;
+        int64_t batch_ms;
+        char *database;
+        char *collection;
+    } sink[2];
+    char *mdm_key;
+    char *mdm_history;
+
     int gen_enabled;
     double gen_rate;
     int64_t gen_count;

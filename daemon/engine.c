@@ -286,3 +286,13 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
     fk_buf_append(out, value, len);
     fk_buf_putc(out, '}');
 }
+
+const struct fk_row *fk_engine_row(const struct fk_engine *eng)
+{
+    return &eng->row;
+}
+
+void fk_engine_eval_expr(struct fk_engine *eng, const struct fk_expr *e, struct fk_value *out)
+{
+    fk_expr_eval(e, &eng->row, eng->arena, out);
+}

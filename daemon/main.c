@@ -6,6 +6,7 @@
 #include "config.h"
 #include "dq.h"
 #include "generator.h"
+#include "group.h"
 #include "kafka.h"
 #include "log.h"
 #include "offline.h"
@@ -26,15 +27,37 @@
 #define FK_VERSION "0.1.0"
 #endif
 
-/* Compiles the rules file: every expression, every reference, as a reload would. */
-static int check_rules(const char *path, char *errstr, size_t errstr_size)
+/* Compiles the rules file: every expression, every reference, as a reload would; and the
+ * MDM key against its columns, and the MongoDB URI, when a sink group runs. */
+static int check_rules(const struct fk_config *cfg, const char *path, char *errstr,
+                       size_t errstr_size)
 {
     struct fk_ruleset *rs = fk_ruleset_load(path, errstr, errstr_size);
     if (!rs) {
         return -1;
     }
+    int rc = 0;
+    if (cfg->sink[FK_SINK_MDM].enabled) {
+        char why[512];
+        struct fk_expr *e = fk_expr_compile(cfg->mdm_key, strlen(cfg->mdm_key), &rs->schema,
+                                            "mdm.key", 1, 1, why, sizeof why);
+        if (!e) {
+            snprintf(errstr, errstr_size, "%s: %s (over the columns of %s)", cfg->path, why, path);
+            rc = -1;
+        }
+        fk_expr_destroy(e);
+    }
+    if (rc == 0 && (cfg->sink[FK_SINK_MDM].enabled || cfg->sink[FK_SINK_SANDBOX].enabled)) {
+        bson_error_t error;
+        mongoc_uri_t *uri = mongoc_uri_new_with_error(cfg->mongo_uri, &error);
+        if (!uri) {
+            snprintf(errstr, errstr_size, "%s: mongo.uri: %s", cfg->path, error.message);
+            rc = -1;
+        }
+        mongoc_uri_destroy(uri);
+    }
     fk_ruleset_unref(rs);
-    return 0;
+    return rc;
 }
 
 /* Loads and checks everything -t checks. NULL with the error printed on stderr. */
@@ -47,7 +70,7 @@ static struct fk_config *load_all(const struct fk_options *opt)
         return NULL;
     }
     if (fk_kafka_conf_check(cfg, err, sizeof err) != 0 ||
-        check_rules(opt->rules_path, err, sizeof err) != 0) {
+        check_rules(cfg, opt->rules_path, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         fk_config_destroy(cfg);
         return NULL;
@@ -163,6 +186,8 @@ int main(int argc, char **argv)
 
     struct fk_generator *gen = NULL;
     struct fk_dq *dq = NULL;
+    struct fk_group *groups[2] = {NULL, NULL};
+    mongoc_client_pool_t *pool = NULL;
     unsigned reload_failures = 0;
     {
         struct fk_ruleset *rs = fk_ruleset_load(opt.rules_path, err, sizeof err);
@@ -177,6 +202,22 @@ int main(int argc, char **argv)
         dq = fk_dq_start(cfg, err, sizeof err);
         if (!dq) {
             fk_log(FK_LOG_ERR, "main", "dq: %s", err);
+            rc = FK_EXIT_FAILURE;
+            goto shutdown;
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!cfg->sink[k].enabled) {
+            continue;
+        }
+        if (!pool && !(pool = fk_mongo_pool_new(cfg, err, sizeof err))) {
+            fk_log(FK_LOG_ERR, "main", "%s", err);
+            rc = FK_EXIT_CONFIG;
+            goto shutdown;
+        }
+        groups[k] = fk_group_start(cfg, (enum fk_sink_kind)k, pool, err, sizeof err);
+        if (!groups[k]) {
+            fk_log(FK_LOG_ERR, "main", "%s: %s", k == FK_SINK_MDM ? "mdm" : "sandbox", err);
             rc = FK_EXIT_FAILURE;
             goto shutdown;
         }
@@ -224,6 +265,12 @@ int main(int argc, char **argv)
                 break;
             }
         }
+        if ((groups[0] && fk_group_failed(groups[0])) ||
+            (groups[1] && fk_group_failed(groups[1]))) {
+            fk_log(FK_LOG_ERR, "main", "a consumer group failed fatally; exiting");
+            rc = FK_EXIT_FAILURE;
+            break;
+        }
         status_update(gen);
     }
 
@@ -234,9 +281,16 @@ shutdown:
         int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
         fk_generator_stop(gen, deadline);
         fk_dq_stop(dq, deadline);
+        fk_group_stop(groups[0], deadline);
+        fk_group_stop(groups[1], deadline);
     }
     fk_generator_destroy(gen);
     fk_dq_destroy(dq);
+    fk_group_destroy(groups[0]);
+    fk_group_destroy(groups[1]);
+    if (pool) {
+        mongoc_client_pool_destroy(pool);
+    }
     fk_rules_clear();
     mongoc_cleanup();
     fk_log(FK_LOG_NOTICE, "main", "stopped (exit %d)", rc);
