@@ -46,12 +46,19 @@ unique() { echo "$1-$$-$RANDOM$RANDOM"; }
 write_conf() { # NAME TOPIC BODY
     local topics="topics: {input: $2, partitions: 3}"
     grep -q '^topics:' <<<"$3" && topics=
+    # The MongoDB groups only where a test asks for them (they need the server).
+    local mdm="mdm: {enabled: false}" sandbox="sandbox: {enabled: false}"
+    grep -q '^mdm:' <<<"$3" && mdm=
+    grep -q '^sandbox:' <<<"$3" && sandbox=
     cat >"$T_WORK/$1.yaml" <<YAML
 log: {level: info}
 kafka:
   brokers: "${BROKERS:-$FK_KAFKA_BOOTSTRAP}"
   admin_timeout_ms: 3000
 $topics
+mongo: {uri: "${FK_MONGO_URI:-mongodb://127.0.0.1:27017/}", timeout_ms: 2000, retry_max_ms: 2000}
+$mdm
+$sandbox
 shutdown: {grace_ms: ${GRACE_MS:-10000}}
 $3
 YAML
@@ -136,5 +143,16 @@ for line in open(sys.argv[1]):
     p, o = line.split()
     parts[p].append(int(o))
 print(sum(1 for offs in parts.values() if sorted(offs) != list(range(len(offs)))))
+PY
+}
+
+# mongo PYTHON-EXPRESSION: evaluates it with `db` bound to the local server's client (a real
+# MongoDB client: pymongo) and prints the result.
+mongo() {
+    /usr/bin/python3 - "$1" <<'PY'
+import os, sys, pymongo
+db = pymongo.MongoClient(os.environ.get("FK_MONGO_URI", "mongodb://127.0.0.1:27017/"),
+                         serverSelectionTimeoutMS=5000)
+print(eval(sys.argv[1]))
 PY
 }
