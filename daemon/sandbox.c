@@ -3,9 +3,10 @@
  * <sandbox.database>.<sandbox.collection>:
  *
  *   {_id: "custchannel/2/1041", topic, partition, offset, key, timestamp: Date (Kafka),
- *    ingested_at: Date, generation, quality, valid, violations: [{rule, dimension, severity}],
- *    record: {name, ..., dob: Date where it parses, ...}, raw: "<the value as it arrived>",
- *    error: {reason, message} (only for a value that could not be read)}
+ *    hour: Date (timestamp truncated to the hour), ingested_at: Date, generation, quality, valid,
+ * violations: [{rule, dimension, severity}], record: {name, ..., dob: Date where it parses, ...},
+ * raw: "<the value as it arrived>", error: {reason, message} (only for a value that could not be
+ * read)}
  *
  * The _id comes from topic/partition/offset, so a replay inserts nothing twice: the insert of
  * an existing _id fails with a duplicate key, which counts as "already stored".
@@ -93,8 +94,12 @@ static void sb_add(void *p, size_t index, const rd_kafka_message_t *rkm, struct 
     int64_t ts = rd_kafka_message_timestamp(rkm, &tstype);
     if (ts >= 0) {
         BSON_APPEND_DATE_TIME(d, "timestamp", ts);
+        /* The hour, precomputed: FerretDB 1.x has no date operators ($dateTrunc, $hour,
+         * $dateToString) to group by hour in a query. */
+        BSON_APPEND_DATE_TIME(d, "hour", ts - ts % 3600000);
     } else {
         BSON_APPEND_NULL(d, "timestamp");
+        BSON_APPEND_NULL(d, "hour");
     }
     BSON_APPEND_DATE_TIME(d, "ingested_at", fk_wall_ms());
     BSON_APPEND_INT64(d, "generation", (int64_t)v->generation);

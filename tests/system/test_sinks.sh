@@ -29,15 +29,20 @@ mdm: {group: $id-mdm$3, database: ${2}_mdm, batch_max: 200}
 sandbox: {group: $id-sb$3, database: ${2}_sb, batch_max: 200}"
 }
 counts() { # DB: "<sandbox> <golden> <history>"
-    mongo "' '.join(str(x) for x in (db['${1}_sb']['$input'].count_documents({}), db['${1}_mdm'].customers.count_documents({}), db['${1}_mdm'].customer_history.count_documents({})))"
+    local sb=$input
+    [ "$1" == "$db1" ] && sb=custchannel
+    mongo "' '.join(str(x) for x in (db['${1}_sb']['$sb'].count_documents({}), db['${1}_mdm'].customers.count_documents({}), db['${1}_mdm'].customer_history.count_documents({})))"
 }
 all_stored() { [ "$(counts "$1")" == "$N $distinct $keyed" ]; }
 sandbox_at_least() { (($(mongo "db['${1}_sb']['$input'].count_documents({})") >= $2)); }
 history_at_least() { (($(mongo "db['${1}_mdm'].customer_history.count_documents({})") >= $2)); }
 
 db1=$(tr -c 'a-z0-9\n' _ <<<"$id")_a
-# 1. A clean run.
-start_daemon "$(sink_conf a "$db1" 1)" "$rules"
+# 1. A clean run, into a collection named as in docs/sandbox.md.
+start_daemon "$(write_conf a "$input" "generator: {enabled: false}
+dq: {enabled: false}
+mdm: {group: $id-mdm1, database: ${db1}_mdm, batch_max: 200}
+sandbox: {group: $id-sb1, database: ${db1}_sb, collection: custchannel, batch_max: 200}")" "$rules"
 check "a clean run stores every record" wait_for 180 all_stored "$db1"
 check_eq "sandbox == N, golden == distinct customers, history == keyed records" \
     "$(counts "$db1")" "$N $distinct $keyed"
@@ -45,11 +50,14 @@ check "the groups commit their offsets" log_has "sandbox: group $id-sb1 loading"
 stop_daemon TERM
 check_eq "the daemon stops cleanly" "$DAEMON_RC" 0
 check_eq "sandbox documents are typed: dob as a date where it parses" \
-    "$(mongo "db['${db1}_sb']['$input'].count_documents({'record.dob': {'\$type': 'date'}}) > $N * 0.8")" True
+    "$(mongo "db['${db1}_sb'].custchannel.count_documents({'record.dob': {'\$type': 'date'}}) > $N * 0.8")" True
 check_eq "unreadable records are in the sandbox with their reason" \
-    "$(mongo "db['${db1}_sb']['$input'].count_documents({'error.reason': {'\$exists': True}}) > 0")" True
+    "$(mongo "db['${db1}_sb'].custchannel.count_documents({'error.reason': {'\$exists': True}}) > 0")" True
 check_eq "the sandbox keeps the Kafka timestamp as a date" \
-    "$(mongo "type(db['${db1}_sb']['$input'].find_one()['timestamp']).__name__")" datetime
+    "$(mongo "type(db['${db1}_sb'].custchannel.find_one()['timestamp']).__name__")" datetime
+/usr/bin/python3 tests/system/run_doc_queries.py docs/sandbox.md "$FK_MONGO_URI" "${db1}_sb" >"$T_WORK/queries.txt" 2>&1
+check "every query of docs/sandbox.md runs as written and returns rows" test $? -eq 0
+grep -q FAIL "$T_WORK/queries.txt" && cat "$T_WORK/queries.txt"
 
 # 2. kill -9 mid-run, then a restart: the same exact counts.
 db2=$(tr -c 'a-z0-9\n' _ <<<"$id")_k
