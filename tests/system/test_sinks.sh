@@ -8,7 +8,7 @@ id=$(unique sk)
 input=$id-in
 lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
 rules=$(test_rules "$input" "$lab")
-N=${SINK_N:-6000}
+N=${SINK_N:-3000}
 mongo_port=$(sed -E 's|.*:([0-9]+)/?.*|\1|' <<<"${FK_MONGO_URI:-mongodb://127.0.0.1:27017/}")
 
 # The input: generated records with duplicates and defects, produced once.
