@@ -3,7 +3,8 @@
 #   make demo       install what is missing, build, start the local stack, run the daemon
 #   make test       install what is missing, build, run unit, mock and system tests, stop the stack
 #   make check      unit and mock tests only (no servers needed)
-#   make bench-produce, make valgrind, make fuzz, make docs, make install, make format, make tidy
+#   make bench-produce, make bench-rules, make bench-sinks, make valgrind, make fuzz,
+#   make docs, make install, make format, make tidy
 # Variables: CI=true adds -Werror; SANITIZE=address,undefined builds into build/san/;
 # PREFIX (/usr/local), DESTDIR, SYSCONFDIR (/etc).
 
@@ -47,7 +48,7 @@ MOCK_BINS := $(MOCK_SRCS:tests/mock/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check unit mock system bench-produce bench-rules valgrind fuzz docs \
+.PHONY: all deps demo test check unit mock system bench-produce bench-rules bench-sinks valgrind fuzz docs \
         install uninstall format tidy clean stack-up stack-down
 
 all: $(BIN)
@@ -125,6 +126,10 @@ bench-produce: deps
 bench-rules: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@tests/bench/rules.sh
+
+bench-sinks: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@tests/bench/sinks.sh
 
 # libFuzzer targets (clang): every daemon object but main.o, instrumented, in build/fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

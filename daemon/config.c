@@ -92,8 +92,9 @@ static const struct cdesc descs[] = {
      "MongoDB connection string of the mdm and sandbox groups (libmongoc URI: credentials, "
      "tls=true, replicaSet=... as usual)."},
     {"mongo.timeout_ms", CT_INT, OFF(mongo_timeout_ms), "5000", 100, 600000, NULL,
-     "Server selection and socket timeout: how long one write may wait for MongoDB before it "
-     "counts as failed and is retried."},
+     "Server selection and connect timeout: how long a write may wait for a reachable MongoDB "
+     "before it counts as failed and is retried. A write in progress is not cut short (the "
+     "socket timeout is libmongoc's, 5 minutes, unless mongo.uri sets socketTimeoutMS)."},
     {"mongo.retry_max_ms", CT_INT, OFF(mongo_retry_max_ms), "30000", 100, 3600000, NULL,
      "Longest wait between retries while MongoDB is down or failing (the backoff doubles from "
      "500 ms up to this). Nothing is committed to Kafka meanwhile, so nothing is lost."},

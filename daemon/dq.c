@@ -183,22 +183,6 @@ static void produce(struct fk_dq *dq, const char *topic, const void *value, size
     }
 }
 
-static rd_kafka_headers_t *dlq_headers(const rd_kafka_message_t *rkm, const char *reason,
-                                       const char *msg)
-{
-    char num[32];
-    rd_kafka_headers_t *h = rd_kafka_headers_new(6);
-    rd_kafka_header_add(h, "fk.error", -1, reason, -1);
-    rd_kafka_header_add(h, "fk.error.message", -1, msg, -1);
-    rd_kafka_header_add(h, "fk.stage", -1, "decode", -1);
-    rd_kafka_header_add(h, "fk.source.topic", -1, rd_kafka_topic_name(rkm->rkt), -1);
-    snprintf(num, sizeof num, "%d", (int)rkm->partition);
-    rd_kafka_header_add(h, "fk.source.partition", -1, num, -1);
-    snprintf(num, sizeof num, "%lld", (long long)rkm->offset);
-    rd_kafka_header_add(h, "fk.source.offset", -1, num, -1);
-    return h;
-}
-
 static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
                   const rd_kafka_message_t *rkm, struct fk_buf *labelled, struct fk_buf *verdict)
 {
@@ -210,7 +194,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
                                                 &prov, fk_wall_ms(), dq->uniq);
     if (v->decode_err != FK_DECODE_OK) {
         produce(dq, dq->cfg->topic_dlq, rkm->payload, rkm->len, rkm->key, rkm->key_len,
-                dlq_headers(rkm, fk_decode_err_name(v->decode_err), v->decode_msg));
+                fk_dlq_headers(rkm, fk_decode_err_name(v->decode_err), v->decode_msg, "decode"));
         atomic_fetch_add(&dq->dead_letters, 1);
         return;
     }

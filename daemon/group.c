@@ -39,6 +39,9 @@ struct worker {
     size_t n, cap;
     struct fk_sink_rejects rej;
     int paused;
+    int dlq_ready; /* topics.dlq ensured (or topics.create off) */
+    int64_t dlq_retry_ms;
+    int undelivered; /* dead letters the broker refused, from the delivery reports */
 };
 
 struct fk_group {
@@ -145,21 +148,49 @@ static void rewind_and_drop(struct worker *w, const rd_kafka_topic_partition_lis
 
 /* ---- the dead-letter topic ----------------------------------------------------------------- */
 
+/* Delivery reports, served by rd_kafka_flush() on the worker's own thread. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    struct worker *w = opaque;
+    if (m->err) {
+        w->undelivered++;
+        fk_log(FK_LOG_ERR, w->g->ops->name, "dead letter not delivered to %s: %s",
+               rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    }
+}
+
+/* The dead-letter topic must exist before a refused record can go there (brokers usually
+ * refuse to create topics on first use). */
+static int ensure_dlq(struct worker *w)
+{
+    if (w->dlq_ready || !w->g->cfg->topic_create) {
+        return 0;
+    }
+    if (fk_mono_ms() < w->dlq_retry_ms) {
+        return -1;
+    }
+    const char *topics[] = {w->g->cfg->topic_dlq, NULL};
+    char err[512];
+    if (fk_kafka_create_topics(w->producer, w->g->cfg, topics, err, sizeof err) != 0) {
+        fk_log(FK_LOG_WARNING, w->g->ops->name, "cannot ensure %s: %s", w->g->cfg->topic_dlq, err);
+        w->dlq_retry_ms = fk_mono_ms() + 1000;
+        return -1;
+    }
+    w->dlq_ready = 1;
+    return 0;
+}
+
 static int send_rejects(struct worker *w)
 {
+    if (w->rej.n > 0 && ensure_dlq(w) != 0) {
+        return -1;
+    }
+    w->undelivered = 0;
     for (size_t i = 0; i < w->rej.n; i++) {
         const struct fk_sink_reject *r = &w->rej.v[i];
         const rd_kafka_message_t *m = w->batch[r->index];
-        char num[32];
-        rd_kafka_headers_t *h = rd_kafka_headers_new(6);
-        rd_kafka_header_add(h, "fk.error", -1, r->reason, -1);
-        rd_kafka_header_add(h, "fk.error.message", -1, r->message, -1);
-        rd_kafka_header_add(h, "fk.stage", -1, w->g->ops->name, -1);
-        rd_kafka_header_add(h, "fk.source.topic", -1, rd_kafka_topic_name(m->rkt), -1);
-        snprintf(num, sizeof num, "%d", (int)m->partition);
-        rd_kafka_header_add(h, "fk.source.partition", -1, num, -1);
-        snprintf(num, sizeof num, "%lld", (long long)m->offset);
-        rd_kafka_header_add(h, "fk.source.offset", -1, num, -1);
+        rd_kafka_headers_t *h = fk_dlq_headers(m, r->reason, r->message, w->g->ops->name);
         rd_kafka_resp_err_t err;
         while ((err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(w->g->cfg->topic_dlq),
                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -183,9 +214,9 @@ static int send_rejects(struct worker *w)
     }
     /* Delivered before the offsets move past them: a refused record is never lost. */
     rd_kafka_resp_err_t err = rd_kafka_flush(w->producer, 30000);
-    if (err) {
+    if (err || w->undelivered) {
         fk_log(FK_LOG_ERR, w->g->ops->name, "dead letters not delivered: %s",
-               rd_kafka_err2str(err));
+               err ? rd_kafka_err2str(err) : "refused by the broker");
         return -1;
     }
     atomic_fetch_add(&w->g->rejected, w->rej.n);
@@ -492,6 +523,8 @@ struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind k
         if (!conf) {
             goto fail;
         }
+        rd_kafka_conf_set_opaque(conf, w);
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
         w->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
         if (!w->producer) {
             rd_kafka_conf_destroy(conf);

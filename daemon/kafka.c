@@ -194,3 +194,19 @@ done:
     free(nt);
     return rc;
 }
+
+rd_kafka_headers_t *fk_dlq_headers(const rd_kafka_message_t *rkm, const char *reason,
+                                   const char *message, const char *stage)
+{
+    char num[32];
+    rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+    rd_kafka_header_add(h, "fk.error", -1, reason, -1);
+    rd_kafka_header_add(h, "fk.error.message", -1, message, -1);
+    rd_kafka_header_add(h, "fk.stage", -1, stage, -1);
+    rd_kafka_header_add(h, "fk.source.topic", -1, rd_kafka_topic_name(rkm->rkt), -1);
+    snprintf(num, sizeof num, "%d", (int)rkm->partition);
+    rd_kafka_header_add(h, "fk.source.partition", -1, num, -1);
+    snprintf(num, sizeof num, "%lld", (long long)rkm->offset);
+    rd_kafka_header_add(h, "fk.source.offset", -1, num, -1);
+    return h;
+}

@@ -33,6 +33,11 @@ int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
                               const char *const *topics, int partitions, const char *const *configs,
                               char *errstr, size_t errstr_size);
 
+/* The headers of a dead letter for RKM: fk.error (REASON), fk.error.message (MESSAGE),
+ * fk.stage (STAGE: decode, mdm, sandbox) and fk.source.topic/partition/offset. */
+rd_kafka_headers_t *fk_dlq_headers(const rd_kafka_message_t *rkm, const char *reason,
+                                   const char *message, const char *stage);
+
 /* Partitions of TOPIC, or -1 when its metadata cannot be had within TIMEOUT_MS. */
 int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);
 

@@ -568,11 +568,17 @@ static void on_history_error(void *opaque, size_t i, int32_t code, const char *m
         w->dups++;
         return;
     }
-    if (i < w->m->n) {
-        fk_sink_reject(w->rej, w->m->recs[i].index, "mongo_refused", "MongoDB error %d: %s", code,
-                       message);
-        w->refused++;
+    if (i >= w->m->n) {
+        return;
     }
+    for (size_t k = 0; k < w->rej->n; k++) {
+        if (w->rej->v[k].index == w->m->recs[i].index) {
+            return; /* its golden record was refused already: one dead letter is enough */
+        }
+    }
+    fk_sink_reject(w->rej, w->m->recs[i].index, "mongo_refused", "MongoDB error %d: %s", code,
+                   message);
+    w->refused++;
 }
 
 static int bulk_failed(uint32_t ok, const bson_error_t *error, const bson_t *reply, char *errstr,

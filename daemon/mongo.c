@@ -21,10 +21,11 @@ mongoc_client_pool_t *fk_mongo_pool_new(const struct fk_config *cfg, char *errst
         return NULL;
     }
     /* What the URI does not say, the configuration does: a write waits at most this long for
-     * a server before it fails and is retried by the group. */
+     * a server to accept it before it fails and is retried by the group. The socket timeout
+     * stays libmongoc's (5 minutes): cutting a slow bulk write short would only send it again
+     * while the server is still applying the first one. */
     int32_t t = (int32_t)cfg->mongo_timeout_ms;
-    const char *opts[] = {MONGOC_URI_SERVERSELECTIONTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS,
-                          MONGOC_URI_SOCKETTIMEOUTMS};
+    const char *opts[] = {MONGOC_URI_SERVERSELECTIONTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS};
     for (size_t i = 0; i < FK_ARRAY_SIZE(opts); i++) {
         if (!mongoc_uri_has_option(uri, opts[i])) {
             mongoc_uri_set_option_as_int32(uri, opts[i], t);

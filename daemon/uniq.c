@@ -31,9 +31,9 @@ struct undo {
 struct fk_uniq {
     struct entry *slots;
     size_t cap, used;
-    int64_t newest; /* the latest timestamp seen: entries expiring before it are garbage */
+    int64_t newest;       /* the latest timestamp seen: entries expiring before it are garbage */
     int64_t first_expiry; /* no entry expires before this: a sweep before then frees nothing */
-    struct fk_buf pool; /* every key the table holds, back to back; compacted by rebuild() */
+    struct fk_buf pool;   /* every key the table holds, back to back; compacted by rebuild() */
     struct undo *undo;
     size_t n_undo, cap_undo;
     struct fk_buf undo_keys;

@@ -332,14 +332,7 @@ static int reserved(const struct fk_token *t)
 static struct fk_value str_const(struct fk_cc *cc, const struct fk_token *t)
 {
     char *s = fk_cc_alloc(cc, t->len + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < t->len; i++) {
-        s[k++] = t->p[i];
-        if (t->p[i] == '\'' && i + 1 < t->len && t->p[i + 1] == '\'') {
-            i++;
-        }
-    }
-    s[k] = '\0';
+    size_t k = fk_lexer_unquote(t, s);
     struct fk_value v = {.type = FK_T_VARCHAR};
     v.u.s.p = s;
     v.u.s.len = k;

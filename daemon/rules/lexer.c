@@ -243,3 +243,16 @@ int fk_lexer_is_op(const struct fk_lexer *lx, const char *op)
     return lx->tok.kind == FK_TOK_OP && strlen(op) == lx->tok.len &&
            memcmp(lx->tok.p, op, lx->tok.len) == 0;
 }
+
+size_t fk_lexer_unquote(const struct fk_token *t, char *dst)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        dst[k++] = t->p[i];
+        if (t->p[i] == '\'' && i + 1 < t->len && t->p[i + 1] == '\'') {
+            i++;
+        }
+    }
+    dst[k] = '\0';
+    return k;
+}

@@ -45,4 +45,8 @@ int fk_lexer_is(const struct fk_lexer *lx, const char *word);
 /* True when the current token is the operator OP. */
 int fk_lexer_is_op(const struct fk_lexer *lx, const char *op);
 
+/* The text of string token T with each '' made ', into DST (T->len + 1 bytes at least,
+ * NUL-terminated). Returns its length. */
+size_t fk_lexer_unquote(const struct fk_token *t, char *dst);
+
 #endif

@@ -43,18 +43,24 @@ struct ld {
     struct fk_ruleset *rs;
 };
 
+/* "FILE:LINE:COL: message" into ld->err. Returns -1. */
+static int vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
+{
+    size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, line, col);
+    if (k < ld->err_size) {
+        vsnprintf(ld->err + k, ld->err_size - k, fmt, ap);
+    }
+    return -1;
+}
+
 __attribute__((format(printf, 3, 4))) static int fail_at(struct ld *ld,
                                                         const struct fk_yaml_node *n,
                                                         const char *fmt, ...)
 {
-    size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, n ? n->line : 1,
-                                n ? n->col : 1);
-    if (k < ld->err_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(ld->err + k, ld->err_size - k, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ld, n ? n->line : 1, n ? n->col : 1, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -599,14 +605,10 @@ static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ..
 
 static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ...)
 {
-    size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, lx->tok.line,
-                                lx->tok.col);
-    if (k < ld->err_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(ld->err + k, ld->err_size - k, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ld, lx->tok.line, lx->tok.col, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -655,14 +657,7 @@ static char *lx_ident(struct ld *ld, struct fk_lexer *lx, const char *what)
 static char *unquote(const struct fk_token *t)
 {
     char *s = fk_malloc(t->len + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < t->len; i++) {
-        s[k++] = t->p[i];
-        if (t->p[i] == '\'' && i + 1 < t->len && t->p[i + 1] == '\'') {
-            i++;
-        }
-    }
-    s[k] = '\0';
+    fk_lexer_unquote(t, s);
     return s;
 }
 

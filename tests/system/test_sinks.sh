@@ -152,5 +152,52 @@ stop_daemon TERM
 check_eq "a replay adds no history row" "$(mongo "db['${dbc}_mdm'].customer_history.count_documents({})")" 3
 check_eq "a replay leaves the golden record as it was" "$(golden "")" "$before"
 
+# 6. A document the server refuses (FerretDB refuses +Infinity, which 1e999 in a DOUBLE column
+#    becomes) goes to the DLQ with the server's error, and the groups move on.
+rin=$id-refused
+cat >"$T_WORK/refused.yaml" <<YAML
+version: 1
+source:
+  stream: refused
+  topic: $rin
+  columns: {name: varchar, email: varchar, score: double}
+label:
+  stream: ${lab}_R
+  select: [name]
+  as: quality
+  case:
+    - when: "score > 100"
+      then: High
+  else: Ok
+rules: []
+YAML
+compose/local/stack kafka-topics --bootstrap-server "$FK_KAFKA_BOOTSTRAP" --create --topic "$rin" \
+    --partitions 1 --replication-factor 1 >/dev/null
+printf '%s\n' '{"name":"inf","email":"inf@example.com","score":1e999}' \
+    '{"name":"ok","email":"ok@example.com","score":1.5}' |
+    kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$rin" -p 0
+dbr=$(tr -c 'a-z0-9\n' _ <<<"$id")_x
+start_daemon "$(write_conf x "$rin" "generator: {enabled: false}
+dq: {enabled: false}
+topics: {input: $rin, partitions: 1, dlq: $rin.dlq}
+mdm: {group: $id-xm, database: ${dbr}_mdm}
+sandbox: {group: $id-xs, database: ${dbr}_sb}")" "$T_WORK/refused.yaml"
+both_dlq() { (($(topic_count "$rin.dlq" 1) >= 2)); }
+check "refused documents reach the DLQ" wait_for 60 both_dlq
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$rin.dlq" -o beginning -e -q -f '%h %s\n' >"$T_WORK/refused.txt"
+check "the sandbox's dead letter names the stage, the reason and the source offset" \
+    grep -q "fk.error=mongo_refused,.*fk.stage=sandbox,fk.source.topic=$rin,fk.source.partition=0,fk.source.offset=0 " "$T_WORK/refused.txt"
+check "the mdm's dead letter too" \
+    grep -q "fk.error=mongo_refused,.*fk.stage=mdm,fk.source.topic=$rin,fk.source.partition=0,fk.source.offset=0 " "$T_WORK/refused.txt"
+check "the dead letter carries the server's error" grep -qi "infinity" "$T_WORK/refused.txt"
+check "the dead letter is the record unchanged" \
+    grep -q ' {"name":"inf","email":"inf@example.com","score":1e999}$' "$T_WORK/refused.txt"
+ok_stored() {
+    [ "$(mongo "(db['${dbr}_sb']['$rin'].count_documents({}), db['${dbr}_mdm'].customers.count_documents({}))")" == "(1, 1)" ]
+}
+check "the groups move on: the next record is stored" wait_for 60 ok_stored
+stop_daemon TERM
+check_eq "exactly one dead letter per refused write" "$(wc -l <"$T_WORK/refused.txt")" 2
+
 mongo "[db.drop_database(d) for d in db.list_database_names() if d.startswith('$(tr -c 'a-z0-9\n' _ <<<"$id")')]" >/dev/null
 finish
