@@ -209,42 +209,13 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
 /* Moves the consumer back to the first offset of each partition in the batch. */
 static void rewind_batch(struct fk_dq *dq, rd_kafka_message_t **batch, size_t n)
 {
-    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new((int)n);
-    for (size_t i = 0; i < n; i++) {
-        if (batch[i]->err) {
-            continue;
-        }
-        const char *t = rd_kafka_topic_name(batch[i]->rkt);
-        if (!rd_kafka_topic_partition_list_find(pos, t, batch[i]->partition)) {
-            rd_kafka_topic_partition_list_add(pos, t, batch[i]->partition)->offset =
-                batch[i]->offset;
-        }
-    }
+    rd_kafka_topic_partition_list_t *pos = fk_kafka_batch_offsets(batch, n, 1);
     rd_kafka_error_t *error = rd_kafka_seek_partitions(dq->consumer, pos, 10000);
     if (error) {
         fk_log(FK_LOG_ERR, "dq", "rewinding after an abort: %s", rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
     }
     rd_kafka_topic_partition_list_destroy(pos);
-}
-
-/* Offsets to commit: one past the last record of each partition in the batch. */
-static rd_kafka_topic_partition_list_t *batch_offsets(rd_kafka_message_t **batch, size_t n)
-{
-    rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
-    for (size_t i = 0; i < n; i++) {
-        if (batch[i]->err) {
-            continue;
-        }
-        const char *t = rd_kafka_topic_name(batch[i]->rkt);
-        rd_kafka_topic_partition_t *p =
-            rd_kafka_topic_partition_list_find(offs, t, batch[i]->partition);
-        if (!p) {
-            p = rd_kafka_topic_partition_list_add(offs, t, batch[i]->partition);
-        }
-        p->offset = batch[i]->offset + 1;
-    }
-    return offs;
 }
 
 static void write_change(void *opaque, int32_t partition, const char *key, size_t len, int64_t ts)
@@ -290,7 +261,7 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
     }
     /* The uniqueness state's changes ride in the same transaction as the verdicts. */
     fk_uniq_each_change(dq->uniq, write_change, dq);
-    rd_kafka_topic_partition_list_t *offs = batch_offsets(batch, n);
+    rd_kafka_topic_partition_list_t *offs = fk_kafka_batch_offsets(batch, n, 0);
     rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(dq->consumer);
     do {
         error =

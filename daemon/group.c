@@ -92,25 +92,6 @@ static int stopping(const struct worker *w)
 
 /* ---- offsets ------------------------------------------------------------------------------- */
 
-/* For each partition of the batch: one past its last record (FIRST 0), or its first record
- * (FIRST 1). */
-static rd_kafka_topic_partition_list_t *batch_offsets(const struct worker *w, int first)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)w->n + 1);
-    for (size_t i = 0; i < w->n; i++) {
-        const rd_kafka_message_t *m = w->batch[i];
-        const char *t = rd_kafka_topic_name(m->rkt);
-        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(l, t, m->partition);
-        if (!p) {
-            p = rd_kafka_topic_partition_list_add(l, t, m->partition);
-            p->offset = first ? m->offset : m->offset + 1;
-        } else if (!first) {
-            p->offset = m->offset + 1;
-        }
-    }
-    return l;
-}
-
 static void drop_batch(struct worker *w)
 {
     for (size_t i = 0; i < w->n; i++) {
@@ -125,7 +106,7 @@ static void drop_batch(struct worker *w)
  * back to its first records, so they are read again. */
 static void rewind_and_drop(struct worker *w, const rd_kafka_topic_partition_list_t *revoked)
 {
-    rd_kafka_topic_partition_list_t *first = batch_offsets(w, 1);
+    rd_kafka_topic_partition_list_t *first = fk_kafka_batch_offsets(w->batch, w->n, 1);
     rd_kafka_topic_partition_list_t *keep = rd_kafka_topic_partition_list_new(first->cnt + 1);
     for (int i = 0; i < first->cnt; i++) {
         const rd_kafka_topic_partition_t *p = &first->elems[i];
@@ -245,7 +226,7 @@ static int write_once(struct worker *w, char *err, size_t err_size)
         rewind_and_drop(w, NULL);
         return 0;
     }
-    rd_kafka_topic_partition_list_t *offs = batch_offsets(w, 0);
+    rd_kafka_topic_partition_list_t *offs = fk_kafka_batch_offsets(w->batch, w->n, 0);
     rd_kafka_resp_err_t cerr = rd_kafka_commit(w->consumer, offs, 0);
     if (cerr) {
         /* Written but not committed: read again after the rebalance, and found unchanged. */
@@ -313,8 +294,8 @@ static void write_batch(struct worker *w)
             /* Serves rebalances and keeps this member alive in the group. */
             rd_kafka_message_t *m = rd_kafka_consumer_poll(w->consumer, 100);
             if (m) {
-                /* Paused partitions deliver nothing new; anything already fetched is read
-                 * again after the rewind below. */
+                /* Paused partitions deliver nothing new; a record fetched before the pause is
+                 * not kept: its partition is moved back to it, to be read again. */
                 rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
                 if (!m->err) {
                     rd_kafka_topic_partition_list_add(one, rd_kafka_topic_name(m->rkt),

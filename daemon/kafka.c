@@ -210,3 +210,24 @@ rd_kafka_headers_t *fk_dlq_headers(const rd_kafka_message_t *rkm, const char *re
     rd_kafka_header_add(h, "fk.source.offset", -1, num, -1);
     return h;
 }
+
+rd_kafka_topic_partition_list_t *fk_kafka_batch_offsets(rd_kafka_message_t *const *batch,
+                                                        size_t n, int first)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n + 1);
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_message_t *m = batch[i];
+        if (m->err) {
+            continue;
+        }
+        const char *t = rd_kafka_topic_name(m->rkt);
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(l, t, m->partition);
+        if (!p) {
+            p = rd_kafka_topic_partition_list_add(l, t, m->partition);
+            p->offset = first ? m->offset : m->offset + 1;
+        } else if (!first) {
+            p->offset = m->offset + 1;
+        }
+    }
+    return l;
+}

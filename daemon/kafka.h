@@ -33,6 +33,12 @@ int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
                               const char *const *topics, int partitions, const char *const *configs,
                               char *errstr, size_t errstr_size);
 
+/* For each partition among the N messages of BATCH (error events skipped): the offset one
+ * past its last message (FIRST 0: what to commit), or of its first message (FIRST 1: where to
+ * rewind to). */
+rd_kafka_topic_partition_list_t *fk_kafka_batch_offsets(rd_kafka_message_t *const *batch,
+                                                        size_t n, int first);
+
 /* The headers of a dead letter for RKM: fk.error (REASON), fk.error.message (MESSAGE),
  * fk.stage (STAGE: decode, mdm, sandbox) and fk.source.topic/partition/offset. */
 rd_kafka_headers_t *fk_dlq_headers(const rd_kafka_message_t *rkm, const char *reason,

@@ -247,19 +247,20 @@ static int col_index(const struct mdm *m, const char *name)
     return -1;
 }
 
-static struct gold *gold_find(struct mdm *m, const char *key)
+static int cmp_gold_key(const void *key, const void *g)
 {
-    for (size_t i = 0; i < m->ngold; i++) {
-        if (strcmp(m->gold[i].key, key) == 0) {
-            return &m->gold[i];
-        }
-    }
-    return NULL;
+    return strcmp(key, ((const struct gold *)g)->key);
 }
 
+/* m->gold is sorted by key (load_golds makes it so). */
+static struct gold *gold_find(struct mdm *m, const char *key)
+{
+    return bsearch(key, m->gold, m->ngold, sizeof *m->gold, cmp_gold_key);
+}
+
+/* Appends a golden record; m->gold has room for one per pending record. */
 static struct gold *gold_add(struct mdm *m, const char *key)
 {
-    m->gold = fk_realloc(m->gold, (m->ngold + 1) * sizeof *m->gold);
     struct gold *g = &m->gold[m->ngold++];
     memset(g, 0, sizeof *g);
     g->key = fk_strdup(key);
@@ -486,6 +487,11 @@ static bson_t *gold_doc(const struct mdm *m, const struct gold *g)
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
+static int cmp_rec_key(const void *a, const void *b)
+{
+    return strcmp((*(struct mrec *const *)a)->key, (*(struct mrec *const *)b)->key);
+}
+
 /* Reads the golden records of every pending key into m->gold (new ones for the rest). */
 static int load_golds(struct mdm *m, mongoc_collection_t *coll, char *errstr, size_t errstr_size)
 {
@@ -493,18 +499,25 @@ static int load_golds(struct mdm *m, mongoc_collection_t *coll, char *errstr, si
     bson_t filter = BSON_INITIALIZER, in, arr;
     BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
     BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+    /* One golden record per distinct key, in key order, so later lookups can bisect. */
+    struct mrec **by_key = fk_malloc(m->n * sizeof *by_key);
+    for (size_t i = 0; i < m->n; i++) {
+        by_key[i] = &m->recs[i];
+    }
+    qsort(by_key, m->n, sizeof *by_key, cmp_rec_key);
+    m->gold = fk_calloc(m->n, sizeof *m->gold);
     uint32_t k = 0;
     for (size_t i = 0; i < m->n; i++) {
-        struct gold *g = gold_find(m, m->recs[i].key);
-        if (!g) {
-            g = gold_add(m, m->recs[i].key);
+        if (i == 0 || strcmp(by_key[i]->key, by_key[i - 1]->key) != 0) {
+            gold_add(m, by_key[i]->key);
             char idx[16];
             const char *ik;
             bson_uint32_to_string(k++, &ik, idx, sizeof idx);
-            BSON_APPEND_UTF8(&arr, ik, m->recs[i].key);
+            BSON_APPEND_UTF8(&arr, ik, by_key[i]->key);
         }
-        m->recs[i].gold = (size_t)(g - m->gold);
+        by_key[i]->gold = m->ngold - 1;
     }
+    free(by_key);
     bson_append_array_end(&in, &arr);
     bson_append_document_end(&filter, &in);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &filter, NULL, NULL);

@@ -88,6 +88,16 @@ static void throw_null(struct fk_ev *ev, struct fk_value *out)
     out->type = FK_T_NULL;
 }
 
+static int any_null(const struct fk_value *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (args[i].type == FK_T_NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void set_str(struct fk_value *out, const char *p, size_t len)
 {
     out->type = FK_T_VARCHAR;
@@ -225,6 +235,24 @@ static const struct fk_re *re_of(const struct fk_node *n, const struct fk_value 
         return NULL;
     }
     return tmp;
+}
+
+/* The regex of a call to a regex function, its pattern argument at PAT: NULL with OUT set when
+ * an argument is NULL (NULL) or the pattern does not compile (ksqlDB's PatternSyntaxException:
+ * a thrown error). */
+static const struct fk_re *regex_arg(const struct fk_node *n, const struct fk_value *args,
+                                     size_t pat, int anchored, struct fk_re *tmp, struct fk_ev *ev,
+                                     struct fk_value *out)
+{
+    if (any_null(args, n->nkid)) {
+        set_null(out);
+        return NULL;
+    }
+    const struct fk_re *re = re_of(n, &args[pat], anchored, tmp);
+    if (!re) {
+        throw_null(ev, out);
+    }
+    return re;
 }
 
 static int precompile_re(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat,
@@ -1517,16 +1545,6 @@ static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi,
     return 0;
 }
 
-static int any_null(const struct fk_value *args, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (args[i].type == FK_T_NULL) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static void fn_len(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                    struct fk_value *out)
 {
@@ -1733,14 +1751,9 @@ static void fn_replace(const struct fk_node *n, const struct fk_value *args, str
 static void fn_regexp_extract(const struct fk_node *n, const struct fk_value *args,
                               struct fk_ev *ev, struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct fk_re tmp = {0};
-    const struct fk_re *re = re_of(n, &args[0], 0, &tmp);
+    const struct fk_re *re = regex_arg(n, args, 0, 0, &tmp, ev, out);
     if (!re) {
-        throw_null(ev, out); /* PatternSyntaxException */
         return;
     }
     int64_t group = n->nkid > 2 ? args[2].u.i : 0;
@@ -1837,14 +1850,9 @@ static int java_replacement(const struct fk_re *re, const char *s, const PCRE2_S
 static void fn_regexp_replace(const struct fk_node *n, const struct fk_value *args,
                               struct fk_ev *ev, struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct fk_re tmp = {0};
-    const struct fk_re *re = re_of(n, &args[1], 0, &tmp);
+    const struct fk_re *re = regex_arg(n, args, 1, 0, &tmp, ev, out);
     if (!re) {
-        throw_null(ev, out);
         return;
     }
     const char *s = args[0].u.s.p ? args[0].u.s.p : "";
@@ -1882,14 +1890,9 @@ static void fn_regexp_replace(const struct fk_node *n, const struct fk_value *ar
 static void fn_regexp_matches(const struct fk_node *n, const struct fk_value *args,
                               struct fk_ev *ev, struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct fk_re tmp = {0};
-    const struct fk_re *re = re_of(n, &args[1], 1, &tmp);
+    const struct fk_re *re = regex_arg(n, args, 1, 1, &tmp, ev, out);
     if (!re) {
-        throw_null(ev, out);
         return;
     }
     int rc = re_find(re, args[0].u.s.p, args[0].u.s.len, 0, ev->a);

@@ -15,19 +15,9 @@ N=${N:-500000}
 ROUNDS=${ROUNDS:-3}
 BUILD=${BUILD:-build}
 BIN=$BUILD/faker-kafkad
-work=$(mktemp -d)
-started=0
-cleanup() {
-    rm -rf "$work"
-    if ((started)); then compose/local/stack down >/dev/null; fi
-}
-trap cleanup EXIT
+source tests/bench/lib.sh
 
-if ! compose/local/stack status >/dev/null 2>&1; then
-    compose/local/stack up >/dev/null
-    started=1
-fi
-eval "$(compose/local/stack env)"
+stack_up
 
 "$BUILD/tests/bench_generator" speed 2000000
 "$BUILD/tests/bench_generator" dump "$N" "$work/records.tsv" 1

@@ -10,21 +10,11 @@ cd "$(dirname "$0")/../.."
 N=${N:-200000}
 ROUNDS=${ROUNDS:-3}
 BUILD=${BUILD:-build}
-work=$(mktemp -d)
-started=0
-cleanup() {
-    rm -rf "$work"
-    if ((started)); then compose/local/stack down >/dev/null; fi
-}
-trap cleanup EXIT
+source tests/bench/lib.sh
 
 "$BUILD/tests/bench_rules" rules/custdq.yaml 1000000
 
-if ! compose/local/stack status >/dev/null 2>&1; then
-    compose/local/stack up >/dev/null
-    started=1
-fi
-eval "$(compose/local/stack env)"
+stack_up
 input=bench-rules-in-$(date +%s%N)
 cat >"$work/gen.yaml" <<YAML
 log: {level: notice}

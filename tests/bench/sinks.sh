@@ -11,34 +11,29 @@ N=${N:-20000}
 ROUNDS=${ROUNDS:-3}
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
-work=$(mktemp -d)
-started=0
-cleanup() {
-    rm -rf "$work"
-    if ((started)); then compose/local/stack down >/dev/null; fi
-}
-trap cleanup EXIT
-
-if ! compose/local/stack status >/dev/null 2>&1; then
-    compose/local/stack up >/dev/null
-    started=1
-fi
-eval "$(compose/local/stack env)"
+source tests/bench/lib.sh
+stack_up
 input=bench-sinks-in-$(date +%s%N)
-conf() { # NAME BODY
+# The shipped rules, reading the benchmark's own topic.
+cp rules/jobs.txt "$work/"
+sed -e "s/^  topic: custchannel$/  topic: $input/" rules/custdq.yaml >"$work/rules.yaml"
+conf() { # NAME BODY: the generator off unless BODY configures it
+    local gen="generator: {enabled: false}"
+    grep -q '^generator:' <<<"$2" && gen=
     cat >"$work/$1.yaml" <<YAML
 log: {level: notice}
 kafka: {brokers: "$FK_KAFKA_BOOTSTRAP"}
 topics: {input: $input, partitions: 3, dlq: $input.dlq}
 mongo: {uri: "$FK_MONGO_URI"}
 dq: {enabled: false}
+$gen
 $2
 YAML
     echo "$work/$1.yaml"
 }
 "$BUILD/faker-kafkad" -f -c "$(conf gen "generator: {rate: 0, count: $N, seed: 1, defects: {duplicate: 0.1}}
 mdm: {enabled: false}
-sandbox: {enabled: false}")" -r rules/custdq.yaml 2>"$work/gen.log" &
+sandbox: {enabled: false}")" -r "$work/rules.yaml" 2>"$work/gen.log" &
 pid=$!
 for _ in $(seq 1 600); do
     grep -q "generator: done" "$work/gen.log" && break
@@ -57,8 +52,8 @@ count() { # DB COLLECTION
 # documents; prints documents/s from the first document stored to the last (start-up and the
 # group join are not counted).
 timed_run() {
-    local c t_first='' n_first=0 t_now n
-    "$BUILD/faker-kafkad" -f -c "$(conf "$1" "$5")" -r rules/custdq.yaml 2>"$work/$1.log" &
+    local t_first='' n_first=0 t_now n deadline=$((SECONDS + 3600))
+    "$BUILD/faker-kafkad" -f -c "$(conf "$1" "$5")" -r "$work/rules.yaml" 2>"$work/$1.log" &
     local p=$!
     while :; do
         n=$(count "$2" "$3")
@@ -68,6 +63,10 @@ timed_run() {
             n_first=$n
         fi
         ((n >= $4)) && break
+        if ((SECONDS > deadline)); then
+            echo "$1: only $n of $4 documents after an hour; see $work/$1.log" >&2
+            exit 1
+        fi
         sleep 0.5
     done
     kill -TERM "$p"
