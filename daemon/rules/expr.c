@@ -1608,6 +1608,8 @@ static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
     int saved = ev->thrown;
     ev->thrown = 0;
     ev_node(n, ev, out);
+    /* A nested shared subexpression may have grown (moved) the table: find the slot again. */
+    m = &a->memo[slot];
     m->stamp = a->stamp;
     m->canon = n->canon;
     m->thrown = ev->thrown;
