@@ -37,7 +37,7 @@ ALL_LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
 SRCS := $(wildcard daemon/*.c daemon/rules/*.c)
-OBJS := $(SRCS:daemon/%.c=$(BUILD)/daemon/%.o)
+OBJS := $(SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/gen/dashboard_html.o
 LIB_OBJS := $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 BIN := $(BUILD)/faker-kafkad
 
@@ -68,6 +68,21 @@ $(BUILD)/tests/%.o: tests/mock/%.c
 $(BUILD)/tests/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -c $< -o $@
+
+# The dashboard page, served from memory: daemon/dashboard.html as a byte array.
+$(BUILD)/gen/dashboard_html.c: daemon/dashboard.html
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from daemon/dashboard.html by the Makefile. */'; \
+	  echo 'extern const unsigned char fk_dashboard_html[];'; \
+	  echo 'extern const unsigned long fk_dashboard_html_len;'; \
+	  echo 'const unsigned char fk_dashboard_html[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0};'; \
+	  echo 'const unsigned long fk_dashboard_html_len = sizeof fk_dashboard_html - 1;'; } >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BIN): $(OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
@@ -134,7 +149,7 @@ bench-sinks: deps
 # libFuzzer targets (clang): every daemon object but main.o, instrumented, in build/fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
+FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o build/fuzz/daemon/http.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer $(PKG_CFLAGS) -Idaemon
 FUZZ_SECONDS ?= 30
 

@@ -29,6 +29,7 @@ struct cdesc {
 
 static const char *const key_modes[] = {"email", "none", NULL};
 static const char *const starts[] = {"earliest", "latest", NULL};
+static const char *const gen_timestamps[] = {"producer", "created_at", NULL};
 
 #define OFF(field) offsetof(struct fk_config, field)
 #define DEFECT(field, what)                                                                        \
@@ -155,6 +156,11 @@ static const struct cdesc descs[] = {
     {"generator.key", CT_ENUM, OFF(gen_key), "email", 0, 0, key_modes,
      "Message key: email (the normalized e-mail, so a customer's records share a partition) "
      "or none (null keys, as the original generator sent)."},
+    {"generator.timestamp", CT_ENUM, OFF(gen_timestamp), "producer", 0, 0, gen_timestamps,
+     "Kafka timestamp of each record (ROWTIME for the rules): producer (the time it was "
+     "produced) or created_at (the registration time; with start_time set, ROWTIME and every "
+     "rule and window reading it are then reproducible too; mind the topic's retention when "
+     "start_time lies in the past)."},
     DEFECT(missing_field, "dropping one field"),
     DEFECT(empty_string, "an empty string in one field"),
     DEFECT(bad_email, "a malformed e-mail"),
@@ -164,6 +170,18 @@ static const struct cdesc descs[] = {
     DEFECT(wrong_type, "a JSON number or boolean where a string belongs"),
     DEFECT(bad_json, "malformed JSON (truncated, invalid UTF-8, not an object)"),
     DEFECT(duplicate, "the same customer (e-mail) registering again with changed fields"),
+
+    {"http.enabled", CT_BOOL, OFF(http_enabled), "true", 0, 0, NULL,
+     "Serve GET /metrics (Prometheus), /healthz, /readyz and the dashboard at /."},
+    {"http.address", CT_STR, OFF(http_address), "127.0.0.1", 0, 0, NULL,
+     "IPv4 or IPv6 address to listen on: loopback by default; 0.0.0.0 or :: for every "
+     "interface (the endpoint has no authentication: put it behind a firewall or a proxy)."},
+    {"http.port", CT_INT, OFF(http_port), "9464", 0, 65535, NULL,
+     "TCP port to listen on; 0 picks a free one (logged)."},
+    {"http.max_connections", CT_INT, OFF(http_max_connections), "32", 1, 10000, NULL,
+     "Most connections served at once; more are refused."},
+    {"http.timeout_s", CT_INT, OFF(http_timeout_s), "10", 1, 3600, NULL,
+     "A connection idle this long is closed."},
 
     {"shutdown.grace_ms", CT_INT, OFF(shutdown_grace_ms), "10000", 100, 600000, NULL,
      "Upper bound on an orderly shutdown after SIGTERM: flushing, committing, closing."},

@@ -13,6 +13,7 @@
 
 enum fk_key_mode { FK_KEY_EMAIL = 0, FK_KEY_NONE = 1 };
 enum fk_start { FK_START_EARLIEST = 0, FK_START_LATEST = 1 };
+enum fk_gen_timestamp { FK_GEN_TS_PRODUCER = 0, FK_GEN_TS_CREATED_AT = 1 };
 
 /* One pass-through property with where it was written, for error messages. */
 struct fk_prop {
@@ -88,8 +89,14 @@ struct fk_config {
     int64_t gen_seed;
     char *gen_start_time;
     int gen_key;
+    int gen_timestamp; /* enum fk_gen_timestamp */
     struct fk_defect_rates gen_defects;
 
+    int http_enabled;
+    char *http_address;
+    int64_t http_port;
+    int64_t http_max_connections;
+    int64_t http_timeout_s;
     int64_t shutdown_grace_ms;
 };
 

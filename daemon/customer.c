@@ -678,6 +678,7 @@ const struct fk_customer_rec *fk_customer_next(struct fk_customer_gen *g)
         }
     }
     g->rec.defects = defects;
+    g->rec.timestamp_ms = ms;
     g->rec.index = g->index++;
     return &g->rec;
 }

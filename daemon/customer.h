@@ -42,6 +42,7 @@ struct fk_customer_rec {
     size_t key_len;
     unsigned defects; /* bit (1 << enum fk_defect) for each defect injected */
     uint64_t index;   /* 0-based sequence number */
+    int64_t timestamp_ms; /* created_at in epoch ms */
 };
 
 struct fk_customer_gen;

@@ -12,8 +12,10 @@
  */
 #include "dq.h"
 
+#include "dashboard.h"
 #include "engine.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "log.h"
 #include "rules/ruleset.h"
 #include "uniq.h"
@@ -25,6 +27,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* What a batch did, counted while it is judged and published to the metrics (and the
+ * dashboard) only when its transaction commits: an aborted batch is judged again and must not
+ * count twice. */
+struct exc_note {
+    int64_t ts_ms;
+    char quality[64];
+    char rules[256];
+    char name[64], email[96]; /* masked */
+    int32_t partition;
+    int64_t offset;
+};
+
+#define DQ_EXC_KEEP 20
+
+struct tally {
+    uint64_t *pass, *fail; /* per rule of the batch's ruleset */
+    size_t n_rules;
+    struct label_count {
+        char *label; /* NULL: the NULL label */
+        uint64_t n;
+    } *labels;
+    size_t n_labels, cap_labels;
+    uint64_t dlq[FK_DECODE_UNCOERCIBLE + 1];
+    uint64_t sent, suppressed, undeliverable;
+    struct exc_note exc[DQ_EXC_KEEP];
+    size_t n_exc;
+};
 
 struct fk_dq {
     const struct fk_config *cfg;
@@ -43,6 +73,13 @@ struct fk_dq {
     atomic_int fatal;
     uint64_t topics_gen;     /* generation whose output topics were ensured */
     int64_t topics_retry_ms; /* when to try again after a failure */
+
+    struct tally tally;
+    struct fk_lag lag;
+    uint64_t series_gen;                   /* generation the check series are for */
+    struct fk_series **m_pass, **m_fail;  /* per rule of that generation */
+    int name_col, email_col;              /* columns for the dashboard's exceptions, or -1 */
+    struct fk_buf note;                   /* a notification being rendered */
 };
 
 /* Replays the changelog partitions matching PARTS into the uniqueness state. Runs inside the
@@ -83,6 +120,11 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
             size_t tl = m->len < sizeof ts - 1 ? m->len : sizeof ts - 1;
             memcpy(ts, m->payload, tl);
             ts[tl] = '\0';
+            if (nl && k[0] == '~' && rs) { /* a notification sent: "~<rule>\n<address>" */
+                fk_uniq_restore(dq->uniq, m->partition, k, m->key_len, strtoll(ts, NULL, 10),
+                                rs->notify_within_ms);
+                loaded++;
+            }
             for (size_t r = 0; nl && rs && r < rs->n_rules; r++) {
                 const struct fk_rule *rule = &rs->rules[r];
                 if (rule->key && strlen(rule->name) == (size_t)(nl - k) &&
@@ -102,7 +144,7 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     rd_kafka_assign(dq->restorer, NULL);
     rd_kafka_topic_partition_list_destroy(st);
     fk_ruleset_unref(rs);
-    fk_log(FK_LOG_INFO, "dq", "restored %ld uniqueness entries for %d partition(s)", loaded,
+    fk_log(FK_LOG_INFO, "dq", "restored %ld uniqueness and notification entries for %d partition(s)", loaded,
            parts->cnt);
 }
 
@@ -183,6 +225,279 @@ static void produce(struct fk_dq *dq, const char *topic, const void *value, size
     }
 }
 
+static void tally_reset(struct tally *t, const struct fk_ruleset *rs)
+{
+    if (t->n_rules < rs->n_rules) {
+        t->pass = fk_realloc(t->pass, rs->n_rules * sizeof *t->pass);
+        t->fail = fk_realloc(t->fail, rs->n_rules * sizeof *t->fail);
+    }
+    t->n_rules = rs->n_rules;
+    memset(t->pass, 0, t->n_rules * sizeof *t->pass);
+    memset(t->fail, 0, t->n_rules * sizeof *t->fail);
+    for (size_t i = 0; i < t->n_labels; i++) {
+        free(t->labels[i].label);
+    }
+    t->n_labels = 0;
+    memset(t->dlq, 0, sizeof t->dlq);
+    t->sent = t->suppressed = t->undeliverable = 0;
+    t->n_exc = 0;
+}
+
+static void tally_free(struct tally *t)
+{
+    for (size_t i = 0; i < t->n_labels; i++) {
+        free(t->labels[i].label);
+    }
+    free(t->labels);
+    free(t->pass);
+    free(t->fail);
+}
+
+static void count_label(struct tally *t, const struct fk_value *label)
+{
+    int is_null = label->type != FK_T_VARCHAR;
+    for (size_t i = 0; i < t->n_labels; i++) {
+        const char *l = t->labels[i].label;
+        if (is_null ? !l
+                    : l && strlen(l) == label->u.s.len && memcmp(l, label->u.s.p, label->u.s.len) == 0) {
+            t->labels[i].n++;
+            return;
+        }
+    }
+    if (t->n_labels == t->cap_labels) {
+        t->cap_labels = t->cap_labels ? t->cap_labels * 2 : 8;
+        t->labels = fk_realloc(t->labels, t->cap_labels * sizeof *t->labels);
+    }
+    t->labels[t->n_labels].label = is_null ? NULL : fk_strndup(label->u.s.p, label->u.s.len);
+    t->labels[t->n_labels].n = 1;
+    t->n_labels++;
+}
+
+static int find_column(const struct fk_ruleset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->schema.n; i++) {
+        if (strcasecmp(rs->col_names[i], name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The check series of RS's rules, looked up once per generation. */
+static void rule_series(struct fk_dq *dq, const struct fk_ruleset *rs)
+{
+    if (dq->series_gen == rs->generation) {
+        return;
+    }
+    free(dq->m_pass);
+    free(dq->m_fail);
+    dq->m_pass = fk_calloc(rs->n_rules ? rs->n_rules : 1, sizeof *dq->m_pass);
+    dq->m_fail = fk_calloc(rs->n_rules ? rs->n_rules : 1, sizeof *dq->m_fail);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const struct fk_rule *r = &rs->rules[i];
+        const char *dim = fk_dimension_name(r->dimension);
+        dq->m_pass[i] = fk_metrics_get(fk_m_checks, r->name, dim, "pass", NULL);
+        dq->m_fail[i] = fk_metrics_get(fk_m_checks, r->name, dim, "fail", NULL);
+    }
+    dq->name_col = find_column(rs, "name");
+    dq->email_col = find_column(rs, "email");
+    dq->series_gen = rs->generation;
+}
+
+/* Keeps the batch's latest exceptions for the dashboard, masked at once. */
+static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct fk_verdict *v,
+                           const struct fk_provenance *prov)
+{
+    struct tally *t = &dq->tally;
+    struct exc_note *e = &t->exc[t->n_exc++ % DQ_EXC_KEEP];
+    const struct fk_row *row = fk_engine_row(eng);
+    e->ts_ms = prov->timestamp_ms;
+    e->partition = prov->partition;
+    e->offset = prov->offset;
+    size_t ql = v->label.type == FK_T_VARCHAR ? v->label.u.s.len : 4;
+    const char *q = v->label.type == FK_T_VARCHAR ? v->label.u.s.p : "NULL";
+    snprintf(e->quality, sizeof e->quality, "%.*s", (int)(ql < 63 ? ql : 63), q);
+    size_t k = 0;
+    e->rules[0] = '\0';
+    for (size_t i = 0; i < v->n_violations && k < sizeof e->rules; i++) {
+        const struct fk_violation *x = &v->violations[i];
+        const char *name = x->rule ? x->rule->name : "json_type";
+        k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%s%s", i ? ", " : "", name);
+    }
+    struct fk_buf m;
+    fk_buf_init(&m);
+    e->name[0] = e->email[0] = '\0';
+    if (dq->name_col >= 0 && row->cols[dq->name_col].type == FK_T_VARCHAR) {
+        fk_mask_name(row->cols[dq->name_col].u.s.p, row->cols[dq->name_col].u.s.len, &m);
+        snprintf(e->name, sizeof e->name, "%.*s", (int)m.len, m.data ? m.data : "");
+    }
+    fk_buf_reset(&m);
+    if (dq->email_col >= 0 && row->cols[dq->email_col].type == FK_T_VARCHAR) {
+        fk_mask_email(row->cols[dq->email_col].u.s.p, row->cols[dq->email_col].u.s.len, &m);
+        snprintf(e->email, sizeof e->email, "%.*s", (int)m.len, m.data ? m.data : "");
+    }
+    fk_buf_free(&m);
+}
+
+/* An address a message can go to: local@domain.tld, no spaces or controls, 254 bytes at most. */
+static int usable_address(const struct fk_value *to)
+{
+    if (to->type != FK_T_VARCHAR || to->u.s.len < 3 || to->u.s.len > 254) {
+        return 0;
+    }
+    const char *s = to->u.s.p;
+    size_t n = to->u.s.len, at = n, dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' || c == ',') {
+            return 0;
+        }
+        if (c == '@') {
+            if (at != n) {
+                return 0;
+            }
+            at = i;
+        } else if (c == '.' && at != n) {
+            dot = i;
+        }
+    }
+    return at > 0 && at < n && dot > at + 1 && dot < n - 1;
+}
+
+/* A non-VARCHAR column as text in a message (NULL: nothing). */
+static void put_value_text(struct fk_buf *out, const struct fk_value *c)
+{
+    char tmp[32];
+    switch (c->type) {
+    case FK_T_INTEGER:
+        fk_buf_printf(out, "%lld", (long long)c->u.i);
+        break;
+    case FK_T_DOUBLE:
+        fk_buf_printf(out, "%.17g", c->u.d);
+        break;
+    case FK_T_BOOLEAN:
+        fk_buf_puts(out, c->u.b ? "true" : "false");
+        break;
+    case FK_T_DATE:
+        fk_iso8601_ms((int64_t)c->u.date * 86400000, tmp);
+        fk_buf_append(out, tmp, 10);
+        break;
+    case FK_T_TIMESTAMP:
+        fk_iso8601_ms(c->u.ts, tmp);
+        fk_buf_puts(out, tmp);
+        break;
+    case FK_T_VARCHAR:
+        fk_buf_append(out, c->u.s.p, c->u.s.len);
+        break;
+    case FK_T_NULL:
+        break;
+    }
+}
+
+static void render_template(struct fk_buf *out, const struct fk_template *t,
+                            const struct fk_row *row, const struct fk_rule *r,
+                            const struct fk_value *label, const struct fk_value *to)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct fk_tmpl_part *p = &t->parts[i];
+        switch (p->kind) {
+        case FK_TMPL_TEXT:
+            fk_buf_append(out, p->text, p->len);
+            break;
+        case FK_TMPL_COLUMN: {
+            const struct fk_value *c = &row->cols[p->column];
+            if (c->type == FK_T_VARCHAR) {
+                fk_buf_append(out, c->u.s.p, c->u.s.len);
+            } else {
+                put_value_text(out, c);
+            }
+            break;
+        }
+        case FK_TMPL_RULE:
+            fk_buf_puts(out, r->name);
+            break;
+        case FK_TMPL_QUALITY:
+            if (label->type == FK_T_VARCHAR) {
+                fk_buf_append(out, label->u.s.p, label->u.s.len);
+            }
+            break;
+        case FK_TMPL_MESSAGE:
+            fk_buf_puts(out, r->message ? r->message : r->name);
+            break;
+        case FK_TMPL_DIMENSION:
+            fk_buf_puts(out, fk_dimension_name(r->dimension));
+            break;
+        case FK_TMPL_TO:
+            fk_buf_append(out, to->u.s.p, to->u.s.len);
+            break;
+        }
+    }
+}
+
+/* One message per violated rule that has a notify template, to the record's address, unless
+ * one went to that address for that rule within the window (by the Kafka timestamp); the
+ * claim rides in the transaction's changelog, so restarts and moved partitions keep it. */
+static void notify(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
+                   const struct fk_verdict *v, const struct fk_provenance *prov)
+{
+    struct fk_value to = {0};
+    int evaluated = 0, usable = 0;
+    for (size_t i = 0; i < v->n_violations; i++) {
+        const struct fk_rule *r = v->violations[i].rule;
+        if (!r || !r->notify_tmpl) {
+            continue;
+        }
+        if (!evaluated) {
+            fk_engine_eval_expr(eng, rs->notify_to, &to);
+            usable = usable_address(&to);
+            evaluated = 1;
+        }
+        if (!usable) {
+            dq->tally.undeliverable++;
+            continue;
+        }
+        struct fk_buf *b = &dq->note;
+        fk_buf_reset(b);
+        fk_buf_putc(b, '~');
+        fk_buf_puts(b, r->name);
+        fk_buf_putc(b, '\n');
+        fk_buf_append(b, to.u.s.p, to.u.s.len);
+        if (fk_uniq_claim(dq->uniq, prov->partition, b->data, b->len, prov->timestamp_ms,
+                          rs->notify_within_ms)) {
+            dq->tally.suppressed++;
+            continue;
+        }
+        struct fk_buf text;
+        fk_buf_init(&text);
+        render_template(&text, r->notify_tmpl, fk_engine_row(eng), r, &v->label, &to);
+        char ts[25];
+        fk_iso8601_ms(prov->timestamp_ms, ts);
+        fk_buf_reset(b);
+        fk_buf_puts(b, "{\"to\":");
+        fk_json_string(b, to.u.s.p, to.u.s.len);
+        fk_buf_puts(b, ",\"rule\":");
+        fk_json_string(b, r->name, strlen(r->name));
+        fk_buf_printf(b, ",\"dimension\":\"%s\",\"severity\":\"%s\",\"quality\":",
+                      fk_dimension_name(r->dimension), fk_severity_name(r->severity));
+        if (v->label.type == FK_T_VARCHAR) {
+            fk_json_string(b, v->label.u.s.p, v->label.u.s.len);
+        } else {
+            fk_buf_puts(b, "null");
+        }
+        fk_buf_puts(b, ",\"text\":");
+        fk_json_string(b, text.data ? text.data : "", text.len);
+        fk_buf_puts(b, ",\"source\":{\"topic\":");
+        fk_json_string(b, prov->topic, strlen(prov->topic));
+        fk_buf_printf(b, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":\"%s\"},"
+                         "\"generation\":%llu}",
+                      (int)prov->partition, (long long)prov->offset, ts,
+                      (unsigned long long)v->generation);
+        fk_buf_free(&text);
+        produce(dq, rs->notify_topic, b->data, b->len, to.u.s.p, to.u.s.len, NULL);
+        dq->tally.sent++;
+    }
+}
+
 static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
                   const rd_kafka_message_t *rkm, struct fk_buf *labelled, struct fk_buf *verdict)
 {
@@ -192,10 +507,12 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
                                  ts >= 0 ? ts : fk_wall_ms(),   rkm->key,       rkm->key_len};
     const struct fk_verdict *v = fk_engine_eval(eng, rs, rkm->payload ? rkm->payload : "", rkm->len,
                                                 &prov, fk_wall_ms(), dq->uniq);
+    struct tally *t = &dq->tally;
     if (v->decode_err != FK_DECODE_OK) {
         produce(dq, dq->cfg->topic_dlq, rkm->payload, rkm->len, rkm->key, rkm->key_len,
                 fk_dlq_headers(rkm, fk_decode_err_name(v->decode_err), v->decode_msg, "decode"));
         atomic_fetch_add(&dq->dead_letters, 1);
+        t->dlq[v->decode_err]++;
         return;
     }
     fk_engine_render_labelled(eng, rs, labelled);
@@ -204,6 +521,65 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
     produce(dq, dq->cfg->topic_verdicts, verdict->data, verdict->len, rkm->key, rkm->key_len, NULL);
     atomic_fetch_add(&dq->labelled, 1);
     atomic_fetch_add(&dq->violations, v->n_violations);
+    count_label(t, &v->label);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        t->pass[i] += v->results[i] == FK_CHECK_PASS;
+        t->fail[i] += v->results[i] == FK_CHECK_FAIL;
+    }
+    if (v->n_violations) {
+        note_exception(dq, eng, v, &prov);
+        if (rs->notify_enabled) {
+            notify(dq, eng, rs, v, &prov);
+        }
+    }
+}
+
+/* The batch committed: what it did goes to the metrics and the dashboard. */
+static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_message_t **batch,
+                    size_t n)
+{
+    struct tally *t = &dq->tally;
+    rule_series(dq, rs);
+    fk_counter_add(fk_metrics_get(fk_m_consumed, dq->cfg->dq_group, NULL, NULL, NULL), n);
+    for (size_t i = 0; i < t->n_rules; i++) {
+        fk_counter_add(dq->m_pass[i], t->pass[i]);
+        fk_counter_add(dq->m_fail[i], t->fail[i]);
+    }
+    for (size_t i = 0; i < t->n_labels; i++) {
+        const char *l = t->labels[i].label;
+        fk_counter_add(fk_metrics_get(fk_m_labelled, l ? l : "NULL", NULL, NULL, NULL),
+                       t->labels[i].n);
+    }
+    for (size_t e = 1; e < sizeof t->dlq / sizeof t->dlq[0]; e++) {
+        if (t->dlq[e]) {
+            fk_counter_add(fk_metrics_get(fk_m_dlq, "dq", fk_decode_err_name((enum fk_decode_err)e),
+                                          NULL, NULL),
+                           t->dlq[e]);
+        }
+    }
+    if (rs->notify_enabled) {
+        fk_counter_add(fk_metrics_get(fk_m_notifications, "sent", NULL, NULL, NULL), t->sent);
+        fk_counter_add(fk_metrics_get(fk_m_notifications, "suppressed", NULL, NULL, NULL),
+                       t->suppressed);
+        fk_counter_add(fk_metrics_get(fk_m_notifications, "undeliverable", NULL, NULL, NULL),
+                       t->undeliverable);
+    }
+    struct fk_series *lat = fk_metrics_get(fk_m_latency, NULL, NULL, NULL, NULL);
+    int64_t now = fk_wall_ms();
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_timestamp_type_t tstype;
+        int64_t ts = batch[i]->err ? -1 : rd_kafka_message_timestamp(batch[i], &tstype);
+        if (ts >= 0) {
+            fk_histogram_observe(lat, (double)(now > ts ? now - ts : 0) / 1000.0);
+        }
+    }
+    size_t keep = t->n_exc < DQ_EXC_KEEP ? t->n_exc : DQ_EXC_KEEP;
+    for (size_t k = t->n_exc - keep; k < t->n_exc; k++) { /* oldest first */
+        const struct exc_note *e = &t->exc[k % DQ_EXC_KEEP];
+        fk_dashboard_exception(e->ts_ms, e->quality, strlen(e->quality), e->rules, e->name,
+                               strlen(e->name), e->email, strlen(e->email), rs->source_topic,
+                               e->partition, e->offset);
+    }
 }
 
 /* Moves the consumer back to the first offset of each partition in the batch. */
@@ -245,6 +621,8 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
 {
     rd_kafka_error_t *error;
     int rc;
+    rule_series(dq, rs);
+    tally_reset(&dq->tally, rs);
     while ((error = rd_kafka_begin_transaction(dq->producer))) {
         if (txn_error(dq, error, "begin transaction") != 1) {
             rewind_batch(dq, batch, n);
@@ -280,6 +658,7 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
         fk_uniq_commit(dq->uniq);
         atomic_fetch_add(&dq->commits, 1);
         atomic_fetch_add(&dq->consumed, n);
+        publish(dq, rs, batch, n);
         return 0;
     }
     if (rc == 0) {
@@ -299,7 +678,8 @@ static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
     if (dq->topics_gen == rs->generation || fk_mono_ms() < dq->topics_retry_ms) {
         return;
     }
-    const char *topics[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq, NULL};
+    const char *topics[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq,
+                            rs->notify_enabled ? rs->notify_topic : NULL, NULL};
     /* The changelog needs exactly one partition per input partition. */
     const char *state[] = {dq->state_topic, NULL};
     static const char *const compact[] = {"cleanup.policy", "compact", NULL};
@@ -406,6 +786,7 @@ static void *dq_main(void *arg)
             if (!rkm) {
                 if (!n) {
                     until = fk_mono_ms() + cfg->dq_batch_ms;
+                    fk_kafka_export_lag(dq->consumer, cfg->dq_group, &dq->lag); /* idle: still */
                 }
                 continue;
             }
@@ -429,6 +810,7 @@ static void *dq_main(void *arg)
             }
         }
         fk_ruleset_unref(rs);
+        fk_kafka_export_lag(dq->consumer, cfg->dq_group, &dq->lag);
     }
 
 out:
@@ -436,6 +818,7 @@ out:
     fk_buf_free(&b1);
     fk_buf_free(&b2);
     fk_engine_destroy(eng);
+    fk_kafka_lag_clear(&dq->lag);
     /* Leave the group now so the partitions move at once, not after a session timeout. */
     rd_kafka_consumer_close(dq->consumer);
     fk_log(FK_LOG_NOTICE, "dq",
@@ -565,6 +948,10 @@ void fk_dq_destroy(struct fk_dq *dq)
         rd_kafka_destroy(dq->restorer);
     }
     fk_uniq_destroy(dq->uniq);
+    tally_free(&dq->tally);
+    free(dq->m_pass);
+    free(dq->m_fail);
+    fk_buf_free(&dq->note);
     free(dq);
 }
 

@@ -22,6 +22,8 @@ struct fk_engine {
     struct fk_violation *viol;
     size_t viol_cap;
     struct fk_buf ukey; /* "<rule>\n<key>" of a uniqueness rule */
+    uint8_t *results;   /* per rule: FK_CHECK_* */
+    size_t results_cap;
 };
 
 struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts)
@@ -42,6 +44,7 @@ void fk_engine_destroy(struct fk_engine *eng)
     fk_arena_destroy(eng->arena);
     fk_decoder_destroy(eng->dec);
     free(eng->viol);
+    free(eng->results);
     fk_buf_free(&eng->ukey);
     free(eng);
 }
@@ -98,6 +101,7 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
     v->decode_err = fk_decode(eng->dec, value, len, &eng->rec, v->decode_msg, sizeof v->decode_msg);
     if (v->decode_err != FK_DECODE_OK) {
         v->violations = NULL;
+        v->results = NULL;
         return v;
     }
     eng->row.cols = eng->rec.cols;
@@ -132,17 +136,29 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
             add_violation(eng, NULL, (int)i, jt);
         }
     }
+    if (eng->results_cap < rs->n_rules) {
+        eng->results_cap = rs->n_rules;
+        eng->results = fk_realloc(eng->results, eng->results_cap);
+    }
+    uint8_t *res = eng->results;
+    v->results = res;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const struct fk_rule *r = &rs->rules[i];
+        size_t before = v->n_violations;
+        res[i] = FK_CHECK_SKIPPED;
         if (r->when && !fk_expr_test(r->when, &eng->row, eng->arena)) {
             continue;
         }
+        res[i] = FK_CHECK_PASS;
         if (r->check && !fk_expr_test(r->check, &eng->row, eng->arena)) {
             add_violation(eng, r, -1, FK_JSON_MISSING);
-        } else if (r->key && uniq) {
+        } else if (r->key && !uniq) {
+            res[i] = FK_CHECK_SKIPPED;
+        } else if (r->key) {
             struct fk_value k;
             fk_expr_eval(r->key, &eng->row, eng->arena, &k);
             if (k.type != FK_T_VARCHAR || k.u.s.len == 0) {
+                res[i] = FK_CHECK_SKIPPED;
                 continue; /* no key, nothing to compare: completeness rules report it */
             }
             fk_buf_reset(&eng->ukey);
@@ -159,6 +175,9 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
             if (!fk_rule_list_contains(r, &val)) {
                 add_violation(eng, r, -1, FK_JSON_MISSING);
             }
+        }
+        if (v->n_violations != before) {
+            res[i] = FK_CHECK_FAIL;
         }
     }
     v->violations = eng->viol;

@@ -38,7 +38,12 @@ struct fk_verdict {
     const struct fk_violation *violations;
     size_t n_violations;
     uint64_t generation;
+    /* Per rule of the ruleset, in order: FK_CHECK_SKIPPED (its when was not TRUE, or a
+     * uniqueness key was empty), FK_CHECK_PASS or FK_CHECK_FAIL. */
+    const uint8_t *results;
 };
+
+enum { FK_CHECK_SKIPPED = 0, FK_CHECK_PASS = 1, FK_CHECK_FAIL = 2 };
 
 struct fk_engine;
 

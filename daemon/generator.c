@@ -144,12 +144,19 @@ static void produce_loop(struct fk_generator *gen, struct fk_customer_gen *cg)
         }
         const struct fk_customer_rec *rec = fk_customer_next(cg);
         for (;;) {
-            if (rd_kafka_produce(gen->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-                                 (void *)(uintptr_t)rec->value, rec->value_len, rec->key,
-                                 rec->key_len, NULL) == 0) {
+            /* generator.timestamp: created_at stamps each record with its registration
+             * time, so a reproducible run has a reproducible ROWTIME too. */
+            rd_kafka_resp_err_t err = rd_kafka_producev(
+                gen->rk, RD_KAFKA_V_RKT(gen->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->value, rec->value_len),
+                RD_KAFKA_V_KEY(rec->key, rec->key_len),
+                RD_KAFKA_V_TIMESTAMP(gen->cfg->gen_timestamp == FK_GEN_TS_CREATED_AT
+                                         ? rec->timestamp_ms
+                                         : 0),
+                RD_KAFKA_V_END);
+            if (!err) {
                 break;
             }
-            rd_kafka_resp_err_t err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 fk_log(FK_LOG_ERR, "generator", "produce: %s", rd_kafka_err2str(err));
                 atomic_fetch_add(&gen->failed, 1);

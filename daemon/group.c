@@ -42,6 +42,7 @@ struct worker {
     int dlq_ready; /* topics.dlq ensured (or topics.create off) */
     int64_t dlq_retry_ms;
     int undelivered; /* dead letters the broker refused, from the delivery reports */
+    struct fk_lag lag;
 };
 
 struct fk_group {
@@ -413,6 +414,7 @@ static void *worker_main(void *arg)
             if (!m) {
                 if (!w->n) {
                     until = fk_mono_ms() + g->sc->batch_ms;
+                    fk_kafka_export_lag(w->consumer, g->sc->group, &w->lag); /* idle: still */
                 }
                 continue;
             }
@@ -441,10 +443,12 @@ static void *worker_main(void *arg)
             write_batch(w);
         }
         fk_ruleset_unref(rs);
+        fk_kafka_export_lag(w->consumer, g->sc->group, &w->lag);
     }
     if (w->n > 0) {
         drop_batch(w); /* failed: not committed, read again after the restart */
     }
+    fk_kafka_lag_clear(&w->lag);
     rd_kafka_consumer_close(w->consumer);
     return NULL;
 }

@@ -6,6 +6,7 @@
 #include "kafka.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -230,4 +231,56 @@ rd_kafka_topic_partition_list_t *fk_kafka_batch_offsets(rd_kafka_message_t *cons
         }
     }
     return l;
+}
+
+void fk_kafka_export_lag(rd_kafka_t *consumer, const char *group, struct fk_lag *lag)
+{
+    int64_t now = fk_mono_ms();
+    if (now < lag->next_ms) {
+        return;
+    }
+    lag->next_ms = now + 1000;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;
+    }
+    rd_kafka_position(consumer, parts);
+    struct fk_series **now_owned = fk_calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof *now_owned);
+    size_t n = 0;
+    for (int i = 0; i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &parts->elems[i];
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(consumer, p->topic, p->partition, &lo, &hi) != 0 ||
+            hi < 0 || p->offset < 0) {
+            continue; /* nothing fetched yet: no figure rather than a wrong one */
+        }
+        char part[16];
+        snprintf(part, sizeof part, "%d", (int)p->partition);
+        struct fk_series *s = fk_metrics_get(fk_m_lag, group, p->topic, part, NULL);
+        fk_gauge_set(s, (double)(hi > p->offset ? hi - p->offset : 0));
+        now_owned[n++] = s;
+    }
+    for (size_t i = 0; i < lag->n; i++) {
+        size_t j = 0;
+        while (j < n && now_owned[j] != lag->series[i]) {
+            j++;
+        }
+        if (j == n) {
+            fk_series_hide(lag->series[i]);
+        }
+    }
+    free(lag->series);
+    lag->series = now_owned;
+    lag->n = n;
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+void fk_kafka_lag_clear(struct fk_lag *lag)
+{
+    for (size_t i = 0; i < lag->n; i++) {
+        fk_series_hide(lag->series[i]);
+    }
+    free(lag->series);
+    lag->series = NULL;
+    lag->n = 0;
 }

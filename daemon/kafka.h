@@ -47,4 +47,17 @@ rd_kafka_headers_t *fk_dlq_headers(const rd_kafka_message_t *rkm, const char *re
 /* Partitions of TOPIC, or -1 when its metadata cannot be had within TIMEOUT_MS. */
 int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);
 
+/* Consumer lag of the partitions a consumer owns, exported as faker_kafka_consumer_lag_records
+ * {group, topic, partition}: the end offset librdkafka last fetched (the last stable offset
+ * for a read_committed consumer) minus the consumer's position. Series of partitions no
+ * longer owned are hidden. Cheap (no broker request); does the work at most once a second. */
+struct fk_lag {
+    struct fk_series **series;
+    size_t n;
+    int64_t next_ms;
+};
+void fk_kafka_export_lag(rd_kafka_t *consumer, const char *group, struct fk_lag *lag);
+/* Hides every series of LAG and frees it (the consumer is closing). */
+void fk_kafka_lag_clear(struct fk_lag *lag);
+
 #endif

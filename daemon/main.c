@@ -7,7 +7,10 @@
 #include "dq.h"
 #include "generator.h"
 #include "group.h"
+#include "dashboard.h"
+#include "http.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "log.h"
 #include "offline.h"
 #include "options.h"
@@ -87,9 +90,12 @@ static void reload_rules(const char *path, unsigned *failures)
     struct fk_ruleset *rs = fk_ruleset_load(path, err, sizeof err);
     if (!rs) {
         (*failures)++;
+        fk_counter_add(fk_metrics_get(fk_m_rules_reloads, "error", NULL, NULL, NULL), 1);
         fk_log(FK_LOG_ERR, "rules", "reload failed, keeping the running rules: %s", err);
     } else {
         uint64_t gen = fk_rules_install(rs);
+        fk_counter_add(fk_metrics_get(fk_m_rules_reloads, "ok", NULL, NULL, NULL), 1);
+        fk_gauge_set(fk_metrics_get(fk_m_rules_generation, NULL, NULL, NULL, NULL), (double)gen);
         fk_log(FK_LOG_NOTICE, "rules", "reloaded %s: generation %llu", path,
                (unsigned long long)gen);
     }
@@ -106,6 +112,45 @@ static void status_update(struct fk_generator *gen)
     fk_generator_get_stats(gen, &st);
     fk_sdnotifyf("STATUS=produced %llu, delivered %llu", (unsigned long long)st.produced,
                  (unsigned long long)st.delivered);
+}
+
+/* What main's components count themselves, mirrored into the registry at each scrape. */
+struct parts {
+    const struct fk_config *cfg;
+    struct fk_generator *gen;
+    struct fk_group *groups[2];
+};
+
+static void collect(void *opaque)
+{
+    const struct parts *p = opaque;
+    if (p->gen) {
+        struct fk_generator_stats st;
+        fk_generator_get_stats(p->gen, &st);
+        const char *t = p->cfg->topic_input;
+        fk_counter_set(fk_metrics_get(fk_m_generated, t, NULL, NULL, NULL), st.produced);
+        fk_counter_set(fk_metrics_get(fk_m_produced, t, NULL, NULL, NULL), st.delivered);
+        fk_counter_set(fk_metrics_get(fk_m_produce_failed, t, NULL, NULL, NULL),
+                       st.failed + st.purged);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!p->groups[k]) {
+            continue;
+        }
+        const char *sink = k == FK_SINK_MDM ? "mdm" : "sandbox";
+        struct fk_group_stats st;
+        fk_group_get_stats(p->groups[k], &st);
+        fk_counter_set(fk_metrics_get(fk_m_consumed, p->cfg->sink[k].group, NULL, NULL, NULL),
+                       st.consumed);
+        fk_counter_set(fk_metrics_get(fk_m_sink_writes, sink, "written", NULL, NULL), st.written);
+        fk_counter_set(fk_metrics_get(fk_m_sink_writes, sink, "unchanged", NULL, NULL),
+                       st.unchanged);
+        fk_counter_set(fk_metrics_get(fk_m_sink_writes, sink, "skipped", NULL, NULL), st.skipped);
+        fk_counter_set(fk_metrics_get(fk_m_sink_writes, sink, "rejected", NULL, NULL),
+                       st.rejected);
+        fk_counter_set(fk_metrics_get(fk_m_sink_errors, sink, NULL, NULL, NULL), st.failures);
+        fk_counter_set(fk_metrics_get(fk_m_dlq, sink, "mongo_refused", NULL, NULL), st.rejected);
+    }
 }
 
 int main(int argc, char **argv)
@@ -184,8 +229,18 @@ int main(int argc, char **argv)
     fk_log(FK_LOG_NOTICE, "main", "faker-kafkad %s starting (config %s, rules %s)", FK_VERSION,
            opt.config_path, opt.rules_path);
 
+    fk_metrics_init_families();
+    fk_gauge_set(fk_metrics_get(fk_m_build_info, FK_VERSION, rd_kafka_version_str(),
+                                mongoc_get_version(), NULL),
+                 1);
+    fk_gauge_set(fk_metrics_get(fk_m_start_time, NULL, NULL, NULL, NULL),
+                 (double)(fk_wall_ms() / 1000));
+    fk_dashboard_tick();
+
     struct fk_generator *gen = NULL;
     struct fk_dq *dq = NULL;
+    struct fk_http *http = NULL;
+    struct parts parts = {cfg, NULL, {NULL, NULL}};
     struct fk_group *groups[2] = {NULL, NULL};
     mongoc_client_pool_t *pool = NULL;
     unsigned reload_failures = 0;
@@ -196,7 +251,16 @@ int main(int argc, char **argv)
             rc = FK_EXIT_CONFIG;
             goto shutdown;
         }
-        fk_rules_install(rs);
+        fk_gauge_set(fk_metrics_get(fk_m_rules_generation, NULL, NULL, NULL, NULL),
+                     (double)fk_rules_install(rs));
+    }
+    if (cfg->http_enabled) {
+        http = fk_http_start(cfg, err, sizeof err);
+        if (!http) {
+            fk_log(FK_LOG_ERR, "main", "%s", err);
+            rc = FK_EXIT_FAILURE;
+            goto shutdown;
+        }
     }
     if (cfg->dq_enabled) {
         dq = fk_dq_start(cfg, err, sizeof err);
@@ -231,6 +295,11 @@ int main(int argc, char **argv)
         }
     }
 
+    parts.gen = gen;
+    parts.groups[0] = groups[0];
+    parts.groups[1] = groups[1];
+    fk_metrics_add_collector(collect, &parts);
+
     fk_sdnotify("READY=1");
     fk_log(FK_LOG_NOTICE, "main", "running");
     status_update(gen);
@@ -238,6 +307,8 @@ int main(int argc, char **argv)
     for (;;) {
         struct timespec tick = {1, 0};
         int sig = sigtimedwait(&sigs, NULL, &tick);
+        fk_http_heartbeat(http);
+        fk_dashboard_tick();
         if (sig == SIGTERM || sig == SIGINT) {
             fk_log(FK_LOG_NOTICE, "main", "%s received: shutting down",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -276,6 +347,8 @@ int main(int argc, char **argv)
 
 shutdown:
     fk_sdnotify("STOPPING=1");
+    fk_http_stop(http); /* first: no scrape may read a component being destroyed */
+    fk_metrics_remove_collector(collect, &parts);
     {
         /* Reverse of start-up: stop ingesting, then let the dq group finish its batch. */
         int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
@@ -292,6 +365,8 @@ shutdown:
         mongoc_client_pool_destroy(pool);
     }
     fk_rules_clear();
+    fk_dashboard_reset();
+    fk_metrics_reset();
     mongoc_cleanup();
     fk_log(FK_LOG_NOTICE, "main", "stopped (exit %d)", rc);
     fk_config_destroy(cfg);

@@ -159,12 +159,17 @@ static void set(struct fk_uniq *u, struct entry *e, uint64_t h, int32_t partitio
     }
 }
 
-int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
-                    int64_t within_ms)
+/* Records TS for KEY (undoably) when the key is new or REFRESH says so. Returns 1 when the key
+ * was already seen within WITHIN_MS of TS. */
+static int sighting(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                    int64_t within_ms, int refresh)
 {
     uint64_t h = hash_of(partition, key, len);
     struct entry *e = slot_for(u, h, partition, key, len);
     int dup = e->hash && e->expires >= ts && ts >= e->ts - within_ms;
+    if (dup && !refresh) {
+        return 1;
+    }
     if (u->n_undo == u->cap_undo) {
         u->cap_undo = u->cap_undo ? u->cap_undo * 2 : 64;
         u->undo = fk_realloc(u->undo, u->cap_undo * sizeof *u->undo);
@@ -184,6 +189,18 @@ int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_
         u->newest = ts;
     }
     return dup;
+}
+
+int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                    int64_t within_ms)
+{
+    return sighting(u, partition, key, len, ts, within_ms, 1);
+}
+
+int fk_uniq_claim(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                  int64_t within_ms)
+{
+    return sighting(u, partition, key, len, ts, within_ms, 0);
 }
 
 void fk_uniq_each_change(struct fk_uniq *u,

@@ -26,6 +26,13 @@ void fk_uniq_destroy(struct fk_uniq *u);
 int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
                     int64_t within_ms);
 
+/* Claims KEY in PARTITION at TS unless a claim within WITHIN_MS of TS holds it: returns 1 (and
+ * changes nothing) when held, else records TS and returns 0. Unlike observe, a refused claim
+ * does not move the window: notifications (at most one per key within the window). Undoable
+ * until commit. */
+int fk_uniq_claim(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
+                  int64_t within_ms);
+
 /* The changes since the last commit, for the changelog: calls FN for each sighting with the
  * key's latest timestamp (a key seen twice is reported twice, with the same value). */
 void fk_uniq_each_change(struct fk_uniq *u,

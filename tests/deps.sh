@@ -3,7 +3,8 @@
 # Needs root for apt-get; without root it names what is missing and fails.
 set -eu
 pkgs="pkg-config gcc make librdkafka-dev libyajl-dev libmongoc-dev libyaml-dev
-      libmicrohttpd-dev libpcre2-dev kcat python3-pymongo python3-yaml valgrind clang libclang-rt-14-dev"
+      libmicrohttpd-dev libpcre2-dev kcat python3-pymongo python3-yaml valgrind clang libclang-rt-14-dev
+      chromium fonts-dejavu-core prometheus"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -125,6 +125,16 @@ static int want(struct ld *ld, const struct fk_yaml_node *n, enum fk_yaml_type t
     return 0;
 }
 
+__attribute__((format(printf, 4, 5))) static int fail_pos(struct ld *ld, int line, int col,
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ld, line, col, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, const char *what,
                                   int want_bool)
 {
@@ -481,6 +491,101 @@ int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
     return 0;
 }
 
+void fk_template_free(struct fk_template *t)
+{
+    if (t) {
+        free(t->parts);
+        free(t->src);
+        free(t);
+    }
+}
+
+static void tmpl_add(struct fk_template *t, enum fk_tmpl_kind kind, size_t column,
+                     const char *text, size_t len)
+{
+    t->parts = fk_realloc(t->parts, (t->n + 1) * sizeof *t->parts);
+    t->parts[t->n++] = (struct fk_tmpl_part){kind, column, text, len};
+}
+
+/* "Dear {name}, ...": {column} for any column of the source, {rule}, {quality}, {message},
+ * {dimension}, {to}; {{ and }} for literal braces. An unknown name is an error at its place
+ * (for a one-line scalar; a block scalar reports the scalar's start). */
+static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_node *n)
+{
+    struct fk_template *t = fk_calloc(1, sizeof *t);
+    t->src = fk_strndup(n->str, n->len);
+    const char *s = t->src;
+    size_t len = n->len, lit = 0;
+    int one_line = n->text_line == n->line && !memchr(s, '\n', len);
+    for (size_t i = 0; i < len;) {
+        if ((s[i] == '{' || s[i] == '}') && i + 1 < len && s[i + 1] == s[i]) {
+            tmpl_add(t, FK_TMPL_TEXT, 0, s + lit, i + 1 - lit);
+            i += 2;
+            lit = i;
+            continue;
+        }
+        if (s[i] == '}') {
+            fail_pos(ld, one_line ? n->text_line : n->line,
+                     one_line ? n->text_col + (int)i : n->col,
+                     "notify: a '}' without its '{' (write }} for a brace)");
+            goto fail;
+        }
+        if (s[i] != '{') {
+            i++;
+            continue;
+        }
+        const char *close = memchr(s + i, '}', len - i);
+        if (i > lit) {
+            tmpl_add(t, FK_TMPL_TEXT, 0, s + lit, i - lit);
+        }
+        size_t nl = close ? (size_t)(close - (s + i + 1)) : 0;
+        const char *name = s + i + 1;
+        int line = one_line ? n->text_line : n->line;
+        int col = one_line ? n->text_col + (int)i : n->col;
+        if (!close) {
+            fail_pos(ld, line, col, "notify: '{' without its '}' (write {{ for a brace)");
+            goto fail;
+        }
+        static const struct {
+            const char *name;
+            enum fk_tmpl_kind kind;
+        } fixed[] = {{"rule", FK_TMPL_RULE},
+                     {"quality", FK_TMPL_QUALITY},
+                     {"message", FK_TMPL_MESSAGE},
+                     {"dimension", FK_TMPL_DIMENSION},
+                     {"to", FK_TMPL_TO}};
+        int found = 0;
+        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0] && !found; k++) {
+            if (strlen(fixed[k].name) == nl && memcmp(fixed[k].name, name, nl) == 0) {
+                tmpl_add(t, fixed[k].kind, 0, NULL, 0);
+                found = 1;
+            }
+        }
+        for (size_t c = 0; c < ld->rs->schema.n && !found; c++) {
+            if (strlen(ld->rs->col_names[c]) == nl && strncasecmp(ld->rs->col_names[c], name, nl) == 0) {
+                tmpl_add(t, FK_TMPL_COLUMN, c, NULL, 0);
+                found = 1;
+            }
+        }
+        if (!found) {
+            fail_pos(ld, line, col,
+                     "notify: unknown placeholder {%.*s}: use a column of the source, {rule}, "
+                     "{quality}, {message}, {dimension} or {to}",
+                     (int)(nl > 60 ? 60 : nl), name);
+            goto fail;
+        }
+        i = (size_t)(close - s) + 1;
+        lit = i;
+    }
+    if (len > lit) {
+        tmpl_add(t, FK_TMPL_TEXT, 0, s + lit, len - lit);
+    }
+    return t;
+fail:
+    fk_template_free(t);
+    return NULL;
+}
+
 static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule *rule)
 {
     static const char *const keys[] = {"name",   "dimension", "severity", "when",   "check",
@@ -594,6 +699,65 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
             return -1;
         }
         rule->notify = fk_strdup(notify->str);
+        if (!(rule->notify_tmpl = compile_template(ld, notify))) {
+            return -1;
+        }
+        ld->rs->notify_enabled = 1;
+    }
+    return 0;
+}
+
+/* notifications: {topic, to, within}, every key optional. */
+static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
+{
+    static const char *const keys[] = {"topic", "to", "within", NULL};
+    struct fk_ruleset *rs = ld->rs;
+    const struct fk_yaml_node *topic = NULL, *to = NULL, *within = NULL;
+    if (n && !fk_yaml_is_null(n)) {
+        if (want(ld, n, FK_YAML_MAP, "notifications") ||
+            check_keys(ld, n, "notifications", keys)) {
+            return -1;
+        }
+        topic = fk_yaml_map_get(n, "topic");
+        to = fk_yaml_map_get(n, "to");
+        within = fk_yaml_map_get(n, "within");
+    }
+    if (topic) {
+        if (want(ld, topic, FK_YAML_SCALAR, "topic")) {
+            return -1;
+        }
+        if (!topic->str[0]) {
+            return fail_at(ld, topic, "notifications.topic: a topic name is needed");
+        }
+    }
+    rs->notify_topic = fk_strdup(topic ? topic->str : "custnotify");
+    rs->notify_within_ms = 86400000;
+    if (within) {
+        if (want(ld, within, FK_YAML_SCALAR, "within")) {
+            return -1;
+        }
+        if (parse_duration(within->str, &rs->notify_within_ms) != 0) {
+            return fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
+        }
+    }
+    if (to) {
+        rs->notify_to = compile_at(ld, to, "notifications.to", 0);
+    } else if (rs->notify_enabled) {
+        rs->notify_to = fk_expr_compile("LCASE(TRIM(email))", 18, &rs->schema, ld->file, 1, 1,
+                                        ld->err, ld->err_size);
+        if (!rs->notify_to) {
+            return fail_at(ld, n ? n : NULL,
+                           "notifications: the source has no 'email' column: set "
+                           "notifications.to to the address expression");
+        }
+    }
+    if (rs->notify_enabled && !rs->notify_to) {
+        return -1;
+    }
+    if (rs->notify_to && fk_expr_type(rs->notify_to) != FK_T_VARCHAR &&
+        fk_expr_type(rs->notify_to) != FK_T_NULL) {
+        return fail_at(ld, to, "notifications.to must be a VARCHAR expression, not %s",
+                       fk_type_name(fk_expr_type(rs->notify_to)));
     }
     return 0;
 }
@@ -968,7 +1132,8 @@ static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, str
 
 static int load_root(struct ld *ld, const struct fk_yaml_node *root)
 {
-    static const char *const keys[] = {"version", "source", "label", "ksql", "rules", NULL};
+    static const char *const keys[] = {"version", "source",        "label", "ksql",
+                                       "rules",   "notifications", NULL};
     if (!root || fk_yaml_is_null(root)) {
         snprintf(ld->err, ld->err_size, "%s:1:1: the rules file is empty", ld->file);
         return -1;
@@ -1022,7 +1187,7 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
             }
         }
     }
-    return 0;
+    return load_notifications(ld, fk_yaml_map_get(root, "notifications"));
 }
 
 /* Every expression of RS evaluates the same row, one after the other: let them share the
@@ -1127,7 +1292,10 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
         free(r->list_slots);
         free(r->message);
         free(r->notify);
+        fk_template_free(r->notify_tmpl);
     }
+    free(rs->notify_topic);
+    fk_expr_destroy(rs->notify_to);
     free(rs->rules);
     free(rs->source_stream);
     free(rs->source_topic);

@@ -41,6 +41,28 @@ struct fk_select {
     struct fk_expr *expr; /* NULL for a label given as YAML when/then pairs */
 };
 
+/* A notification template, "Dear {name}, ..." compiled: literal text and placeholders. */
+enum fk_tmpl_kind {
+    FK_TMPL_TEXT,
+    FK_TMPL_COLUMN,    /* {<column>}: the record's value, empty when NULL */
+    FK_TMPL_RULE,      /* {rule} */
+    FK_TMPL_QUALITY,   /* {quality}: the record's label */
+    FK_TMPL_MESSAGE,   /* {message}: the rule's message */
+    FK_TMPL_DIMENSION, /* {dimension} */
+    FK_TMPL_TO         /* {to}: the address the message goes to */
+};
+struct fk_tmpl_part {
+    enum fk_tmpl_kind kind;
+    size_t column;   /* FK_TMPL_COLUMN */
+    const char *text; /* FK_TMPL_TEXT: into the template's source */
+    size_t len;
+};
+struct fk_template {
+    char *src;
+    struct fk_tmpl_part *parts;
+    size_t n;
+};
+
 struct fk_rule {
     char *name;
     enum fk_dimension dimension;
@@ -57,6 +79,7 @@ struct fk_rule {
     int64_t within_ms;     /* uniqueness: the window */
     char *message;         /* what the verdict says when it fails */
     char *notify;          /* template for the customer, or NULL */
+    struct fk_template *notify_tmpl; /* compiled notify */
 };
 
 struct fk_ruleset {
@@ -85,7 +108,15 @@ struct fk_ruleset {
     struct fk_rule *rules;
     size_t n_rules;
     size_t n_shared; /* subexpressions evaluated once per record for several rules */
+    /* notifications: one message per customer and violated rule that has a notify template,
+     * at most one per (address, rule) within notify_within_ms; off when no rule has one. */
+    int notify_enabled;
+    char *notify_topic;        /* notifications.topic, default custnotify */
+    struct fk_expr *notify_to; /* notifications.to, default LCASE(TRIM(email)) */
+    int64_t notify_within_ms;  /* notifications.within, default 24h */
 };
+
+void fk_template_free(struct fk_template *t);
 
 /* Loads and compiles PATH. NULL with "file:line:col: message" in errstr on the first error. */
 struct fk_ruleset *fk_ruleset_load(const char *path, char *errstr, size_t errstr_size);

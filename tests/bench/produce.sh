@@ -43,6 +43,7 @@ for round in $(seq 1 "$ROUNDS"); do
 log: {level: notice}
 kafka: {brokers: "$FK_KAFKA_BOOTSTRAP", properties: $props}
 topics: {input: $gtopic, partitions: 3}
+http: {port: 0}
 generator:
   rate: 0
   count: $N

@@ -20,6 +20,7 @@ cat >"$work/gen.yaml" <<YAML
 log: {level: notice}
 kafka: {brokers: "$FK_KAFKA_BOOTSTRAP"}
 topics: {input: $input, partitions: 3}
+http: {port: 0}
 dq: {enabled: false}
 generator: {rate: 0, count: $N, seed: 1}
 YAML

@@ -24,6 +24,7 @@ conf() { # NAME BODY: the generator off unless BODY configures it
 log: {level: notice}
 kafka: {brokers: "$FK_KAFKA_BOOTSTRAP"}
 topics: {input: $input, partitions: 3, dlq: $input.dlq}
+http: {port: 0}
 mongo: {uri: "$FK_MONGO_URI"}
 dq: {enabled: false}
 $gen

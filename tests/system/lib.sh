@@ -50,6 +50,9 @@ write_conf() { # NAME TOPIC BODY
     local mdm="mdm: {enabled: false}" sandbox="sandbox: {enabled: false}"
     grep -q '^mdm:' <<<"$3" && mdm=
     grep -q '^sandbox:' <<<"$3" && sandbox=
+    # A free port for the HTTP endpoint, so daemons side by side never collide.
+    local http="http: {port: 0}"
+    grep -q '^http:' <<<"$3" && http=
     cat >"$T_WORK/$1.yaml" <<YAML
 log: {level: info}
 kafka:
@@ -59,6 +62,7 @@ $topics
 mongo: {uri: "${FK_MONGO_URI:-mongodb://127.0.0.1:27017/}", timeout_ms: 2000, retry_max_ms: 2000}
 $mdm
 $sandbox
+$http
 shutdown: {grace_ms: ${GRACE_MS:-10000}}
 $3
 YAML
@@ -81,6 +85,15 @@ stop_daemon() {
     DAEMON_STOP_S=$((SECONDS - t0))
     DAEMON_PID=
 }
+
+# The port the daemon's HTTP endpoint bound (from its log), once it is serving.
+http_port() {
+    sed -n 's/.*http: serving .* on .*:\([0-9][0-9]*\)$/\1/p' "$DAEMON_LOG" | tail -1
+}
+# Prometheus text of the daemon's /metrics.
+scrape() { curl -sf "http://127.0.0.1:$(http_port)/metrics"; }
+# The value of one sample (exact name and labels as written), or 0 when absent.
+metric() { scrape | awk -v k="$1" '$1 == k { print $2; found=1 } END { if (!found) print 0 }'; }
 
 daemon_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
 log_has() { grep -q -- "$1" "$DAEMON_LOG"; }
@@ -116,13 +129,14 @@ committed_values() {
         -X isolation.level=read_committed -f '%s\n' 2>/dev/null
 }
 
-# test_rules INPUT LABEL_STREAM [NAME]: the shipped rules pointed at a test's own topics,
+# test_rules INPUT LABEL_STREAM [NAME]: the shipped rules pointed at a test's own topics
+# (input, labelled stream, notifications to LABEL_STREAM-notify),
 # written to $T_WORK/NAME (rules.yaml) with the reference lists beside it; prints the path.
 test_rules() {
     local out=$T_WORK/${3:-rules.yaml}
     cp rules/jobs.txt "$T_WORK/"
     sed -e "s/^  topic: custchannel$/  topic: $1/" -e "s/^  stream: custexcep$/  stream: $2/" \
-        rules/custdq.yaml >"$out"
+        -e "s/^  topic: custnotify$/  topic: $2-notify/" rules/custdq.yaml >"$out"
     echo "$out"
 }
 

@@ -42,6 +42,26 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
+    /* notifications: templates and the section (HEAD is 12 lines: the rule is on line 13) */
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {nme}\"}\n",
+     "r.yaml:13:66: notify: unknown placeholder {nme}: use a column of the source, {rule}, "
+     "{quality}, {message}, {dimension} or {to}"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {name\"}\n",
+     "r.yaml:13:66: notify: '{' without its '}' (write {{ for a brace)"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"a } b\"}\n",
+     "r.yaml:13:65: notify: a '}' without its '{' (write }} for a brace)"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"x\"}\n"
+          "notifications: {within: 3 weeks}\n",
+     "r.yaml:14:25: within: expected a duration such as 24h, 30m, 90s"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"x\"}\n"
+          "notifications: {to: age}\n",
+     "r.yaml:14:21: notifications.to must be a VARCHAR expression, not INTEGER"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"x\"}\n"
+          "notifications: {topik: n}\n",
+     "r.yaml:14:17: unknown field 'topik' in notifications (did you mean 'topic'?)"},
+    {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"x\"}\n",
+     "r.yaml:1:1: notifications: the source has no 'email' column: set notifications.to to the "
+     "address expression"},
     /* the file */
     {"", "r.yaml:1:1: the rules file is empty"},
     {"- a\n", "r.yaml:1:1: the rules file must be a mapping, not a sequence"},
@@ -728,6 +748,46 @@ static void install_numbers_generations(void)
     fk_rules_clear(); /* twice is fine */
 }
 
+static void notify_templates_compile(void)
+{
+    char err[512] = "";
+    const char *yaml = HEAD
+        "  - {name: r, dimension: validity, check: \"age > 0\",\n"
+        "     notify: \"Dear {NAME}, {rule}/{dimension}: {message} ({quality}, {to}) {{ok}} {age}\"}\n"
+        "  - {name: q, dimension: validity, check: \"age > 1\"}\n"
+        "notifications: {topic: tell, to: \"LCASE(name)\", within: 90m}\n";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK(rs->notify_enabled);
+    CHECK_STR_EQ(rs->notify_topic, "tell");
+    CHECK_INT_EQ(rs->notify_within_ms, 90 * 60000);
+    CHECK(rs->notify_to != NULL);
+    const struct fk_template *t = rs->rules[0].notify_tmpl;
+    CHECK(t != NULL && rs->rules[1].notify_tmpl == NULL);
+    static const enum fk_tmpl_kind kinds[] = {
+        FK_TMPL_TEXT,    FK_TMPL_COLUMN, FK_TMPL_TEXT,    FK_TMPL_RULE, FK_TMPL_TEXT,
+        FK_TMPL_DIMENSION, FK_TMPL_TEXT, FK_TMPL_MESSAGE, FK_TMPL_TEXT, FK_TMPL_QUALITY,
+        FK_TMPL_TEXT,    FK_TMPL_TO,     FK_TMPL_TEXT,    FK_TMPL_TEXT, FK_TMPL_TEXT,
+        FK_TMPL_COLUMN};
+    CHECK_INT_EQ(t->n, FK_ARRAY_SIZE(kinds));
+    for (size_t i = 0; i < t->n && i < FK_ARRAY_SIZE(kinds); i++) {
+        CHECK_INT_EQ(t->parts[i].kind, kinds[i]);
+    }
+    CHECK_INT_EQ(t->parts[1].column, 0); /* {NAME}: columns match in any case */
+    CHECK_INT_EQ(t->parts[15].column, 2);
+    fk_ruleset_unref(rs);
+
+    /* Without a notify template anywhere, notifications are off and need no 'email' column. */
+    const char *quiet = HEAD "  - {name: q, dimension: validity, check: \"age > 1\"}\n";
+    rs = fk_ruleset_load_string("r.yaml", quiet, strlen(quiet), err, sizeof err);
+    CHECK(rs != NULL && !rs->notify_enabled && rs->notify_to == NULL);
+    fk_ruleset_unref(rs);
+}
+
 static void names_of_enums(void)
 {
     CHECK_STR_EQ(fk_dimension_name(FK_DIM_COMPLETENESS), "completeness");
@@ -752,6 +812,7 @@ int main(void)
     FK_TEST_RUN(list_file_next_to_rules);
     FK_TEST_RUN(refcounting);
     FK_TEST_RUN(install_numbers_generations);
+    FK_TEST_RUN(notify_templates_compile);
     FK_TEST_RUN(names_of_enums);
     return fk_test_finish();
 }

@@ -332,8 +332,27 @@ static void destroy_null_is_a_noop(void)
     fk_uniq_destroy(u);
 }
 
+static void claims_do_not_move_the_window(void)
+{
+    struct fk_uniq *u = fk_uniq_new();
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\na", 4, 1000, 100), 0);
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\na", 4, 1050, 100), 1);
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\na", 4, 1099, 100), 1);
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\na", 4, 1100, 100), 1); /* the window's last instant */
+    /* A refused claim left the window where the first one put it: 1101 is out of it. */
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\na", 4, 1101, 100), 0);
+    CHECK_INT_EQ(fk_uniq_claim(u, 1, "~r\na", 4, 1101, 100), 0); /* another partition */
+    /* Claims roll back like sightings, and are reported as changes for the changelog. */
+    fk_uniq_commit(u);
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\nb", 4, 2000, 100), 0);
+    fk_uniq_rollback(u);
+    CHECK_INT_EQ(fk_uniq_claim(u, 0, "~r\nb", 4, 2001, 100), 0);
+    fk_uniq_destroy(u);
+}
+
 int main(void)
 {
+    FK_TEST_RUN(claims_do_not_move_the_window);
     FK_TEST_RUN(duplicates_within_the_window);
     FK_TEST_RUN(duplicates_backwards_in_time);
     FK_TEST_RUN(partitions_are_isolated);

@@ -1,0 +1,203 @@
+/*
+ * The metrics registry and its exposition: the exact Prometheus text 0.0.4 for a fixed set of
+ * families (HELP and TYPE for each, counters, gauges with special values, a histogram with
+ * cumulative buckets and le="+Inf", escaped label values, series sorted by labels, hidden
+ * series left out), collectors run before rendering, and the dashboard's masking of customer
+ * data.
+ */
+#include "dashboard.h"
+#include "harness.h"
+#include "metrics.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static const char *render(struct fk_buf *b)
+{
+    fk_buf_reset(b);
+    fk_metrics_render(b);
+    fk_buf_putc(b, '\0');
+    return b->data;
+}
+
+static void exposition_is_exact(void)
+{
+    fk_metrics_reset();
+    static const double bounds[] = {0.5, 1, 2.5};
+    struct fk_family *c = fk_metrics_family("t_records_total", "Records by \"stage\"\\seen.",
+                                            FK_M_COUNTER, "stage,topic", NULL, 0);
+    struct fk_family *g = fk_metrics_family("t_lag", "Lag.\nSecond line.", FK_M_GAUGE, "partition",
+                                            NULL, 0);
+    struct fk_family *h = fk_metrics_family("t_latency_seconds", "Latency.", FK_M_HISTOGRAM, "",
+                                            bounds, 3);
+    struct fk_family *e = fk_metrics_family("t_empty_total", "Nothing yet.", FK_M_COUNTER, "",
+                                            NULL, 0);
+    (void)e;
+    CHECK(fk_metrics_family("t_lag", "other", FK_M_GAUGE, "", NULL, 0) == g);
+    fk_counter_add(fk_metrics_get(c, "zeta", "in", NULL, NULL), 2);
+    fk_counter_add(fk_metrics_get(c, "alpha", "a\"b\\c\nd", NULL, NULL), 1);
+    fk_counter_add(fk_metrics_get(c, "zeta", "in", NULL, NULL), 3);
+    CHECK(fk_metrics_get(c, "zeta", "in", NULL, NULL) == fk_metrics_get(c, "zeta", "in", NULL, NULL));
+    fk_gauge_set(fk_metrics_get(g, "0", NULL, NULL, NULL), 12);
+    fk_gauge_set(fk_metrics_get(g, "1", NULL, NULL, NULL), 0.25);
+    fk_gauge_set(fk_metrics_get(g, "2", NULL, NULL, NULL), INFINITY);
+    fk_gauge_set(fk_metrics_get(g, "3", NULL, NULL, NULL), 5);
+    fk_series_hide(fk_metrics_get(g, "3", NULL, NULL, NULL));
+    struct fk_series *hs = fk_metrics_get(h, NULL, NULL, NULL, NULL);
+    fk_histogram_observe(hs, 0.1);
+    fk_histogram_observe(hs, 0.5); /* on a bound: counted in that bucket (le) */
+    fk_histogram_observe(hs, 2);
+    fk_histogram_observe(hs, 100);
+
+    struct fk_buf b;
+    fk_buf_init(&b);
+    CHECK_STR_EQ(render(&b),
+                 "# HELP t_records_total Records by \"stage\"\\\\seen.\n"
+                 "# TYPE t_records_total counter\n"
+                 "t_records_total{stage=\"alpha\",topic=\"a\\\"b\\\\c\\nd\"} 1\n"
+                 "t_records_total{stage=\"zeta\",topic=\"in\"} 5\n"
+                 "# HELP t_lag Lag.\\nSecond line.\n"
+                 "# TYPE t_lag gauge\n"
+                 "t_lag{partition=\"0\"} 12\n"
+                 "t_lag{partition=\"1\"} 0.25\n"
+                 "t_lag{partition=\"2\"} +Inf\n"
+                 "# HELP t_latency_seconds Latency.\n"
+                 "# TYPE t_latency_seconds histogram\n"
+                 "t_latency_seconds_bucket{le=\"0.5\"} 2\n"
+                 "t_latency_seconds_bucket{le=\"1\"} 2\n"
+                 "t_latency_seconds_bucket{le=\"2.5\"} 3\n"
+                 "t_latency_seconds_bucket{le=\"+Inf\"} 4\n"
+                 "t_latency_seconds_sum 102.6\n"
+                 "t_latency_seconds_count 4\n"
+                 "# HELP t_empty_total Nothing yet.\n"
+                 "# TYPE t_empty_total counter\n");
+    /* Set again, a hidden series is back. */
+    fk_gauge_set(fk_metrics_get(g, "3", NULL, NULL, NULL), 6);
+    CHECK(strstr(render(&b), "t_lag{partition=\"3\"} 6\n") != NULL);
+    fk_buf_free(&b);
+    fk_metrics_reset();
+}
+
+static void collect(void *opaque)
+{
+    int *calls = opaque;
+    (*calls)++;
+    struct fk_family *f = fk_metrics_family("t_mirrored_total", "Mirrored.", FK_M_COUNTER, "", NULL, 0);
+    fk_counter_set(fk_metrics_get(f, NULL, NULL, NULL, NULL), (uint64_t)(*calls * 10));
+}
+
+static void collectors_run_before_rendering(void)
+{
+    fk_metrics_reset();
+    int calls = 0;
+    fk_metrics_add_collector(collect, &calls);
+    struct fk_buf b;
+    fk_buf_init(&b);
+    CHECK(strstr(render(&b), "t_mirrored_total 10\n") != NULL);
+    CHECK(strstr(render(&b), "t_mirrored_total 20\n") != NULL);
+    fk_metrics_remove_collector(collect, &calls);
+    CHECK(strstr(render(&b), "t_mirrored_total 20\n") != NULL);
+    CHECK_INT_EQ(calls, 2);
+    fk_buf_free(&b);
+    fk_metrics_reset();
+}
+
+static void daemon_families_have_help_and_type(void)
+{
+    fk_metrics_reset();
+    fk_metrics_init_families();
+    struct fk_buf b;
+    fk_buf_init(&b);
+    const char *text = render(&b);
+    CHECK(strstr(text, "# TYPE faker_kafka_checks_total counter\n") != NULL);
+    CHECK(strstr(text, "# TYPE faker_kafka_verdict_latency_seconds histogram\n") != NULL);
+    CHECK(strstr(text, "faker_kafka_verdict_latency_seconds_bucket{le=\"+Inf\"} 0\n") != NULL);
+    CHECK(strstr(text, "faker_kafka_notifications_total{result=\"undeliverable\"} 0\n") != NULL);
+    CHECK(strstr(text, "faker_kafka_rules_reloads_total{result=\"error\"} 0\n") != NULL);
+    /* Every family has a HELP line right before its TYPE line. */
+    int types = 0;
+    for (const char *p = strstr(text, "# TYPE "); p; p = strstr(p + 1, "# TYPE ")) {
+        types++;
+    }
+    int helps = 0;
+    for (const char *p = strstr(text, "# HELP "); p; p = strstr(p + 1, "# HELP ")) {
+        helps++;
+    }
+    CHECK_INT_EQ(types, 16);
+    CHECK_INT_EQ(helps, types);
+    /* A series of a family that does not exist goes nowhere, without crashing. */
+    fk_metrics_reset();
+    fk_counter_add(fk_metrics_get(fk_m_checks, "r", "validity", "pass", NULL), 1);
+    fk_histogram_observe(fk_metrics_get(fk_m_latency, NULL, NULL, NULL, NULL), 1);
+    fk_buf_free(&b);
+}
+
+static const char *masked(void (*fn)(const char *, size_t, struct fk_buf *), const char *s,
+                          struct fk_buf *b)
+{
+    fk_buf_reset(b);
+    fn(s, strlen(s), b);
+    fk_buf_putc(b, '\0');
+    return b->data;
+}
+
+static void customer_data_is_masked(void)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    CHECK_STR_EQ(masked(fk_mask_email, "john.doe@example.com", &b), "j***@example.com");
+    CHECK_STR_EQ(masked(fk_mask_email, "  jo@x.org", &b), "j***@x.org");
+    CHECK_STR_EQ(masked(fk_mask_email, "not-an-address", &b), "n***");
+    CHECK_STR_EQ(masked(fk_mask_email, "@example.com", &b), "@***");
+    CHECK_STR_EQ(masked(fk_mask_email, "", &b), "");
+    CHECK_STR_EQ(masked(fk_mask_email, "\xc3\xa9mile@example.fr", &b), "\xc3\xa9***@example.fr");
+    CHECK_STR_EQ(masked(fk_mask_name, "John Doe", &b), "J*** D***");
+    CHECK_STR_EQ(masked(fk_mask_name, "  Mary  Ann   Smith ", &b), "M*** A*** S***");
+    CHECK_STR_EQ(masked(fk_mask_name, "\xc3\x89lodie", &b), "\xc3\x89***");
+    CHECK_STR_EQ(masked(fk_mask_name, "", &b), "");
+    fk_buf_free(&b);
+}
+
+static void dashboard_json_holds_masked_exceptions(void)
+{
+    fk_metrics_reset();
+    fk_dashboard_reset();
+    fk_metrics_init_families();
+    fk_counter_add(fk_metrics_get(fk_m_checks, "email_format", "validity", "pass", NULL), 9);
+    fk_counter_add(fk_metrics_get(fk_m_checks, "email_format", "validity", "fail", NULL), 1);
+    fk_dashboard_exception(0, "Correct", 7, "email_format", "John Doe", 8, "john@example.com", 16,
+                           "custchannel", 2, 41);
+    struct fk_buf b;
+    fk_buf_init(&b);
+    fk_dashboard_json(&b);
+    fk_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "\"name\":\"J*** D***\"") != NULL);
+    CHECK(strstr(b.data, "\"email\":\"j***@example.com\"") != NULL);
+    CHECK(strstr(b.data, "john@") == NULL && strstr(b.data, "Doe") == NULL);
+    /* No snapshot yet: the windows count everything since start. */
+    CHECK(strstr(b.data, "{\"rule\":\"email_format\",\"dimension\":\"validity\",\"pass\":9,"
+                         "\"fail\":1,\"pass_rate\":0.9}") != NULL);
+    CHECK(strstr(b.data, "{\"dimension\":\"validity\",\"pass\":9,\"fail\":1,\"pass_rate\":0.9}") != NULL);
+    /* After a snapshot, a window counts only what came after it. */
+    fk_dashboard_tick();
+    fk_counter_add(fk_metrics_get(fk_m_checks, "email_format", "validity", "fail", NULL), 2);
+    fk_buf_reset(&b);
+    fk_dashboard_json(&b);
+    fk_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "\"rule\":\"email_format\",\"dimension\":\"validity\",\"pass\":0,"
+                         "\"fail\":2,\"pass_rate\":0}") != NULL);
+    fk_buf_free(&b);
+    fk_dashboard_reset();
+    fk_metrics_reset();
+}
+
+int main(void)
+{
+    FK_TEST_RUN(exposition_is_exact);
+    FK_TEST_RUN(collectors_run_before_rendering);
+    FK_TEST_RUN(daemon_families_have_help_and_type);
+    FK_TEST_RUN(customer_data_is_masked);
+    FK_TEST_RUN(dashboard_json_holds_masked_exceptions);
+    return fk_test_finish();
+}
