@@ -231,10 +231,10 @@ struct fk_http *fk_http_start(const struct fk_config *cfg, char *errstr, size_t 
     }
     (void)sl;
     h->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->http_port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        flags, (uint16_t)cfg->http_port, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->http_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->http_timeout_s, MHD_OPTION_END);
     if (!h->mhd) {
         snprintf(errstr, errstr_size, "http: cannot listen on %s port %lld: %s",
                  cfg->http_address, (long long)cfg->http_port,
