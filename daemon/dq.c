@@ -305,8 +305,8 @@ static void rule_series(struct fk_dq *dq, const struct fk_ruleset *rs)
 }
 
 /* Keeps the batch's latest exceptions for the dashboard, masked at once. */
-static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct fk_verdict *v,
-                           const struct fk_provenance *prov)
+static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct fk_ruleset *rs,
+                           const struct fk_verdict *v, const struct fk_provenance *prov)
 {
     struct tally *t = &dq->tally;
     struct exc_note *e = &t->exc[t->n_exc++ % DQ_EXC_KEEP];
@@ -321,8 +321,13 @@ static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct
     e->rules[0] = '\0';
     for (size_t i = 0; i < v->n_violations && k < sizeof e->rules; i++) {
         const struct fk_violation *x = &v->violations[i];
-        const char *name = x->rule ? x->rule->name : "json_type";
-        k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%s%s", i ? ", " : "", name);
+        if (x->rule) {
+            k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%s%s", i ? ", " : "",
+                                  x->rule->name);
+        } else { /* the built-in JSON type check, named as in the verdict */
+            k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%stype:%s", i ? ", " : "",
+                                  rs->col_names[x->column]);
+        }
     }
     struct fk_buf m;
     fk_buf_init(&m);
@@ -527,7 +532,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
         t->fail[i] += v->results[i] == FK_CHECK_FAIL;
     }
     if (v->n_violations) {
-        note_exception(dq, eng, v, &prov);
+        note_exception(dq, eng, rs, v, &prov);
         if (rs->notify_enabled) {
             notify(dq, eng, rs, v, &prov);
         }

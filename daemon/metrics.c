@@ -358,7 +358,7 @@ static void render_family(struct fk_buf *out, struct fk_family *f)
     }
 }
 
-void fk_metrics_render(struct fk_buf *out)
+void fk_metrics_collect(void)
 {
     struct collector local[16];
     pthread_mutex_lock(&coll_lock);
@@ -368,6 +368,11 @@ void fk_metrics_render(struct fk_buf *out)
     for (size_t i = 0; i < n; i++) {
         local[i].fn(local[i].opaque);
     }
+}
+
+void fk_metrics_render(struct fk_buf *out)
+{
+    fk_metrics_collect();
     pthread_mutex_lock(&reg_lock);
     for (struct fk_family *f = families; f; f = f->next) {
         render_family(out, f);

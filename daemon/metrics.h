@@ -51,6 +51,9 @@ void fk_series_hide(struct fk_series *s);
 void fk_metrics_add_collector(void (*fn)(void *opaque), void *opaque);
 void fk_metrics_remove_collector(void (*fn)(void *opaque), void *opaque);
 
+/* Runs the collectors (fk_metrics_render does; so does anyone reading series directly). */
+void fk_metrics_collect(void);
+
 /* Appends the exposition of every family (in the order created; series sorted by label
  * values) to OUT. */
 void fk_metrics_render(struct fk_buf *out);

@@ -683,8 +683,53 @@ static void email_unique_per_partition_within_24h(void)
     fk_engine_destroy(eng);
 }
 
+/* Per-rule results for the metrics: skipped when `when` is not TRUE (or a uniqueness rule has
+ * no key or no state), fail exactly for the violated rules, pass otherwise. */
+static void results_per_rule(void)
+{
+    const char *yaml = "version: 1\n"
+                       "source: {stream: s, topic: t, columns: {a: varchar, b: integer}}\n"
+                       "label: {stream: l, as: q, case: [{when: \"b > 1\", then: big}]}\n"
+                       "rules:\n"
+                       "  - {name: a_present, dimension: completeness, check: \"a IS NOT NULL\"}\n"
+                       "  - {name: b_pos, dimension: validity, when: \"b IS NOT NULL\", check: \"b > 0\"}\n"
+                       "  - {name: a_unique, dimension: uniqueness, unique: {key: a, within: 1h}}\n";
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    struct fk_engine *eng = fk_engine_new(NULL);
+    struct fk_uniq *u = fk_uniq_new();
+    struct fk_provenance prov = {"t", 0, 1, START_MS, NULL, 0};
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, "{\"a\":\"x\",\"b\":2}", 15, &prov,
+                                                START_MS, u);
+    CHECK_INT_EQ(v->results[0], FK_CHECK_PASS);
+    CHECK_INT_EQ(v->results[1], FK_CHECK_PASS);
+    CHECK_INT_EQ(v->results[2], FK_CHECK_PASS);
+    v = fk_engine_eval(eng, rs, "{\"a\":\"x\",\"b\":-1}", 16, &prov, START_MS, u);
+    CHECK_INT_EQ(v->results[0], FK_CHECK_PASS);
+    CHECK_INT_EQ(v->results[1], FK_CHECK_FAIL);
+    CHECK_INT_EQ(v->results[2], FK_CHECK_FAIL); /* seen within the hour */
+    CHECK_INT_EQ(v->n_violations, 2);
+    v = fk_engine_eval(eng, rs, "{}", 2, &prov, START_MS, u);
+    CHECK_INT_EQ(v->results[0], FK_CHECK_FAIL);
+    CHECK_INT_EQ(v->results[1], FK_CHECK_SKIPPED); /* when b IS NOT NULL: not TRUE */
+    CHECK_INT_EQ(v->results[2], FK_CHECK_SKIPPED); /* no key */
+    v = fk_engine_eval(eng, rs, "{\"a\":\"y\"}", 9, &prov, START_MS, NULL);
+    CHECK_INT_EQ(v->results[2], FK_CHECK_SKIPPED); /* no uniqueness state given */
+    v = fk_engine_eval(eng, rs, "not json", 8, &prov, START_MS, u);
+    CHECK(v->decode_err != FK_DECODE_OK && v->results == NULL);
+    fk_uniq_destroy(u);
+    fk_engine_destroy(eng);
+    fk_ruleset_unref(rs);
+}
+
 int main(void)
 {
+    FK_TEST_RUN(results_per_rule);
     yaml_rs = load("rules/custdq.yaml");
     ksql_rs = load("rules/custdq-ksql.yaml");
     if (!yaml_rs || !ksql_rs) {
