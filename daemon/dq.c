@@ -94,7 +94,7 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     }
     rd_kafka_assign(dq->restorer, st);
     int pending = parts->cnt;
-    long loaded = 0;
+    long loaded = 0, claims = 0;
     int64_t deadline = fk_mono_ms() + 60000;
     while (pending > 0 && fk_mono_ms() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(dq->restorer, 500);
@@ -123,7 +123,7 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
             if (nl && k[0] == '~' && rs) { /* a notification sent: "~<rule>\n<address>" */
                 fk_uniq_restore(dq->uniq, m->partition, k, m->key_len, strtoll(ts, NULL, 10),
                                 rs->notify_within_ms);
-                loaded++;
+                claims++;
             }
             for (size_t r = 0; nl && rs && r < rs->n_rules; r++) {
                 const struct fk_rule *rule = &rs->rules[r];
@@ -144,8 +144,9 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     rd_kafka_assign(dq->restorer, NULL);
     rd_kafka_topic_partition_list_destroy(st);
     fk_ruleset_unref(rs);
-    fk_log(FK_LOG_INFO, "dq", "restored %ld uniqueness and notification entries for %d partition(s)", loaded,
-           parts->cnt);
+    fk_log(FK_LOG_INFO, "dq",
+           "restored %ld uniqueness entries and %ld notifications sent for %d partition(s)",
+           loaded, claims, parts->cnt);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Partitions moving between daemons: a second daemon joins the dq group mid-run, then the first
 # leaves. Every input is still judged exactly once (read_committed counts and contiguous
-# offsets per partition), and the uniqueness state moves with the partitions.
+# offsets per partition), and the uniqueness and notification state moves with the partitions.
 source "$(dirname "$0")/lib.sh"
 id=$(unique rb)
 input=$id-in
@@ -52,4 +52,15 @@ kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$input" -o beginning -e -q -f '%s\n' |
 off=$(grep -c '"rule":"email_unique"' "$T_WORK/offline.jsonl")
 check "duplicates were injected and caught ($dups)" test "$dups" -gt 0
 check_eq "duplicates caught across the rebalances equal the offline mode's" "$dups" "$off"
+# Notifications: exactly what the templates and the window say, none twice, whichever daemon
+# judged the record (recomputed from the verdicts).
+committed_values "$id.verdicts" >"$T_WORK/verdicts.jsonl"
+committed_values "$lab-notify" >"$T_WORK/notify.jsonl"
+/usr/bin/python3 tests/system/expect_notify.py "$rules" "$T_WORK/verdicts.jsonl" "$T_WORK/notify.jsonl" \
+    >"$T_WORK/expect.txt" 2>&1
+sed 's/^/  /' "$T_WORK/expect.txt"
+val() { awk -v k="$1" '$1 == k {print $2}' "$T_WORK/expect.txt"; }
+check "notifications were sent across the rebalances ($(val sent))" test "$(val sent)" -gt 0
+check_eq "notifications in the topic == what the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(val sent)"
+check_eq "no notification missing, unexpected or sent twice" "$(val missing) $(val unexpected) $(val duplicates)" "0 0 0"
 finish
