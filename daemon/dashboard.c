@@ -236,9 +236,8 @@ void fk_mask_name(const char *s, size_t len, struct fk_buf *out)
 }
 
 void fk_dashboard_exception(int64_t ts_ms, const char *quality, size_t quality_len,
-                            const char *rules, const char *name, size_t name_len,
-                            const char *email, size_t email_len, const char *topic,
-                            int32_t partition, int64_t offset)
+                            const char *rules, const char *name, size_t name_len, const char *email,
+                            size_t email_len, const char *topic, int32_t partition, int64_t offset)
 {
     struct exc e;
     memset(&e, 0, sizeof e);
@@ -338,8 +337,14 @@ static void put_rates(struct fk_buf *out, const struct snap *now, const struct s
     fk_buf_putc(out, '[');
     for (size_t i = 0; i < n; i++) {
         char kp[300], kf[300];
-        snprintf(kp, sizeof kp, "%c\x1f%s\x1f" "pass", prefix, names[i]);
-        snprintf(kf, sizeof kf, "%c\x1f%s\x1f" "fail", prefix, names[i]);
+        snprintf(kp, sizeof kp,
+                 "%c\x1f%s\x1f"
+                 "pass",
+                 prefix, names[i]);
+        snprintf(kf, sizeof kf,
+                 "%c\x1f%s\x1f"
+                 "fail",
+                 prefix, names[i]);
         double pass = snap_get(now, kp) - snap_get(base, kp);
         double fail = snap_get(now, kf) - snap_get(base, kf);
         fk_buf_puts(out, i ? ",{" : "{");

@@ -48,7 +48,7 @@ struct tally {
     struct label_count {
         char *label; /* NULL: the NULL label */
         uint64_t n;
-    } *labels;
+    } * labels;
     size_t n_labels, cap_labels;
     uint64_t dlq[FK_DECODE_UNCOERCIBLE + 1];
     uint64_t sent, suppressed, undeliverable;
@@ -76,10 +76,10 @@ struct fk_dq {
 
     struct tally tally;
     struct fk_lag lag;
-    uint64_t series_gen;                   /* generation the check series are for */
-    struct fk_series **m_pass, **m_fail;  /* per rule of that generation */
-    int name_col, email_col;              /* columns for the dashboard's exceptions, or -1 */
-    struct fk_buf note;                   /* a notification being rendered */
+    uint64_t series_gen;                 /* generation the check series are for */
+    struct fk_series **m_pass, **m_fail; /* per rule of that generation */
+    int name_col, email_col;             /* columns for the dashboard's exceptions, or -1 */
+    struct fk_buf note;                  /* a notification being rendered */
 };
 
 /* Replays the changelog partitions matching PARTS into the uniqueness state. Runs inside the
@@ -145,8 +145,8 @@ static void restore_state(struct fk_dq *dq, const rd_kafka_topic_partition_list_
     rd_kafka_topic_partition_list_destroy(st);
     fk_ruleset_unref(rs);
     fk_log(FK_LOG_INFO, "dq",
-           "restored %ld uniqueness entries and %ld notifications sent for %d partition(s)",
-           loaded, claims, parts->cnt);
+           "restored %ld uniqueness entries and %ld notifications sent for %d partition(s)", loaded,
+           claims, parts->cnt);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -260,7 +260,8 @@ static void count_label(struct tally *t, const struct fk_value *label)
     for (size_t i = 0; i < t->n_labels; i++) {
         const char *l = t->labels[i].label;
         if (is_null ? !l
-                    : l && strlen(l) == label->u.s.len && memcmp(l, label->u.s.p, label->u.s.len) == 0) {
+                    : l && strlen(l) == label->u.s.len &&
+                          memcmp(l, label->u.s.p, label->u.s.len) == 0) {
             t->labels[i].n++;
             return;
         }
@@ -494,8 +495,9 @@ static void notify(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *r
         fk_json_string(b, text.data ? text.data : "", text.len);
         fk_buf_puts(b, ",\"source\":{\"topic\":");
         fk_json_string(b, prov->topic, strlen(prov->topic));
-        fk_buf_printf(b, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":\"%s\"},"
-                         "\"generation\":%llu}",
+        fk_buf_printf(b,
+                      ",\"partition\":%d,\"offset\":%lld,\"timestamp\":\"%s\"},"
+                      "\"generation\":%llu}",
                       (int)prov->partition, (long long)prov->offset, ts,
                       (unsigned long long)v->generation);
         fk_buf_free(&text);

@@ -136,8 +136,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_owned(c, "text/plain; version=0.0.4; charset=utf-8", &out);
     case R_HEALTHZ:
         if (fk_mono_ms() - atomic_load(&h->heartbeat_ms) > 30000) {
-            return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                             "main loop has not run for 30 s\n");
+            return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "main loop has not run for 30 s\n");
         }
         return send_text(c, MHD_HTTP_OK, "ok\n");
     case R_READYZ: {
@@ -230,14 +229,14 @@ struct fk_http *fk_http_start(const struct fk_config *cfg, char *errstr, size_t 
         goto fail;
     }
     (void)sl;
-    h->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->http_port, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->http_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->http_timeout_s, MHD_OPTION_END);
+    h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->http_port, NULL, NULL, handle, h,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
+                              MHD_OPTION_END);
     if (!h->mhd) {
-        snprintf(errstr, errstr_size, "http: cannot listen on %s port %lld: %s",
-                 cfg->http_address, (long long)cfg->http_port,
+        snprintf(errstr, errstr_size, "http: cannot listen on %s port %lld: %s", cfg->http_address,
+                 (long long)cfg->http_port,
                  errno ? strerror(errno) : "libmicrohttpd refused the options");
         goto fail;
     }
@@ -262,7 +261,8 @@ struct fk_http *fk_http_start(const struct fk_config *cfg, char *errstr, size_t 
         goto fail;
     }
     h->probe_started = 1;
-    fk_log(FK_LOG_NOTICE, "http", "serving /metrics, /healthz, /readyz and the dashboard on %s%s%s:%u",
+    fk_log(FK_LOG_NOTICE, "http",
+           "serving /metrics, /healthz, /readyz and the dashboard on %s%s%s:%u",
            sin->sin_family == AF_INET6 ? "[" : "", cfg->http_address,
            sin->sin_family == AF_INET6 ? "]" : "", h->port);
     return h;

@@ -20,9 +20,9 @@
 struct fk_series {
     struct fk_family *family;
     char **values;
-    char *sort_key; /* values joined by \x1f, for sorting */
-    atomic_ullong v;     /* counter value, gauge bits, histogram count */
-    atomic_ullong sum;   /* histogram: the bits of the double sum */
+    char *sort_key;         /* values joined by \x1f, for sorting */
+    atomic_ullong v;        /* counter value, gauge bits, histogram count */
+    atomic_ullong sum;      /* histogram: the bits of the double sum */
     atomic_ullong *buckets; /* histogram: per-bucket (not cumulative) counts */
     atomic_int hidden;
 };
@@ -447,74 +447,62 @@ struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_co
 
 void fk_metrics_init_families(void)
 {
-    static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                            0.25,  0.5,    1,     2.5,  5,     10,   30, 60};
-    fk_m_build_info = fk_metrics_family(
-        "faker_kafka_build_info", "Build of the running daemon: always 1, the version as labels.",
-        FK_M_GAUGE, "version,librdkafka,libmongoc", NULL, 0);
-    fk_m_start_time = fk_metrics_family("faker_kafka_start_time_seconds",
-                                "When the daemon started, in seconds since the epoch.",
-                                FK_M_GAUGE, "", NULL, 0);
-    fk_m_generated = fk_metrics_family(
-        "faker_kafka_generated_records_total",
-        "Registrations the customer application made and handed to its producer.", FK_M_COUNTER,
-        "topic", NULL, 0);
-    fk_m_produced = fk_metrics_family(
-        "faker_kafka_produced_records_total",
-        "Registrations the broker acknowledged (delivered to the topic).", FK_M_COUNTER, "topic",
-        NULL, 0);
-    fk_m_produce_failed = fk_metrics_family(
-        "faker_kafka_produce_failed_records_total",
-        "Registrations that could not be delivered (failed permanently or purged at shutdown).",
-        FK_M_COUNTER, "topic", NULL, 0);
-    fk_m_consumed = fk_metrics_family(
-        "faker_kafka_consumed_records_total",
-        "Records a consumer group finished with: judged and committed (dq) or written to "
-        "MongoDB and committed (mdm, sandbox).",
-        FK_M_COUNTER, "group", NULL, 0);
-    fk_m_checks = fk_metrics_family(
-        "faker_kafka_checks_total",
-        "Rule checks by the dq group, by rule, dimension and result (pass or fail); a rule "
-        "whose when is not TRUE is not checked.",
-        FK_M_COUNTER, "rule,dimension,result", NULL, 0);
-    fk_m_labelled = fk_metrics_family(
-        "faker_kafka_labelled_records_total",
-        "Records written to the labelled stream, by quality label (NULL: no WHEN matched and "
-        "no ELSE).",
-        FK_M_COUNTER, "quality", NULL, 0);
-    fk_m_dlq = fk_metrics_family("faker_kafka_dlq_records_total",
-                                 "Records sent to the dead-letter topic, by stage and reason.",
-                                 FK_M_COUNTER, "stage,reason", NULL, 0);
-    fk_m_sink_writes = fk_metrics_family(
-        "faker_kafka_sink_documents_total",
-        "Documents of the MongoDB sinks by result: written, unchanged (a replay found them "
-        "stored), skipped (not stored, e.g. no MDM key), rejected (refused, sent to the DLQ).",
-        FK_M_COUNTER, "sink,result", NULL, 0);
-    fk_m_sink_errors = fk_metrics_family(
-        "faker_kafka_sink_write_failures_total",
-        "Batch writes to MongoDB that failed and were retried (MongoDB down, slow or failing).",
-        FK_M_COUNTER, "sink", NULL, 0);
-    fk_m_notifications = fk_metrics_family(
-        "faker_kafka_notifications_total",
-        "Notifications to customers by result: sent, suppressed (one was sent for the same "
-        "customer and rule within the window), undeliverable (no usable address).",
-        FK_M_COUNTER, "result", NULL, 0);
-    fk_m_lag = fk_metrics_family(
-        "faker_kafka_consumer_lag_records",
-        "Records not yet consumed, per group and partition this daemon owns (end offset minus "
-        "position).",
-        FK_M_GAUGE, "group,topic,partition", NULL, 0);
-    fk_m_latency = fk_metrics_family(
-        "faker_kafka_verdict_latency_seconds",
-        "From a record's Kafka timestamp to its verdict committed by the dq group.",
-        FK_M_HISTOGRAM, "", latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
-    fk_m_rules_generation = fk_metrics_family(
-        "faker_kafka_rules_generation", "Generation of the installed ruleset (1 at start-up).",
-        FK_M_GAUGE, "", NULL, 0);
-    fk_m_rules_reloads = fk_metrics_family(
-        "faker_kafka_rules_reloads_total",
-        "Rules reloads (SIGHUP) by result: ok, or error (the running rules kept).", FK_M_COUNTER,
-        "result", NULL, 0);
+    static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                            0.5,   1,      2.5,   5,    10,    30,   60};
+    static const struct {
+        struct fk_family **var;
+        const char *name;
+        enum fk_mtype type;
+        const char *labels;
+        const char *help;
+    } families_of_the_daemon[] = {
+        {&fk_m_build_info, "faker_kafka_build_info", FK_M_GAUGE, "version,librdkafka,libmongoc",
+         "Build of the running daemon: always 1, the version as labels."},
+        {&fk_m_start_time, "faker_kafka_start_time_seconds", FK_M_GAUGE, "",
+         "When the daemon started, in seconds since the epoch."},
+        {&fk_m_generated, "faker_kafka_generated_records_total", FK_M_COUNTER, "topic",
+         "Registrations the customer application made and handed to its producer."},
+        {&fk_m_produced, "faker_kafka_produced_records_total", FK_M_COUNTER, "topic",
+         "Registrations the broker acknowledged (delivered to the topic)."},
+        {&fk_m_produce_failed, "faker_kafka_produce_failed_records_total", FK_M_COUNTER, "topic",
+         "Registrations that could not be delivered (failed permanently or purged at shutdown)."},
+        {&fk_m_consumed, "faker_kafka_consumed_records_total", FK_M_COUNTER, "group",
+         "Records a consumer group finished with: judged and committed (dq) or written to MongoDB "
+         "and committed (mdm, sandbox)."},
+        {&fk_m_checks, "faker_kafka_checks_total", FK_M_COUNTER, "rule,dimension,result",
+         "Rule checks by the dq group, by rule, dimension and result (pass or fail); a rule whose "
+         "when is not TRUE is not checked."},
+        {&fk_m_labelled, "faker_kafka_labelled_records_total", FK_M_COUNTER, "quality",
+         "Records written to the labelled stream, by quality label (NULL: no WHEN matched and no "
+         "ELSE)."},
+        {&fk_m_dlq, "faker_kafka_dlq_records_total", FK_M_COUNTER, "stage,reason",
+         "Records sent to the dead-letter topic, by stage and reason."},
+        {&fk_m_sink_writes, "faker_kafka_sink_documents_total", FK_M_COUNTER, "sink,result",
+         "Documents of the MongoDB sinks by result: written, unchanged (a replay found them  "
+         "stored), skipped (not stored, e.g. no MDM key), rejected (refused, sent to the DLQ)."},
+        {&fk_m_sink_errors, "faker_kafka_sink_write_failures_total", FK_M_COUNTER, "sink",
+         "Batch writes to MongoDB that failed and were retried (MongoDB down, slow or failing)."},
+        {&fk_m_notifications, "faker_kafka_notifications_total", FK_M_COUNTER, "result",
+         "Notifications to customers by result: sent, suppressed (one was sent for the same "
+         "customer and rule within the window), undeliverable (no usable address)."},
+        {&fk_m_lag, "faker_kafka_consumer_lag_records", FK_M_GAUGE, "group,topic,partition",
+         "Records not yet consumed, per group and partition this daemon owns (end offset minus  "
+         "position)."},
+        {&fk_m_latency, "faker_kafka_verdict_latency_seconds", FK_M_HISTOGRAM, "",
+         "From a record's Kafka timestamp to its verdict committed by the dq group."},
+        {&fk_m_rules_generation, "faker_kafka_rules_generation", FK_M_GAUGE, "",
+         "Generation of the installed ruleset (1 at start-up)."},
+        {&fk_m_rules_reloads, "faker_kafka_rules_reloads_total", FK_M_COUNTER, "result",
+         "Rules reloads (SIGHUP) by result: ok, or error (the running rules kept)."},
+    };
+    for (size_t i = 0; i < sizeof families_of_the_daemon / sizeof families_of_the_daemon[0]; i++) {
+        const int histogram = families_of_the_daemon[i].type == FK_M_HISTOGRAM;
+        *families_of_the_daemon[i].var =
+            fk_metrics_family(families_of_the_daemon[i].name, families_of_the_daemon[i].help,
+                              families_of_the_daemon[i].type, families_of_the_daemon[i].labels,
+                              histogram ? latency_bounds : NULL,
+                              histogram ? sizeof latency_bounds / sizeof latency_bounds[0] : 0);
+    }
     static const char *const results[] = {"sent", "suppressed", "undeliverable"};
     for (size_t i = 0; i < 3; i++) {
         fk_metrics_get(fk_m_notifications, results[i], NULL, NULL, NULL);
