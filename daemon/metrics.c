@@ -478,7 +478,7 @@ void fk_metrics_init_families(void)
         {&fk_m_dlq, "faker_kafka_dlq_records_total", FK_M_COUNTER, "stage,reason",
          "Records sent to the dead-letter topic, by stage and reason."},
         {&fk_m_sink_writes, "faker_kafka_sink_documents_total", FK_M_COUNTER, "sink,result",
-         "Documents of the MongoDB sinks by result: written, unchanged (a replay found them  "
+         "Documents of the MongoDB sinks by result: written, unchanged (a replay found them "
          "stored), skipped (not stored, e.g. no MDM key), rejected (refused, sent to the DLQ)."},
         {&fk_m_sink_errors, "faker_kafka_sink_write_failures_total", FK_M_COUNTER, "sink",
          "Batch writes to MongoDB that failed and were retried (MongoDB down, slow or failing)."},
@@ -486,7 +486,7 @@ void fk_metrics_init_families(void)
          "Notifications to customers by result: sent, suppressed (one was sent for the same "
          "customer and rule within the window), undeliverable (no usable address)."},
         {&fk_m_lag, "faker_kafka_consumer_lag_records", FK_M_GAUGE, "group,topic,partition",
-         "Records not yet consumed, per group and partition this daemon owns (end offset minus  "
+         "Records not yet consumed, per group and partition this daemon owns (end offset minus "
          "position)."},
         {&fk_m_latency, "faker_kafka_verdict_latency_seconds", FK_M_HISTOGRAM, "",
          "From a record's Kafka timestamp to its verdict committed by the dq group."},
