@@ -315,7 +315,9 @@ static void render_family(struct fk_buf *out, struct fk_family *f)
     fk_buf_printf(out, "# HELP %s ", f->name);
     put_help(out, f->help);
     fk_buf_printf(out, "\n# TYPE %s %s\n", f->name, type_name(f->type));
-    qsort(f->series, f->n_series, sizeof *f->series, cmp_series);
+    if (f->n_series > 1) { /* qsort must not be given NULL, even for no element */
+        qsort(f->series, f->n_series, sizeof *f->series, cmp_series);
+    }
     for (size_t i = 0; i < f->n_series; i++) {
         const struct fk_series *s = f->series[i];
         if (atomic_load_explicit(&s->hidden, memory_order_relaxed)) {

@@ -39,7 +39,7 @@ source tests/bench/lib.sh
 
 # On exit: the daemon of a run cut short, mongo-java-server if started, then lib.sh's cleanup.
 sinks_cleanup() {
-    local p
+    local p u dbs
     p=$(cat "$work/daemon.pid" 2>/dev/null) || p=
     if [[ $p =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q faker-kafkad; then
         kill -TERM "$p" 2>/dev/null || true
@@ -47,6 +47,11 @@ sinks_cleanup() {
             [ -d "/proc/$p" ] || break
             sleep 0.1
         done
+    fi
+    if [ -f "$work/dbs" ]; then # the databases of a round cut short
+        read -r u dbs <"$work/dbs"
+        timeout 60 $PY -c "import pymongo; c = pymongo.MongoClient('$u'); [c.drop_database(d) for d in '$dbs'.split()]" ||
+            echo "left behind on $u: $dbs" >&2
     fi
     if [ -f "$work/mjs/mongo-java-server.pid" ]; then
         "$MJS" stop "$work/mjs" >/dev/null || true
@@ -130,8 +135,8 @@ timed_run() {
     wait "$p" || true
     rm -f "$work/daemon.pid"
     if ((rc)); then
-        echo "$1: see $work/$1.log (kept)" >&2
         cp "$work/$1.log" "/tmp/bench-sinks-$1.log"
+        echo "$1: the daemon's log is in /tmp/bench-sinks-$1.log" >&2
         exit 1
     fi
     # Retries or refused documents would make the figure mean something else: say so.
@@ -160,6 +165,7 @@ round() {
     local slug tag out sb sbn sbt sbr mdm mn mt mr golden rs rmdm
     slug=$1-$(tr -cd 'a-z0-9' <<<"$2")
     tag=$(tr -cd 'a-z0-9' <<<"$slug")$(date +%s)
+    echo "$uri sb_$tag mdm_$tag" >"$work/dbs"
     out=$(timed_run "$slug-sb" "sb_$tag" custchannel "$N" "mdm: {enabled: false}
 sandbox: {group: sb-$tag, database: sb_$tag, collection: custchannel}")
     read -r sb sbn sbt <<<"$out"
@@ -173,6 +179,7 @@ mdm: {group: mdm-$tag, database: mdm_$tag}")
     fi
     mr=$(raw_insert "mdm_$tag" customers)
     drop "sb_$tag" "mdm_$tag"
+    rm -f "$work/dbs"
     rs=$(ratio "$sb" "$sbr")
     rmdm=$(ratio "$mdm" "$mr" 3)
     echo "$1 $2: sandbox $sb records/s ($sbn in ${sbt}s), raw insert of its documents $sbr/s, ratio $rs |" \
