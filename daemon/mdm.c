@@ -657,23 +657,28 @@ static int mdm_flush(void *p, struct fk_sink_rejects *rej, struct fk_sink_counts
             mongoc_collection_create_bulk_operation_with_opts(coll, &opts);
         size_t *op_gold = fk_calloc(m->ngold + 1, sizeof *op_gold);
         size_t nops = 0, nreplace = 0;
-        for (size_t i = 0; i < m->ngold; i++) {
-            struct gold *g = &m->gold[i];
-            if (!g->changed) {
-                continue;
+        /* Inserts first, then replaces: libmongoc sends an unordered bulk as one command per
+         * run of the same kind of operation, so mixing them in key order made ~25 commands a
+         * batch instead of 2 (measured with strace on mongo-java-server). */
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < m->ngold; i++) {
+                struct gold *g = &m->gold[i];
+                if (!g->changed || (pass == 0) == (g->exists != 0)) {
+                    continue;
+                }
+                bson_t *doc = gold_doc(m, g);
+                if (g->exists) {
+                    bson_t *sel = BCON_NEW("_id", BCON_UTF8(g->key), "versions",
+                                           BCON_INT64(g->versions_read));
+                    mongoc_bulk_operation_replace_one_with_opts(bulk, sel, doc, NULL, NULL);
+                    bson_destroy(sel);
+                    nreplace++;
+                } else {
+                    mongoc_bulk_operation_insert(bulk, doc);
+                }
+                bson_destroy(doc);
+                op_gold[nops++] = i;
             }
-            bson_t *doc = gold_doc(m, g);
-            if (g->exists) {
-                bson_t *sel =
-                    BCON_NEW("_id", BCON_UTF8(g->key), "versions", BCON_INT64(g->versions_read));
-                mongoc_bulk_operation_replace_one_with_opts(bulk, sel, doc, NULL, NULL);
-                bson_destroy(sel);
-                nreplace++;
-            } else {
-                mongoc_bulk_operation_insert(bulk, doc);
-            }
-            bson_destroy(doc);
-            op_gold[nops++] = i;
         }
         struct wres w = {m, op_gold, nops, 0, 0, rej, 0, 0};
         int failed = 0;

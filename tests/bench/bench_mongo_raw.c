@@ -39,7 +39,10 @@ int main(int argc, char **argv)
     mongoc_collection_t *from = mongoc_client_get_collection(client, argv[2], argv[3]);
     mongoc_collection_t *to = mongoc_client_get_collection(client, argv[2], argv[4]);
     bson_t filter = BSON_INITIALIZER;
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(from, &filter, NULL, NULL);
+    /* mongo-java-server answers a find without batchSize with every document in one reply,
+     * which libmongoc refuses above 48 MB (about 50k sandbox documents). */
+    bson_t *find_opts = BCON_NEW("batchSize", BCON_INT32(1000));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(from, &filter, find_opts, NULL);
     size_t n = 0, cap = 1024;
     bson_t **docs = malloc(cap * sizeof *docs);
     const bson_t *doc;
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
         return 1;
     }
     mongoc_cursor_destroy(cur);
+    bson_destroy(find_opts);
 
     int64_t before = mongoc_collection_count_documents(to, &filter, NULL, NULL, NULL, &error);
     if (before != 0) {
