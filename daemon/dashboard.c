@@ -374,13 +374,16 @@ static void put_rates(struct fk_buf *out, const struct snap *now, const struct s
     fk_buf_putc(out, ']');
 }
 
+struct lag_out {
+    struct fk_buf *out;
+    int n;
+};
+
 static void put_lag(void *opaque, const char *const *v, double value)
 {
-    struct fk_buf *out = opaque;
-    if (out->len && out->data[out->len - 1] == '}') {
-        fk_buf_putc(out, ',');
-    }
-    fk_buf_puts(out, "{\"group\":");
+    struct lag_out *l = opaque;
+    struct fk_buf *out = l->out;
+    fk_buf_puts(out, l->n++ ? ",{\"group\":" : "{\"group\":");
     put_str(out, v[0]);
     fk_buf_puts(out, ",\"topic\":");
     put_str(out, v[1]);
@@ -456,7 +459,8 @@ void fk_dashboard_json(struct fk_buf *out)
         fk_buf_putc(out, '}');
     }
     fk_buf_puts(out, "],\"lag\":[");
-    fk_metrics_each("faker_kafka_consumer_lag_records", put_lag, out);
+    struct lag_out lag = {out, 0};
+    fk_metrics_each("faker_kafka_consumer_lag_records", put_lag, &lag);
     fk_buf_puts(out, "],\"exceptions\":[");
     for (size_t i = 0; i < exc_n; i++) {
         const struct exc *e = &excs[(exc_next + N_EXCEPTIONS - 1 - i) % N_EXCEPTIONS];

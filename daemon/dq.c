@@ -79,7 +79,7 @@ struct fk_dq {
     uint64_t series_gen;                 /* generation the check series are for */
     struct fk_series **m_pass, **m_fail; /* per rule of that generation */
     int name_col, email_col;             /* columns for the dashboard's exceptions, or -1 */
-    struct fk_buf note;                  /* a notification being rendered */
+    struct fk_buf note, note_text;       /* a notification being rendered, and its text */
 };
 
 /* Replays the changelog partitions matching PARTS into the uniqueness state. Runs inside the
@@ -371,38 +371,8 @@ static int usable_address(const struct fk_value *to)
     return at > 0 && at < n && dot > at + 1 && dot < n - 1;
 }
 
-/* A non-VARCHAR column as text in a message (NULL: nothing). */
-static void put_value_text(struct fk_buf *out, const struct fk_value *c)
-{
-    char tmp[32];
-    switch (c->type) {
-    case FK_T_INTEGER:
-        fk_buf_printf(out, "%lld", (long long)c->u.i);
-        break;
-    case FK_T_DOUBLE:
-        fk_buf_printf(out, "%.17g", c->u.d);
-        break;
-    case FK_T_BOOLEAN:
-        fk_buf_puts(out, c->u.b ? "true" : "false");
-        break;
-    case FK_T_DATE:
-        fk_iso8601_ms((int64_t)c->u.date * 86400000, tmp);
-        fk_buf_append(out, tmp, 10);
-        break;
-    case FK_T_TIMESTAMP:
-        fk_iso8601_ms(c->u.ts, tmp);
-        fk_buf_puts(out, tmp);
-        break;
-    case FK_T_VARCHAR:
-        fk_buf_append(out, c->u.s.p, c->u.s.len);
-        break;
-    case FK_T_NULL:
-        break;
-    }
-}
-
 static void render_template(struct fk_buf *out, const struct fk_template *t,
-                            const struct fk_row *row, const struct fk_rule *r,
+                            struct fk_engine *eng, const struct fk_rule *r,
                             const struct fk_value *label, const struct fk_value *to)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -411,12 +381,11 @@ static void render_template(struct fk_buf *out, const struct fk_template *t,
         case FK_TMPL_TEXT:
             fk_buf_append(out, p->text, p->len);
             break;
-        case FK_TMPL_COLUMN: {
-            const struct fk_value *c = &row->cols[p->column];
-            if (c->type == FK_T_VARCHAR) {
-                fk_buf_append(out, c->u.s.p, c->u.s.len);
-            } else {
-                put_value_text(out, c);
+        case FK_TMPL_COLUMN: { /* as CAST(column AS VARCHAR) writes it; NULL: nothing */
+            struct fk_value text;
+            fk_engine_value_text(eng, &fk_engine_row(eng)->cols[p->column], &text);
+            if (text.type == FK_T_VARCHAR) {
+                fk_buf_append(out, text.u.s.p, text.u.s.len);
             }
             break;
         }
@@ -474,9 +443,9 @@ static void notify(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *r
             dq->tally.suppressed++;
             continue;
         }
-        struct fk_buf text;
-        fk_buf_init(&text);
-        render_template(&text, r->notify_tmpl, fk_engine_row(eng), r, &v->label, &to);
+        struct fk_buf *text = &dq->note_text;
+        fk_buf_reset(text);
+        render_template(text, r->notify_tmpl, eng, r, &v->label, &to);
         char ts[25];
         fk_iso8601_ms(prov->timestamp_ms, ts);
         fk_buf_reset(b);
@@ -492,7 +461,7 @@ static void notify(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *r
             fk_buf_puts(b, "null");
         }
         fk_buf_puts(b, ",\"text\":");
-        fk_json_string(b, text.data ? text.data : "", text.len);
+        fk_json_string(b, text->data ? text->data : "", text->len);
         fk_buf_puts(b, ",\"source\":{\"topic\":");
         fk_json_string(b, prov->topic, strlen(prov->topic));
         fk_buf_printf(b,
@@ -500,7 +469,6 @@ static void notify(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *r
                       "\"generation\":%llu}",
                       (int)prov->partition, (long long)prov->offset, ts,
                       (unsigned long long)v->generation);
-        fk_buf_free(&text);
         produce(dq, rs->notify_topic, b->data, b->len, to.u.s.p, to.u.s.len, NULL);
         dq->tally.sent++;
     }
@@ -960,6 +928,7 @@ void fk_dq_destroy(struct fk_dq *dq)
     free(dq->m_pass);
     free(dq->m_fail);
     fk_buf_free(&dq->note);
+    fk_buf_free(&dq->note_text);
     free(dq);
 }
 

@@ -6,6 +6,8 @@
  */
 #include "engine.h"
 
+#include "rules/expr_internal.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +316,9 @@ const struct fk_row *fk_engine_row(const struct fk_engine *eng)
 void fk_engine_eval_expr(struct fk_engine *eng, const struct fk_expr *e, struct fk_value *out)
 {
     fk_expr_eval(e, &eng->row, eng->arena, out);
+}
+
+void fk_engine_value_text(struct fk_engine *eng, const struct fk_value *v, struct fk_value *out)
+{
+    fk_fmt_value(v, eng->arena, out);
 }

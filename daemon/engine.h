@@ -77,5 +77,8 @@ void fk_json_string(struct fk_buf *out, const char *s, size_t len);
 const struct fk_row *fk_engine_row(const struct fk_engine *eng);
 /* Evaluates E over that row with the engine's arena: OUT is valid until the next call. */
 void fk_engine_eval_expr(struct fk_engine *eng, const struct fk_expr *e, struct fk_value *out);
+/* V as CAST(V AS VARCHAR) writes it (NULL stays NULL), in the engine's arena: valid until the
+ * next fk_engine_eval(). */
+void fk_engine_value_text(struct fk_engine *eng, const struct fk_value *v, struct fk_value *out);
 
 #endif

@@ -210,25 +210,21 @@ struct fk_http *fk_http_start(const struct fk_config *cfg, char *errstr, size_t 
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    socklen_t sl;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, cfg->http_address, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)cfg->http_port);
-        sl = sizeof *sin;
     } else if (inet_pton(AF_INET6, cfg->http_address, &sin6->sin6_addr) == 1) {
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)cfg->http_port);
-        sl = sizeof *sin6;
         flags |= MHD_USE_IPv6;
     } else {
         snprintf(errstr, errstr_size, "http.address: '%s' is not an IPv4 or IPv6 address",
                  cfg->http_address);
         goto fail;
     }
-    (void)sl;
     h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->http_port, NULL, NULL, handle, h,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,

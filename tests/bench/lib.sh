@@ -16,3 +16,17 @@ stack_up() {
     fi
     eval "$(compose/local/stack env)"
 }
+
+# generate CONF RULES: runs the daemon's generator until it reports every record delivered
+# (at most 5 minutes), then stops it.
+generate() {
+    : >"$work/gen.log" # there before the daemon opens it, so the first grep finds a file
+    "$BUILD/faker-kafkad" -f -c "$1" -r "$2" 2>"$work/gen.log" &
+    local pid=$!
+    for _ in $(seq 1 600); do
+        grep -q "generator: done" "$work/gen.log" && break
+        sleep 0.5
+    done
+    kill -TERM "$pid"
+    wait "$pid" || true
+}

@@ -24,14 +24,7 @@ http: {port: 0}
 dq: {enabled: false}
 generator: {rate: 0, count: $N, seed: 1}
 YAML
-"$BUILD/faker-kafkad" -f -c "$work/gen.yaml" -r rules/custdq.yaml 2>"$work/gen.log" &
-pid=$!
-for _ in $(seq 1 600); do
-    grep -q "generator: done" "$work/gen.log" && break
-    sleep 0.5
-done
-kill -TERM "$pid"
-wait "$pid" || true
+generate "$work/gen.yaml" rules/custdq.yaml
 echo "input: $N records in $input"
 
 ratios=()

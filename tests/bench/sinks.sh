@@ -84,17 +84,9 @@ $2
 YAML
     echo "$work/$1.yaml"
 }
-: >"$work/gen.log"
-"$BUILD/faker-kafkad" -f -c "$(conf gen "generator: {rate: 0, count: $N, seed: 1, defects: {duplicate: 0.1}}
+generate "$(conf gen "generator: {rate: 0, count: $N, seed: 1, defects: {duplicate: 0.1}}
 mdm: {enabled: false}
-sandbox: {enabled: false}")" -r "$work/rules.yaml" 2>"$work/gen.log" &
-pid=$!
-for _ in $(seq 1 600); do
-    grep -q "generator: done" "$work/gen.log" && break
-    sleep 0.5
-done
-kill -TERM "$pid"
-wait "$pid" || true
+sandbox: {enabled: false}")" "$work/rules.yaml"
 kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$input" -o beginning -e -q -f '%s\n' >"$work/input.txt"
 read -r keyed distinct < <(python3 tests/system/expect_mdm.py <"$work/input.txt")
 echo "input: $N records in $input ($keyed with a customer key, $distinct customers)"

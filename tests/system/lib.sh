@@ -140,6 +140,19 @@ test_rules() {
     echo "$out"
 }
 
+# expect_notifications RULES VERDICTS NOTIFY: recomputes from the verdicts topic what the
+# notification topic must hold (tests/system/expect_notify.py) into $T_WORK/expect.txt, keeps
+# the topic's messages in $T_WORK/notify.jsonl, and prints the figures indented.
+expect_notifications() {
+    committed_values "$2" >"$T_WORK/verdicts.jsonl"
+    committed_values "$3" >"$T_WORK/notify.jsonl"
+    /usr/bin/python3 tests/system/expect_notify.py "$1" "$T_WORK/verdicts.jsonl" \
+        "$T_WORK/notify.jsonl" >"$T_WORK/expect.txt" 2>"$T_WORK/expect.err"
+    sed 's/^/  /' "$T_WORK/expect.txt" "$T_WORK/expect.err"
+}
+# One figure of expect_notifications ("sent", "missing", ...).
+expected() { awk -v k="$1" '$1 == k {print $2}' "$T_WORK/expect.txt"; }
+
 # judged_gaps VERDICTS DLQ: how many input partitions were NOT judged exactly once, offset by
 # offset (verdicts name their input's partition/offset, dead letters carry it in headers).
 judged_gaps() {

@@ -6,7 +6,6 @@
 # restarted sends no message twice.
 source "$(dirname "$0")/lib.sh"
 N=${NOTIFY_N:-4000}
-PY=/usr/bin/python3 # Debian's python, with python3-yaml
 topic=$(unique fk-cn)
 label=cn_$RANDOM$RANDOM
 rules=$(test_rules "$topic" "$label")
@@ -45,21 +44,16 @@ sleep 1
 stop_daemon TERM
 check_eq "SIGTERM exits 0" "$DAEMON_RC" 0
 
-committed_values "$topic.verdicts" >"$T_WORK/verdicts.jsonl"
-committed_values "$notify" >"$T_WORK/notify.jsonl"
-"$PY" tests/system/expect_notify.py "$rules" "$T_WORK/verdicts.jsonl" "$T_WORK/notify.jsonl" \
-    >"$T_WORK/expect.txt" 2>"$T_WORK/expect.err"
-sed 's/^/  /' "$T_WORK/expect.txt" "$T_WORK/expect.err"
-val() { awk -v k="$1" '$1 == k {print $2}' "$T_WORK/expect.txt"; }
-check_eq "messages in the topic == messages the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(val sent)"
-check "some were suppressed by the window" test "$(val suppressed)" -gt 0
-check "some went out again once the window had passed" test "$(val resent)" -gt 0
-check "some customers had no usable address" test "$(val undeliverable)" -gt 0
-check_eq "no expected message is missing" "$(val missing)" 0
-check_eq "no message is unexpected" "$(val unexpected)" 0
-check_eq "no message was sent twice (kill -9 and restart)" "$(val duplicates)" 0
-check_eq "every message goes to the right address with the rendered text" "$(val text_mismatch)" 0
-check "texts were compared" test "$(val checked_text)" -gt 0
+expect_notifications "$rules" "$topic.verdicts" "$notify"
+check_eq "messages in the topic == messages the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(expected sent)"
+check "some were suppressed by the window" test "$(expected suppressed)" -gt 0
+check "some went out again once the window had passed" test "$(expected resent)" -gt 0
+check "some customers had no usable address" test "$(expected undeliverable)" -gt 0
+check_eq "no expected message is missing" "$(expected missing)" 0
+check_eq "no message is unexpected" "$(expected unexpected)" 0
+check_eq "no message was sent twice (kill -9 and restart)" "$(expected duplicates)" 0
+check_eq "every message goes to the right address with the rendered text" "$(expected text_mismatch)" 0
+check "texts were compared" test "$(expected checked_text)" -gt 0
 check "messages are keyed by the address" sh -c "kcat -b '$FK_KAFKA_BOOTSTRAP' -C -t '$notify' -e -q -X isolation.level=read_committed -f '%k %s\n' | head -5 | python3 -c '
 import json, sys
 for line in sys.stdin:

@@ -54,13 +54,8 @@ check "duplicates were injected and caught ($dups)" test "$dups" -gt 0
 check_eq "duplicates caught across the rebalances equal the offline mode's" "$dups" "$off"
 # Notifications: exactly what the templates and the window say, none twice, whichever daemon
 # judged the record (recomputed from the verdicts).
-committed_values "$id.verdicts" >"$T_WORK/verdicts.jsonl"
-committed_values "$lab-notify" >"$T_WORK/notify.jsonl"
-/usr/bin/python3 tests/system/expect_notify.py "$rules" "$T_WORK/verdicts.jsonl" "$T_WORK/notify.jsonl" \
-    >"$T_WORK/expect.txt" 2>&1
-sed 's/^/  /' "$T_WORK/expect.txt"
-val() { awk -v k="$1" '$1 == k {print $2}' "$T_WORK/expect.txt"; }
-check "notifications were sent across the rebalances ($(val sent))" test "$(val sent)" -gt 0
-check_eq "notifications in the topic == what the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(val sent)"
-check_eq "no notification missing, unexpected or sent twice" "$(val missing) $(val unexpected) $(val duplicates)" "0 0 0"
+expect_notifications "$rules" "$id.verdicts" "$lab-notify"
+check "notifications were sent across the rebalances ($(expected sent))" test "$(expected sent)" -gt 0
+check_eq "notifications in the topic == what the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(expected sent)"
+check_eq "no notification missing, unexpected or sent twice" "$(expected missing) $(expected unexpected) $(expected duplicates)" "0 0 0"
 finish
