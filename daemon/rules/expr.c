@@ -1239,6 +1239,8 @@ static struct fk_node *parse_expr(struct fk_cc *cc)
 
 /* ---- the API ------------------------------------------------------------------------------- */
 
+static void set_evaluators(struct fk_node *n);
+
 void fk_expr_destroy(struct fk_expr *e)
 {
     if (!e) {
@@ -1277,6 +1279,7 @@ struct fk_expr *fk_expr_compile_lx(struct fk_lexer *lx, const struct fk_schema *
         fk_expr_destroy(e);
         return NULL;
     }
+    set_evaluators(e->root);
     return e;
 }
 
@@ -1421,18 +1424,7 @@ static int cmp_values(int cls, int sub, const struct fk_value *a, const struct f
     return compare(cls, sub, a, b);
 }
 
-/* A BOOLEAN operand as Java unboxes it: NULL throws. */
-static int truth(const struct fk_node *n, struct fk_ev *ev, int *b)
-{
-    struct fk_value v;
-    fk_ev_node(n, ev, &v);
-    if (v.type != FK_T_BOOLEAN) {
-        ev->thrown = 1;
-        return -1;
-    }
-    *b = v.u.b;
-    return 0;
-}
+static int truth(const struct fk_node *n, struct fk_ev *ev, int *b);
 
 static void ev_arith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
 {
@@ -1581,8 +1573,6 @@ static void ev_guarded(const struct fk_node *n, struct fk_ev *ev, struct fk_valu
     ev->thrown = saved;
 }
 
-static void ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
-
 /* A shared subexpression: the first evaluation for the current row stores the value and
  * whether it threw; later ones reuse both. Strings in the value live in the arena or the row,
  * both valid until the reset that makes the entry stale. */
@@ -1590,7 +1580,14 @@ static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
 {
     struct fk_arena *a = ev->a;
     size_t slot = n->memo - 1;
-    if (slot >= a->memo_cap) {
+    if (slot < a->memo_cap) {
+        const struct fk_memo *m = &a->memo[slot];
+        if (m->stamp == a->stamp && m->canon == n->canon) {
+            *out = m->v;
+            ev->thrown |= m->thrown;
+            return;
+        }
+    } else {
         size_t cap = a->memo_cap ? a->memo_cap : 16;
         while (cap <= slot) {
             cap *= 2;
@@ -1599,17 +1596,11 @@ static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
         memset(a->memo + a->memo_cap, 0, (cap - a->memo_cap) * sizeof *a->memo);
         a->memo_cap = cap;
     }
-    struct fk_memo *m = &a->memo[slot];
-    if (m->stamp == a->stamp && m->canon == n->canon) {
-        *out = m->v;
-        ev->thrown |= m->thrown;
-        return;
-    }
     int saved = ev->thrown;
     ev->thrown = 0;
-    ev_node(n, ev, out);
+    n->ev_op(n, ev, out);
     /* A nested shared subexpression may have grown (moved) the table: find the slot again. */
-    m = &a->memo[slot];
+    struct fk_memo *m = &a->memo[slot];
     m->stamp = a->stamp;
     m->canon = n->canon;
     m->thrown = ev->thrown;
@@ -1617,154 +1608,302 @@ static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
     ev->thrown |= saved;
 }
 
-void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+/* ---- one evaluator per kind of node, chosen at compile time (pick_ev) ----------------------
+ * Each node carries a pointer to the function that evaluates it, so evaluation is a chain of
+ * direct calls with no dispatch on the node's kind, and the common operands (a literal, a
+ * column) are read in place by their parent instead of being evaluated and copied. */
+
+static const struct fk_value null_value = {.type = FK_T_NULL};
+
+/* A column's value as the node reads it, or NULL when it must be converted (ev_col). */
+static inline const struct fk_value *col_ref(const struct fk_node *n, const struct fk_ev *ev)
 {
-    if (n->memo) {
-        ev_memo(n, ev, out);
+    const struct fk_row *row = ev->row;
+    if ((size_t)n->index >= row->n) {
+        return &null_value;
+    }
+    const struct fk_value *v = &row->cols[n->index];
+    return v->type == n->type || v->type == FK_T_NULL ? v : NULL;
+}
+
+/* The value of operand N: in place for a literal and (mostly) a column, else evaluated into
+ * TMP. */
+static inline const struct fk_value *operand(const struct fk_node *n, struct fk_ev *ev,
+                                             struct fk_value *tmp)
+{
+    if (n->op == FK_OP_LIT) {
+        return &n->v;
+    }
+    if (n->op == FK_OP_COL && !n->memo) {
+        const struct fk_value *v = col_ref(n, ev);
+        if (v) {
+            return v;
+        }
+    }
+    n->ev(n, ev, tmp);
+    return tmp;
+}
+
+static void ev_lit(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    (void)ev;
+    *out = n->v;
+}
+
+static void ev_col(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    const struct fk_value *v = col_ref(n, ev);
+    if (v) {
+        *out = *v;
+    } else if (ev->row->cols[n->index].type == FK_T_INTEGER && n->type == FK_T_DOUBLE) {
+        out->type = FK_T_DOUBLE; /* 42 in a DOUBLE column */
+        out->u.d = (double)ev->row->cols[n->index].u.i;
     } else {
-        ev_node(n, ev, out);
+        /* The decoder coerces to the declared type; anything else reads as NULL rather than
+         * as the wrong union member. */
+        set_null(out);
     }
 }
 
-static void ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+static void ev_rowtime(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    (void)n;
+    out->type = FK_T_INTEGER;
+    out->u.i = ev->row->rowtime_ms;
+}
+
+static void ev_cmp(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value ta, tb;
+    const struct fk_value *a = operand(n->kid[0], ev, &ta);
+    const struct fk_value *b = operand(n->kid[1], ev, &tb);
+    set_bool(out, cmp_values(n->cls, n->sub, a, b));
+}
+
+/* VARCHAR comparison, the most common kind, without the class dispatch. */
+static void ev_cmp_str(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value ta, tb;
+    const struct fk_value *a = operand(n->kid[0], ev, &ta);
+    const struct fk_value *b = operand(n->kid[1], ev, &tb);
+    if (a->type == FK_T_NULL || b->type == FK_T_NULL) {
+        set_bool(out, 0);
+        return;
+    }
+    int c = str_cmp(a, b);
+    switch (n->sub) {
+    case FK_CMP_EQ:
+        set_bool(out, c == 0);
+        return;
+    case FK_CMP_NE:
+        set_bool(out, c != 0);
+        return;
+    case FK_CMP_LT:
+        set_bool(out, c < 0);
+        return;
+    case FK_CMP_LE:
+        set_bool(out, c <= 0);
+        return;
+    case FK_CMP_GT:
+        set_bool(out, c > 0);
+        return;
+    default:
+        set_bool(out, c >= 0);
+        return;
+    }
+}
+
+static void ev_distinct(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value ta, tb;
+    const struct fk_value *a = operand(n->kid[0], ev, &ta);
+    const struct fk_value *b = operand(n->kid[1], ev, &tb);
+    int an = a->type == FK_T_NULL, bn = b->type == FK_T_NULL;
+    int distinct = an || bn || n->cls == FK_CC_NULL ? an != bn : compare(n->cls, FK_CMP_NE, a, b);
+    set_bool(out, n->sub ? !distinct : distinct);
+}
+
+/* A BOOLEAN operand as Java unboxes it: NULL throws. */
+static int truth(const struct fk_node *n, struct fk_ev *ev, int *b)
+{
+    struct fk_value tmp;
+    const struct fk_value *v = operand(n, ev, &tmp);
+    if (v->type != FK_T_BOOLEAN) {
+        ev->thrown = 1;
+        return -1;
+    }
+    *b = v->u.b;
+    return 0;
+}
+
+/* Java's && and || on Boolean: short-circuit, and a NULL operand that gets evaluated throws. */
+static void ev_and(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    int x;
+    if (truth(n->kid[0], ev, &x) != 0 || (x && truth(n->kid[1], ev, &x) != 0)) {
+        set_null(out);
+        return;
+    }
+    set_bool(out, x);
+}
+
+static void ev_or(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    int x;
+    if (truth(n->kid[0], ev, &x) != 0 || (!x && truth(n->kid[1], ev, &x) != 0)) {
+        set_null(out);
+        return;
+    }
+    set_bool(out, x);
+}
+
+static void ev_not(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    int x;
+    if (truth(n->kid[0], ev, &x) != 0) {
+        set_null(out);
+        return;
+    }
+    set_bool(out, !x);
+}
+
+static void ev_isnull(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value tmp;
+    const struct fk_value *v = operand(n->kid[0], ev, &tmp);
+    set_bool(out, (v->type == FK_T_NULL) != (n->sub != 0));
+}
+
+static void ev_between(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    /* ksqlDB: (v >= lo) && (v <= hi), each a comparison that is FALSE with a NULL. */
+    struct fk_value tv, tlo, thi;
+    const struct fk_value *v = operand(n->kid[0], ev, &tv);
+    const struct fk_value *lo = operand(n->kid[1], ev, &tlo);
+    int in = cmp_values(n->kid[1]->cls, FK_CMP_GE, v, lo);
+    if (in) {
+        const struct fk_value *hi = operand(n->kid[2], ev, &thi);
+        in = cmp_values(n->kid[2]->cls, FK_CMP_LE, v, hi);
+    }
+    set_bool(out, n->sub ? !in : in);
+}
+
+static void ev_neg(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value tmp;
+    const struct fk_value *v = operand(n->kid[0], ev, &tmp);
+    if (v->type == FK_T_NULL) {
+        throw_null(ev, out);
+    } else if (v->type == FK_T_INTEGER) {
+        out->type = FK_T_INTEGER;
+        out->u.i = (int64_t)(0 - (uint64_t)v->u.i);
+    } else {
+        out->type = FK_T_DOUBLE;
+        out->u.d = -v->u.d;
+    }
+}
+
+static void ev_cast(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value v;
+    ev_guarded(n->kid[0], ev, &v);
+    fk_ev_cast(n, &v, ev, out);
+}
+
+/* A function call. An argument that is itself a function call is guarded (see ev_guarded). */
+static void ev_call(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value args[FK_EXPR_MAX_ARGS];
+    for (size_t i = 0; i < n->nkid; i++) {
+        if (n->kid[i]->op == FK_OP_CALL) {
+            ev_guarded(n->kid[i], ev, &args[i]);
+        } else {
+            fk_ev_node(n->kid[i], ev, &args[i]);
+        }
+    }
+    n->fn->eval(n, args, ev, out);
+}
+
+/* A call of one argument that is not a call, the commonest (LEN(x), TRIM(x), ...): the
+ * argument is passed in place. */
+static void ev_call1(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value tmp;
+    n->fn->eval(n, operand(n->kid[0], ev, &tmp), ev, out);
+}
+
+/* A call of two arguments where the second is a literal (REGEXP_MATCHES(x, 'pattern'),
+ * PARSE_DATE(x, 'format'), ...) and the first is not a call. */
+static void ev_call_lit2(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value args[2];
+    fk_ev_node(n->kid[0], ev, &args[0]);
+    args[1] = n->kid[1]->v;
+    n->fn->eval(n, args, ev, out);
+}
+
+static void ev_like_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    fk_ev_like(n, ev, out);
+}
+
+static fk_ev_fn pick_ev(const struct fk_node *n)
 {
     switch (n->op) {
     case FK_OP_LIT:
-        *out = n->v;
-        return;
-    case FK_OP_COL: {
-        const struct fk_row *row = ev->row;
-        const struct fk_value *v = (size_t)n->index < row->n ? &row->cols[n->index] : NULL;
-        if (v && v->type == n->type) {
-            *out = *v;
-        } else if (v && v->type == FK_T_INTEGER && n->type == FK_T_DOUBLE) {
-            out->type = FK_T_DOUBLE; /* 42 in a DOUBLE column */
-            out->u.d = (double)v->u.i;
-        } else {
-            /* The decoder coerces to the declared type; anything else reads as NULL rather
-             * than as the wrong union member. */
-            set_null(out);
-        }
-        return;
-    }
+        return ev_lit;
+    case FK_OP_COL:
+        return ev_col;
     case FK_OP_ROWTIME:
-        out->type = FK_T_INTEGER;
-        out->u.i = ev->row->rowtime_ms;
-        return;
-    case FK_OP_CMP: {
-        struct fk_value a, b;
-        fk_ev_node(n->kid[0], ev, &a);
-        fk_ev_node(n->kid[1], ev, &b);
-        set_bool(out, cmp_values(n->cls, n->sub, &a, &b));
-        return;
-    }
-    case FK_OP_DISTINCT: {
-        struct fk_value a, b;
-        fk_ev_node(n->kid[0], ev, &a);
-        fk_ev_node(n->kid[1], ev, &b);
-        int an = a.type == FK_T_NULL, bn = b.type == FK_T_NULL;
-        int distinct =
-            an || bn || n->cls == FK_CC_NULL ? an != bn : compare(n->cls, FK_CMP_NE, &a, &b);
-        set_bool(out, n->sub ? !distinct : distinct);
-        return;
-    }
+        return ev_rowtime;
+    case FK_OP_CMP:
+        return n->cls == FK_CC_STR ? ev_cmp_str : ev_cmp;
+    case FK_OP_DISTINCT:
+        return ev_distinct;
     case FK_OP_AND:
-    case FK_OP_OR: {
-        /* Java's && and || on Boolean: short-circuit, and a NULL operand that gets evaluated
-         * throws. */
-        int x;
-        if (truth(n->kid[0], ev, &x) != 0) {
-            set_null(out);
-            return;
-        }
-        if (x == (n->op == FK_OP_OR)) {
-            set_bool(out, x);
-            return;
-        }
-        if (truth(n->kid[1], ev, &x) != 0) {
-            set_null(out);
-            return;
-        }
-        set_bool(out, x);
-        return;
-    }
-    case FK_OP_NOT: {
-        int x;
-        if (truth(n->kid[0], ev, &x) != 0) {
-            set_null(out);
-            return;
-        }
-        set_bool(out, !x);
-        return;
-    }
-    case FK_OP_ISNULL: {
-        struct fk_value v;
-        fk_ev_node(n->kid[0], ev, &v);
-        set_bool(out, (v.type == FK_T_NULL) != (n->sub != 0));
-        return;
-    }
+        return ev_and;
+    case FK_OP_OR:
+        return ev_or;
+    case FK_OP_NOT:
+        return ev_not;
+    case FK_OP_ISNULL:
+        return ev_isnull;
     case FK_OP_LIKE:
-        fk_ev_like(n, ev, out);
-        return;
+        return ev_like_node;
     case FK_OP_IN:
-        ev_in(n, ev, out);
-        return;
-    case FK_OP_BETWEEN: {
-        /* ksqlDB: (v >= lo) && (v <= hi), each a comparison that is FALSE with a NULL. */
-        struct fk_value v, lo, hi;
-        fk_ev_node(n->kid[0], ev, &v);
-        fk_ev_node(n->kid[1], ev, &lo);
-        int in = cmp_values(n->kid[1]->cls, FK_CMP_GE, &v, &lo);
-        if (in) {
-            fk_ev_node(n->kid[2], ev, &hi);
-            in = cmp_values(n->kid[2]->cls, FK_CMP_LE, &v, &hi);
-        }
-        set_bool(out, n->sub ? !in : in);
-        return;
-    }
+        return ev_in;
+    case FK_OP_BETWEEN:
+        return ev_between;
     case FK_OP_CASE:
-        ev_case(n, ev, out);
-        return;
+        return ev_case;
     case FK_OP_ARITH:
-        ev_arith(n, ev, out);
-        return;
+        return ev_arith;
     case FK_OP_STRPLUS:
-        ev_strplus(n, ev, out);
-        return;
-    case FK_OP_NEG: {
-        struct fk_value v;
-        fk_ev_node(n->kid[0], ev, &v);
-        if (v.type == FK_T_NULL) {
-            throw_null(ev, out);
-        } else if (v.type == FK_T_INTEGER) {
-            out->type = FK_T_INTEGER;
-            out->u.i = (int64_t)(0 - (uint64_t)v.u.i);
-        } else {
-            out->type = FK_T_DOUBLE;
-            out->u.d = -v.u.d;
+        return ev_strplus;
+    case FK_OP_NEG:
+        return ev_neg;
+    case FK_OP_CAST:
+        return ev_cast;
+    case FK_OP_CALL:
+        if (n->nkid == 1 && n->kid[0]->op != FK_OP_CALL) {
+            return ev_call1;
         }
-        return;
-    }
-    case FK_OP_CAST: {
-        struct fk_value v;
-        ev_guarded(n->kid[0], ev, &v);
-        fk_ev_cast(n, &v, ev, out);
-        return;
-    }
-    case FK_OP_CALL: {
-        struct fk_value args[FK_EXPR_MAX_ARGS];
-        for (size_t i = 0; i < n->nkid; i++) {
-            if (n->kid[i]->op == FK_OP_CALL) {
-                ev_guarded(n->kid[i], ev, &args[i]);
-            } else {
-                fk_ev_node(n->kid[i], ev, &args[i]);
-            }
+        if (n->nkid == 2 && n->kid[0]->op != FK_OP_CALL && n->kid[1]->op == FK_OP_LIT) {
+            return ev_call_lit2;
         }
-        n->fn->eval(n, args, ev, out);
-        return;
+        return ev_call;
     }
+    return ev_lit; /* not reached: every op is above */
+}
+
+/* Gives every node of the tree its evaluator. */
+static void set_evaluators(struct fk_node *n)
+{
+    for (size_t i = 0; i < n->nkid; i++) {
+        set_evaluators(n->kid[i]);
     }
-    set_null(out);
+    n->ev_op = pick_ev(n);
+    n->ev = n->memo ? ev_memo : n->ev_op;
 }
 
 void fk_expr_eval(const struct fk_expr *e, const struct fk_row *row, struct fk_arena *a,
@@ -1779,9 +1918,10 @@ void fk_expr_eval(const struct fk_expr *e, const struct fk_row *row, struct fk_a
 
 int fk_expr_test(const struct fk_expr *e, const struct fk_row *row, struct fk_arena *a)
 {
-    struct fk_value v;
-    fk_expr_eval(e, row, a, &v);
-    return v.type == FK_T_BOOLEAN && v.u.b;
+    struct fk_ev ev = {.row = row, .a = a, .thrown = 0};
+    struct fk_value tmp;
+    const struct fk_value *v = operand(e->root, &ev, &tmp);
+    return !ev.thrown && v->type == FK_T_BOOLEAN && v->u.b;
 }
 
 /* ---- shared subexpressions ------------------------------------------------------------------ */
@@ -1934,5 +2074,10 @@ size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
         }
     }
     free(l.v);
+    for (size_t i = 0; i < n; i++) {
+        if (exprs[i]) {
+            set_evaluators(exprs[i]->root);
+        }
+    }
     return slots;
 }

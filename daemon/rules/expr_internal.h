@@ -55,6 +55,9 @@ struct fk_node;
 struct fk_cc;
 struct fk_ev;
 
+/* Evaluates a node into OUT (see fk_ev_node). */
+typedef void (*fk_ev_fn)(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+
 struct fk_func {
     const char *name;
     int min_args, max_args; /* max_args -1: variadic */
@@ -84,6 +87,9 @@ struct fk_node {
      * the structurally equal nodes that share the slot. */
     uint32_t memo;
     const struct fk_node *canon;
+    /* The evaluator for the node's kind, chosen once compiled, and the one to call: EV_OP, or
+     * the memo's wrapper around it for a shared subexpression. */
+    fk_ev_fn ev_op, ev;
 };
 
 /* Evaluation state. THROWN is set where ksqlDB's generated Java code would throw (a NULL
@@ -140,7 +146,10 @@ int fk_re_compile(struct fk_re *re, const char *pattern, size_t len, int anchore
 void fk_re_free(struct fk_re *re);
 
 /* Shared by the evaluator and the functions: evaluation of one node. */
-void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+static inline void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    n->ev(n, ev, out);
+}
 
 /* LIKE and CAST, in functions.c: the pattern is precompiled when it is a literal. */
 int fk_like_prepare(struct fk_cc *cc, struct fk_node *n);

@@ -1,12 +1,14 @@
 /*
  * bench_rules: the rule engine in process, JSON decoding included, on one pinned core.
  *
- *   bench_rules RULES.yaml N [SEED]
+ *   bench_rules RULES.yaml N [SEED [ROUNDS]]
  *
  * Generates N customer records (all defect kinds at 2%) up front, then judges them with the
  * rules: decode, label, every rule, and the rendering of the labelled and verdict records,
  * exactly what the dq group does per record minus Kafka. As a baseline in the same run it also
- * times decoding alone (record.h) over the same records, and prints both rates.
+ * times decoding alone (record.h) over the same records. ROUNDS rounds (3 by default) each
+ * time the three phases one after the other; it prints the median and best rate of each and
+ * the median of the rounds' ratios, since the machines it runs on are shared and noisy.
  */
 #include "customer.h"
 #include "engine.h"
@@ -19,13 +21,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_ROUNDS 50
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+    double s[MAX_ROUNDS];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double best(const double *v, int n)
+{
+    double b = v[0];
+    for (int i = 1; i < n; i++) {
+        b = v[i] > b ? v[i] : b;
+    }
+    return b;
+}
+
+/* The median of the per-round ratios A/B: each ratio compares two runs made moments apart. */
+static double median_ratio(const double *a, const double *b, int n)
+{
+    double r[MAX_ROUNDS];
+    for (int i = 0; i < n; i++) {
+        r[i] = a[i] / b[i];
+    }
+    return median(r, n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_rules RULES.yaml N [SEED]\n");
+        fprintf(stderr, "usage: bench_rules RULES.yaml N [SEED [ROUNDS]]\n");
         return 64;
     }
     long n = atol(argv[2]);
+    int rounds = argc > 4 ? atoi(argv[4]) : 3;
+    if (rounds < 1 || rounds > MAX_ROUNDS) {
+        fprintf(stderr, "bench_rules: ROUNDS must be 1..%d\n", MAX_ROUNDS);
+        return 64;
+    }
     char err[512];
     struct fk_ruleset *rs = fk_ruleset_load(argv[1], err, sizeof err);
     if (!rs) {
@@ -58,57 +100,66 @@ int main(int argc, char **argv)
 
     struct fk_decoder *dec = fk_decoder_new(&rs->schema, NULL);
     struct fk_record rec;
-    long ok = 0;
-    int64_t t0 = fk_mono_us();
-    for (long i = 0; i < n; i++) {
-        ok += fk_decode(dec, vals[i], lens[i], &rec, err, sizeof err) == FK_DECODE_OK;
-    }
-    int64_t dec_us = fk_mono_us() - t0;
-    fk_decoder_destroy(dec);
-
     struct fk_engine *eng = fk_engine_new(NULL);
-    struct fk_uniq *uniq = fk_uniq_new();
     struct fk_buf lab, ver;
     fk_buf_init(&lab);
     fk_buf_init(&ver);
     long violations = 0, dlq = 0;
-    t0 = fk_mono_us();
-    for (long i = 0; i < n; i++) {
-        struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
-        const struct fk_verdict *v =
-            fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
-        fk_uniq_commit(uniq);
-        if (v->decode_err != FK_DECODE_OK) {
-            dlq++;
-            continue;
+    double dec_rate[MAX_ROUNDS], eng_rate[MAX_ROUNDS], judge_rate[MAX_ROUNDS];
+    for (int round = 0; round < rounds; round++) {
+        /* Baseline: decoding alone, over the same records. */
+        int64_t t0 = fk_mono_us();
+        for (long i = 0; i < n; i++) {
+            (void)fk_decode(dec, vals[i], lens[i], &rec, err, sizeof err);
         }
-        violations += (long)v->n_violations;
-        fk_engine_render_labelled(eng, rs, &lab);
-        fk_engine_render_verdict(eng, rs, &prov, vals[i], lens[i], &ver);
-    }
-    int64_t eng_us = fk_mono_us() - t0;
+        dec_rate[round] = (double)n * 1e6 / (double)(fk_mono_us() - t0);
 
-    /* The same judging without rendering the two output records, to show where time goes. */
-    fk_uniq_destroy(uniq);
-    uniq = fk_uniq_new();
-    t0 = fk_mono_us();
-    for (long i = 0; i < n; i++) {
-        struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
-        fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
-        fk_uniq_commit(uniq);
+        /* What the dq group does per record: judge, then render both output records. Each
+         * round starts with empty uniqueness state, as a daemon that has just started. */
+        struct fk_uniq *uniq = fk_uniq_new();
+        violations = dlq = 0;
+        t0 = fk_mono_us();
+        for (long i = 0; i < n; i++) {
+            struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
+            const struct fk_verdict *v =
+                fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
+            fk_uniq_commit(uniq);
+            if (v->decode_err != FK_DECODE_OK) {
+                dlq++;
+                continue;
+            }
+            violations += (long)v->n_violations;
+            fk_engine_render_labelled(eng, rs, &lab);
+            fk_engine_render_verdict(eng, rs, &prov, vals[i], lens[i], &ver);
+        }
+        eng_rate[round] = (double)n * 1e6 / (double)(fk_mono_us() - t0);
+        fk_uniq_destroy(uniq);
+
+        /* The same judging without rendering, to show where time goes. */
+        uniq = fk_uniq_new();
+        t0 = fk_mono_us();
+        for (long i = 0; i < n; i++) {
+            struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
+            fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
+            fk_uniq_commit(uniq);
+        }
+        judge_rate[round] = (double)n * 1e6 / (double)(fk_mono_us() - t0);
+        fk_uniq_destroy(uniq);
     }
-    int64_t judge_us = fk_mono_us() - t0;
-    printf("rules %s: %zu rules, %ld records (%ld to the DLQ, %ld violations)\n", argv[1],
-           rs->n_rules, n, dlq, violations);
-    printf("decode only:        %.0f records/s\n", (double)n * 1e6 / (double)dec_us);
-    printf("judge only:         %.0f records/s\n", (double)n * 1e6 / (double)judge_us);
-    printf("judge and render:   %.0f records/s (goal >= 500000)\n",
-           (double)n * 1e6 / (double)eng_us);
-    (void)ok;
+    fk_decoder_destroy(dec);
+    printf("rules %s: %zu rules, %ld records (%ld to the DLQ, %ld violations), %d rounds\n",
+           argv[1], rs->n_rules, n, dlq, violations, rounds);
+    printf("                    median       best   (records/s)\n");
+    printf("decode only:      %8.0f   %8.0f\n", median(dec_rate, rounds), best(dec_rate, rounds));
+    printf("judge only:       %8.0f   %8.0f\n", median(judge_rate, rounds),
+           best(judge_rate, rounds));
+    printf("judge and render: %8.0f   %8.0f   (goal >= 500000)\n", median(eng_rate, rounds),
+           best(eng_rate, rounds));
+    printf("ratio judge and render / decode only, median of rounds: %.2f\n",
+           median_ratio(eng_rate, dec_rate, rounds));
     fk_buf_free(&lab);
     fk_buf_free(&ver);
     fk_engine_destroy(eng);
-    fk_uniq_destroy(uniq);
     for (long i = 0; i < n; i++) {
         free(vals[i]);
     }
