@@ -1847,8 +1847,79 @@ static void ev_like_node(const struct fk_node *n, struct fk_ev *ev, struct fk_va
     fk_ev_like(n, ev, out);
 }
 
+/* ---- fused idioms: a few shapes that data-quality rules use all the time, evaluated by one
+ * function instead of a node each, with exactly the value the nodes would give. */
+
+static int is_call_of(const struct fk_node *n, const char *name)
+{
+    return n->op == FK_OP_CALL && strcmp(n->fn->name, name) == 0;
+}
+
+/* LEN(x) > 0, as CMP(GT, CALL LEN(x), LIT 0): TRUE when x is not NULL and not empty (a string
+ * has characters when it has bytes), FALSE otherwise, as LEN(NULL) > 0 is. */
+static int is_len_gt0(const struct fk_node *n)
+{
+    return n->op == FK_OP_CMP && n->sub == FK_CMP_GT && n->cls == FK_CC_INT &&
+           is_call_of(n->kid[0], "LEN") && n->kid[1]->op == FK_OP_LIT &&
+           n->kid[1]->v.type == FK_T_INTEGER && n->kid[1]->v.u.i == 0;
+}
+
+static void ev_len_gt0(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    const struct fk_node *x = n->kid[0]->kid[0];
+    struct fk_value tmp;
+    const struct fk_value *v;
+    if (x->op == FK_OP_CALL) {
+        ev_guarded(x, ev, &tmp); /* LEN's argument is a call: its errors stay inside */
+        v = &tmp;
+    } else {
+        v = operand(x, ev, &tmp);
+    }
+    set_bool(out, v->type != FK_T_NULL && v->u.s.len > 0);
+}
+
+/* c IS NOT NULL AND LEN(TRIM(c)) > 0 for one VARCHAR column c, the completeness check: TRUE
+ * when c has a character above ' ' (what Java's trim() keeps; bytes of multi-byte characters
+ * are all above it), FALSE otherwise. Nothing in it can throw. */
+static int is_not_blank(const struct fk_node *n)
+{
+    if (n->op != FK_OP_AND) {
+        return 0;
+    }
+    const struct fk_node *a = n->kid[0], *b = n->kid[1];
+    if (a->op != FK_OP_ISNULL || a->sub != 1 || a->kid[0]->op != FK_OP_COL ||
+        a->kid[0]->type != FK_T_VARCHAR || !is_len_gt0(b)) {
+        return 0;
+    }
+    const struct fk_node *t = b->kid[0]->kid[0];
+    return is_call_of(t, "TRIM") && t->kid[0]->op == FK_OP_COL &&
+           t->kid[0]->index == a->kid[0]->index && t->kid[0]->type == FK_T_VARCHAR;
+}
+
+static void ev_not_blank(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    const struct fk_value *v = col_ref(n->kid[0]->kid[0], ev);
+    int blank = 1;
+    if (v && v->type == FK_T_VARCHAR) {
+        const unsigned char *p = (const unsigned char *)v->u.s.p;
+        for (size_t i = 0; i < v->u.s.len; i++) {
+            if (p[i] > ' ') {
+                blank = 0;
+                break;
+            }
+        }
+    }
+    set_bool(out, !blank);
+}
+
 static fk_ev_fn pick_ev(const struct fk_node *n)
 {
+    if (is_not_blank(n)) {
+        return ev_not_blank;
+    }
+    if (is_len_gt0(n)) {
+        return ev_len_gt0;
+    }
     switch (n->op) {
     case FK_OP_LIT:
         return ev_lit;
@@ -2012,8 +2083,9 @@ struct share_list {
     size_t n, cap;
 };
 
-static uint64_t share_walk(struct fk_node *n, struct share_list *l)
+static uint64_t share_walk(struct fk_node *n, struct fk_node *up, struct share_list *l)
 {
+    n->up = up;
     uint64_t h = mix((uint64_t)n->op, (uint64_t)n->type);
     h = mix(h, (uint64_t)(unsigned)n->sub);
     h = mix(h, (uint64_t)(unsigned)n->cls);
@@ -2024,7 +2096,7 @@ static uint64_t share_walk(struct fk_node *n, struct share_list *l)
         h = mix(h, value_hash(&n->v));
     }
     for (size_t i = 0; i < n->nkid; i++) {
-        h = mix(h, share_walk(n->kid[i], l));
+        h = mix(h, share_walk(n->kid[i], n, l));
     }
     /* Leaves are cheaper to read again than to look up. */
     if (n->op != FK_OP_LIT && n->op != FK_OP_COL && n->op != FK_OP_ROWTIME) {
@@ -2045,12 +2117,86 @@ static int share_cmp(const void *x, const void *y)
     return a->h < b->h ? -1 : a->h > b->h;
 }
 
+static int depth_desc(const void *x, const void *y)
+{
+    const struct share_ent *a = x, *b = y;
+    if (a->n->depth != b->n->depth) {
+        return a->n->depth > b->n->depth ? -1 : 1;
+    }
+    return a->n->memo < b->n->memo ? -1 : a->n->memo > b->n->memo;
+}
+
+/*
+ * Keeps the memo only of the groups that a row can evaluate more than once. A copy inside a
+ * shared subexpression is evaluated only when that subexpression is (once a row), so what
+ * counts is the number of distinct nearest shared ancestors of a group's copies, each copy
+ * without one counting by itself: in A(x) AND B(x) shared as a whole between two rules, x is
+ * evaluated once a row and needs no memo of its own. Groups are decided from the outside in
+ * (an ancestor is deeper), then numbered again from 1. Returns the number kept.
+ */
+static uint32_t prune_shared(struct share_list *l)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].n->memo) {
+            l->v[k++] = l->v[i];
+        }
+    }
+    l->n = k;
+    qsort(l->v, l->n, sizeof *l->v, depth_desc);
+    uint32_t kept = 0;
+    for (size_t i = 0; i < l->n;) {
+        uint32_t memo = l->v[i].n->memo;
+        size_t end = i;
+        while (end < l->n && l->v[end].n->memo == memo && l->v[end].n->depth == l->v[i].n->depth) {
+            end++;
+        }
+        /* The nearest kept shared ancestor of each copy: 0 for none (the copy counts alone). */
+        size_t evaluations = 0;
+        uint32_t first_anc = UINT32_MAX;
+        for (size_t j = i; j < end && evaluations < 2; j++) {
+            uint32_t anc = 0;
+            for (const struct fk_node *a = l->v[j].n->up; a; a = a->up) {
+                if (a->memo) {
+                    anc = a->memo;
+                    break;
+                }
+            }
+            if (anc == 0 || anc != first_anc) {
+                evaluations++;
+                first_anc = first_anc == UINT32_MAX ? anc : first_anc;
+            }
+        }
+        for (size_t j = i; j < end; j++) {
+            struct fk_node *n = l->v[j].n;
+            if (evaluations < 2) {
+                n->memo = 0;
+                n->canon = NULL;
+            } else {
+                /* Negative while numbering: kept groups get 1.. in order of decision. */
+                n->memo = UINT32_MAX - kept;
+            }
+        }
+        if (evaluations >= 2) {
+            kept++;
+        }
+        i = end;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        struct fk_node *n = l->v[i].n;
+        if (n->memo) {
+            n->memo = UINT32_MAX - n->memo + 1;
+        }
+    }
+    return kept;
+}
+
 size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
 {
     struct share_list l = {0};
     for (size_t i = 0; i < n; i++) {
         if (exprs[i]) {
-            share_walk(exprs[i]->root, &l);
+            share_walk(exprs[i]->root, NULL, &l);
         }
     }
     qsort(l.v, l.n, sizeof *l.v, share_cmp);
@@ -2073,6 +2219,7 @@ size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
             b->canon = a;
         }
     }
+    slots = prune_shared(&l);
     free(l.v);
     for (size_t i = 0; i < n; i++) {
         if (exprs[i]) {

@@ -87,6 +87,7 @@ struct fk_node {
      * the structurally equal nodes that share the slot. */
     uint32_t memo;
     const struct fk_node *canon;
+    struct fk_node *up; /* the parent, set by fk_expr_share() for its own use */
     /* The evaluator for the node's kind, chosen once compiled, and the one to call: EV_OP, or
      * the memo's wrapper around it for a shared subexpression. */
     fk_ev_fn ev_op, ev;
