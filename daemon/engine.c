@@ -26,6 +26,18 @@ struct fk_engine {
     struct fk_buf ukey; /* "<rule>\n<key>" of a uniqueness rule */
     uint8_t *results;   /* per rule: FK_CHECK_* */
     size_t results_cap;
+    /* The parts of the output records that depend only on the ruleset, rendered once per
+     * ruleset (generation) into PIECES: per select item its "NAME": and per rule its whole
+     * violation object. */
+    const struct fk_ruleset *out_rs;
+    uint64_t out_gen;
+    struct fk_buf pieces;
+    struct piece *sel_key, *rule_json;
+    size_t sel_cap, rule_cap;
+};
+
+struct piece {
+    size_t off, len;
 };
 
 struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts)
@@ -48,6 +60,9 @@ void fk_engine_destroy(struct fk_engine *eng)
     free(eng->viol);
     free(eng->results);
     fk_buf_free(&eng->ukey);
+    fk_buf_free(&eng->pieces);
+    free(eng->sel_key);
+    free(eng->rule_json);
     free(eng);
 }
 
@@ -221,17 +236,69 @@ static void json_value(struct fk_buf *out, const struct fk_value *v)
     }
 }
 
+static struct piece piece_end(struct fk_buf *b, size_t off)
+{
+    struct piece p = {off, b->len - off};
+    return p;
+}
+
+/* Renders what RS alone decides of the output records, unless done for it already. */
+static void prepare_output(struct fk_engine *eng, const struct fk_ruleset *rs)
+{
+    if (eng->out_rs == rs && eng->out_gen == rs->generation) {
+        return;
+    }
+    struct fk_buf *b = &eng->pieces;
+    fk_buf_reset(b);
+    if (eng->sel_cap < rs->n_select) {
+        eng->sel_cap = rs->n_select;
+        eng->sel_key = fk_realloc(eng->sel_key, eng->sel_cap * sizeof *eng->sel_key);
+    }
+    for (size_t i = 0; i < rs->n_select; i++) {
+        size_t off = b->len;
+        fk_json_string(b, rs->select[i].out_name, strlen(rs->select[i].out_name));
+        fk_buf_putc(b, ':');
+        eng->sel_key[i] = piece_end(b, off);
+    }
+    if (eng->rule_cap < rs->n_rules) {
+        eng->rule_cap = rs->n_rules;
+        eng->rule_json = fk_realloc(eng->rule_json, eng->rule_cap * sizeof *eng->rule_json);
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const struct fk_rule *r = &rs->rules[i];
+        size_t off = b->len;
+        fk_buf_puts(b, "{\"rule\":");
+        fk_json_string(b, r->name, strlen(r->name));
+        fk_buf_puts(b, ",\"dimension\":\"");
+        fk_buf_puts(b, fk_dimension_name(r->dimension));
+        fk_buf_puts(b, "\",\"severity\":\"");
+        fk_buf_puts(b, fk_severity_name(r->severity));
+        fk_buf_puts(b, "\",\"message\":");
+        const char *msg = r->message ? r->message : r->name;
+        fk_json_string(b, msg, strlen(msg));
+        fk_buf_putc(b, '}');
+        eng->rule_json[i] = piece_end(b, off);
+    }
+    eng->out_rs = rs;
+    eng->out_gen = rs->generation;
+}
+
+static void put_piece(struct fk_buf *out, const struct fk_engine *eng, struct piece p)
+{
+    fk_buf_append(out, eng->pieces.data + p.off, p.len);
+}
+
 void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *rs,
                                struct fk_buf *out)
 {
+    prepare_output(eng, rs);
     fk_buf_reset(out);
     fk_buf_putc(out, '{');
     for (size_t i = 0; i < rs->n_select; i++) {
         if (i) {
             fk_buf_putc(out, ',');
         }
-        fk_json_string(out, rs->select[i].out_name, strlen(rs->select[i].out_name));
-        fk_buf_putc(out, ':');
+        put_piece(out, eng, eng->sel_key[i]);
         if (i == rs->label_index) {
             json_value(out, &eng->verdict.label);
         } else {
@@ -248,7 +315,9 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
                               struct fk_buf *out)
 {
     const struct fk_verdict *v = &eng->verdict;
+    prepare_output(eng, rs);
     fk_buf_reset(out);
+    fk_buf_reserve(out, len + 256);
     fk_buf_putc(out, '{');
     if (prov) {
         fk_buf_puts(out, "\"topic\":");
@@ -280,16 +349,8 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
             fk_buf_putc(out, ',');
         }
         if (x->rule) {
-            fk_buf_puts(out, "{\"rule\":");
-            fk_json_string(out, x->rule->name, strlen(x->rule->name));
-            fk_buf_puts(out, ",\"dimension\":\"");
-            fk_buf_puts(out, fk_dimension_name(x->rule->dimension));
-            fk_buf_puts(out, "\",\"severity\":\"");
-            fk_buf_puts(out, fk_severity_name(x->rule->severity));
-            fk_buf_puts(out, "\",\"message\":");
-            const char *msg = x->rule->message ? x->rule->message : x->rule->name;
-            fk_json_string(out, msg, strlen(msg));
-            fk_buf_putc(out, '}');
+            /* The verdict was judged by RS: its rules are RS's. */
+            put_piece(out, eng, eng->rule_json[x->rule - rs->rules]);
         } else {
             const char *col = rs->schema.names[x->column];
             char text[300];

@@ -1,13 +1,13 @@
 /*
- * A hash table of (partition, "rule\nkey") -> (last seen, expiry), in three arrays:
- *   - the slots, 8 bytes each (32 bits of the hash and the entry's index), open addressing
+ * A hash table of (partition, "rule\nkey") -> (last seen, expiry), in two arrays:
+ *   - the slots, 8 bytes each (32 bits of the hash and where the entry is), open addressing
  *     with linear probing, at most half full. They are all a lookup touches unless the hash
  *     matches, and they stay small enough for the CPU's caches at a million keys, where one
  *     cache miss per record would otherwise cost as much as the rest of the record's rules;
- *   - the entries, in the order they were added, each with its full hash, times and key;
- *   - the keys, back to back in one pool.
+ *   - the entries, back to back in the order they were added, each its full hash, times and
+ *     key in one piece, so that a duplicate costs one more cache miss, not two.
  * Growing rehashes only the slots. Expired entries are swept when the slots fill, before they
- * grow: the sweep compacts entries and pool, so the table holds about the keys seen within the
+ * grow: the sweep compacts the entries, so the table holds about the keys seen within the
  * window. The undo log records each change's previous state; rollback replays it backwards.
  * Single-threaded by design (one per dq thread).
  */
@@ -22,9 +22,9 @@ struct entry {
     uint64_t hash;
     int64_t ts;
     int64_t expires;
-    size_t off; /* the key, in fk_uniq.pool */
     uint32_t len;
     int32_t partition;
+    char key[]; /* LEN bytes, then padding to 8 */
 };
 
 struct undo {
@@ -37,17 +37,26 @@ struct undo {
 };
 
 struct fk_uniq {
-    uint64_t *slots; /* 0: empty; else (hash >> 32) << 32 | (entry index + 1) */
+    uint64_t *slots; /* 0: empty; else (hash >> 32) << 32 | (entry offset / 8 + 1) */
     size_t cap;      /* slots, a power of two */
-    struct entry *ents;
-    size_t n_ents, cap_ents; /* n_ents: entries held, swept or not */
-    int64_t newest;          /* the latest timestamp seen: entries expiring before it are garbage */
-    int64_t first_expiry;    /* no entry expires before this: a sweep before then frees nothing */
-    struct fk_buf pool;      /* every key the table holds, back to back; compacted by sweeps */
+    struct fk_buf ents; /* the entries, each 8-aligned */
+    size_t used;        /* entries held, swept or not */
+    int64_t newest;       /* the latest timestamp seen: entries expiring before it are garbage */
+    int64_t first_expiry; /* no entry expires before this: a sweep before then frees nothing */
     struct undo *undo;
     size_t n_undo, cap_undo;
     struct fk_buf undo_keys;
 };
+
+static size_t entry_size(size_t len)
+{
+    return (sizeof(struct entry) + len + 7) & ~(size_t)7;
+}
+
+static struct entry *entry_at_off(const struct fk_uniq *u, size_t off)
+{
+    return (struct entry *)(void *)(u->ents.data + off);
+}
 
 /* 64-bit hash of (partition, key), eight bytes at a time. Never 0 in its upper half's role as
  * a tag: the slot's index half is what marks a slot used, so any value is fine. */
@@ -80,9 +89,14 @@ static uint64_t hash_of(int32_t partition, const char *key, size_t len)
     return mix(h);
 }
 
-static uint64_t slot_value(uint64_t h, size_t index)
+static uint64_t slot_value(uint64_t h, size_t off)
 {
-    return (h & 0xffffffff00000000ULL) | (uint64_t)(index + 1);
+    return (h & 0xffffffff00000000ULL) | (uint64_t)(off / 8 + 1);
+}
+
+static size_t slot_off(uint64_t s)
+{
+    return ((size_t)(uint32_t)s - 1) * 8;
 }
 
 struct fk_uniq *fk_uniq_new(void)
@@ -111,8 +125,7 @@ void fk_uniq_destroy(struct fk_uniq *u)
         return;
     }
     free(u->slots);
-    free(u->ents);
-    fk_buf_free(&u->pool);
+    fk_buf_free(&u->ents);
     free(u->undo);
     fk_buf_free(&u->undo_keys);
     free(u);
@@ -130,9 +143,9 @@ static uint64_t *find(struct fk_uniq *u, uint64_t h, int32_t partition, const ch
             return &u->slots[i];
         }
         if ((s & 0xffffffff00000000ULL) == tag) {
-            const struct entry *e = &u->ents[(uint32_t)s - 1];
+            const struct entry *e = entry_at_off(u, slot_off(s));
             if (e->hash == h && e->partition == partition && e->len == len &&
-                memcmp(u->pool.data + e->off, key, len) == 0) {
+                memcmp(e->key, key, len) == 0) {
                 return &u->slots[i];
             }
         }
@@ -141,7 +154,7 @@ static uint64_t *find(struct fk_uniq *u, uint64_t h, int32_t partition, const ch
 
 static struct entry *entry_at(struct fk_uniq *u, const uint64_t *slot)
 {
-    return *slot ? &u->ents[(uint32_t)*slot - 1] : NULL;
+    return *slot ? entry_at_off(u, slot_off(*slot)) : NULL;
 }
 
 /* Slots for CAP entries' worth of table, rehashed from the entries. */
@@ -151,52 +164,53 @@ static void rehash(struct fk_uniq *u, size_t cap)
     u->slots = fk_calloc(cap, sizeof *u->slots);
     u->cap = cap;
     size_t mask = cap - 1;
-    for (size_t k = 0; k < u->n_ents; k++) {
-        uint64_t h = u->ents[k].hash;
-        size_t i = (size_t)h & mask;
+    for (size_t off = 0; off < u->ents.len;) {
+        const struct entry *e = entry_at_off(u, off);
+        size_t i = (size_t)e->hash & mask;
         while (u->slots[i]) {
             i = (i + 1) & mask;
         }
-        u->slots[i] = slot_value(h, k);
+        u->slots[i] = slot_value(e->hash, off);
+        off += entry_size(e->len);
     }
 }
 
-/* Drops the expired entries and those of DROP_PARTITION, compacts entries and pool, and
- * rehashes the slots at CAP. */
+/* Drops the expired entries and those of DROP_PARTITION, compacts the entries, and rehashes
+ * the slots at CAP. */
 static void sweep(struct fk_uniq *u, size_t cap, int32_t drop_partition)
 {
-    struct fk_buf old_pool = u->pool;
-    fk_buf_init(&u->pool);
-    size_t kept = 0;
+    size_t to = 0;
+    u->used = 0;
     u->first_expiry = INT64_MAX;
-    for (size_t k = 0; k < u->n_ents; k++) {
-        struct entry e = u->ents[k];
-        if (e.expires < u->newest || e.partition == drop_partition) {
-            continue;
+    for (size_t off = 0; off < u->ents.len;) {
+        struct entry *e = entry_at_off(u, off);
+        size_t size = entry_size(e->len);
+        if (e->expires >= u->newest && e->partition != drop_partition) {
+            if (e->expires < u->first_expiry) {
+                u->first_expiry = e->expires;
+            }
+            if (to != off) {
+                memmove(u->ents.data + to, e, size);
+            }
+            to += size;
+            u->used++;
         }
-        const char *key = old_pool.data + e.off;
-        e.off = u->pool.len;
-        fk_buf_append(&u->pool, key, e.len);
-        u->ents[kept++] = e;
-        if (e.expires < u->first_expiry) {
-            u->first_expiry = e.expires;
-        }
+        off += size;
     }
-    u->n_ents = kept;
-    fk_buf_free(&old_pool);
+    u->ents.len = to;
     rehash(u, cap);
 }
 
 static uint64_t *slot_for(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key,
                           size_t len)
 {
-    if ((u->n_ents + 1) * 2 > u->cap) {
+    if ((u->used + 1) * 2 > u->cap) {
         if (u->first_expiry < u->newest) {
             sweep(u, u->cap, -1); /* sweep the expired first */
         }
         /* Grow unless the sweep freed a good share: sweeping a table that stays nearly full
          * on every few inserts would cost O(cap) each time. */
-        if (u->n_ents * 8 > u->cap * 3) {
+        if (u->used * 8 > u->cap * 3) {
             rehash(u, u->cap * 2);
         }
     }
@@ -209,18 +223,17 @@ static void set(struct fk_uniq *u, uint64_t *slot, uint64_t h, int32_t partition
 {
     struct entry *e = entry_at(u, slot);
     if (!e) {
-        if (u->n_ents == u->cap_ents) {
-            u->cap_ents = u->cap_ents ? u->cap_ents * 2 : 1024;
-            u->ents = fk_realloc(u->ents, u->cap_ents * sizeof *u->ents);
-        }
-        e = &u->ents[u->n_ents];
-        *slot = slot_value(h, u->n_ents);
-        u->n_ents++;
-        e->off = u->pool.len;
-        fk_buf_append(&u->pool, key, len);
-        e->len = (uint32_t)len;
+        size_t off = u->ents.len, size = entry_size(len);
+        fk_buf_reserve(&u->ents, size);
+        u->ents.len += size;
+        e = entry_at_off(u, off);
+        memset(e, 0, size);
         e->hash = h;
+        e->len = (uint32_t)len;
         e->partition = partition;
+        memcpy(e->key, key, len);
+        *slot = slot_value(h, off);
+        u->used++;
     }
     e->ts = ts;
     e->expires = expires;
@@ -343,5 +356,5 @@ void fk_uniq_drop_partition(struct fk_uniq *u, int32_t partition)
 
 size_t fk_uniq_size(const struct fk_uniq *u)
 {
-    return u->n_ents;
+    return u->used;
 }
