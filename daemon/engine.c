@@ -23,7 +23,9 @@ struct fk_engine {
     struct fk_verdict verdict;
     struct fk_violation *viol;
     size_t viol_cap;
-    struct fk_buf ukey; /* "<rule>\n<key>" of a uniqueness rule */
+    struct fk_buf *ukeys; /* per rule: "<rule>\n<key>" of a uniqueness rule */
+    uint8_t *ukey_set;    /* per rule: 1 when ukeys[i] holds this record's key */
+    size_t ukeys_cap;
     uint8_t *results;   /* per rule: FK_CHECK_* */
     size_t results_cap;
     /* The parts of the output records that depend only on the ruleset, rendered once per
@@ -59,7 +61,11 @@ void fk_engine_destroy(struct fk_engine *eng)
     fk_decoder_destroy(eng->dec);
     free(eng->viol);
     free(eng->results);
-    fk_buf_free(&eng->ukey);
+    for (size_t i = 0; i < eng->ukeys_cap; i++) {
+        fk_buf_free(&eng->ukeys[i]);
+    }
+    free(eng->ukeys);
+    free(eng->ukey_set);
     fk_buf_free(&eng->pieces);
     free(eng->sel_key);
     free(eng->rule_json);
@@ -95,6 +101,40 @@ static enum fk_json_type natural_json_type(enum fk_type t)
         break;
     }
     return FK_JSON_NULL;
+}
+
+/* Evaluates the key of every uniqueness rule into eng->ukeys (ukey_set[i] 0 for none: NULL
+ * or empty) and prefetches its place in UNIQ. */
+static void prepare_keys(struct fk_engine *eng, const struct fk_ruleset *rs, struct fk_uniq *uniq,
+                         int32_t partition)
+{
+    if (eng->ukeys_cap < rs->n_rules) {
+        eng->ukeys = fk_realloc(eng->ukeys, rs->n_rules * sizeof *eng->ukeys);
+        for (size_t i = eng->ukeys_cap; i < rs->n_rules; i++) {
+            fk_buf_init(&eng->ukeys[i]);
+        }
+        eng->ukey_set = fk_realloc(eng->ukey_set, rs->n_rules);
+        eng->ukeys_cap = rs->n_rules;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const struct fk_rule *r = &rs->rules[i];
+        eng->ukey_set[i] = 0;
+        if (!r->key) {
+            continue;
+        }
+        struct fk_value k;
+        fk_expr_eval(r->key, &eng->row, eng->arena, &k);
+        if (k.type != FK_T_VARCHAR || k.u.s.len == 0) {
+            continue;
+        }
+        struct fk_buf *b = &eng->ukeys[i];
+        fk_buf_reset(b);
+        fk_buf_puts(b, r->name);
+        fk_buf_putc(b, '\n');
+        fk_buf_append(b, k.u.s.p, k.u.s.len);
+        eng->ukey_set[i] = 1;
+        fk_uniq_prefetch(uniq, partition, b->data, b->len);
+    }
 }
 
 const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset *rs,
@@ -153,6 +193,12 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
             add_violation(eng, NULL, (int)i, jt);
         }
     }
+    /* The keys of the uniqueness rules first, each as "<rule>\n<key>", and a prefetch of
+     * where each is in the table: the rules in between hide the cache miss that the lookup
+     * would otherwise wait for. (Evaluating a key has no effect besides its value.) */
+    if (uniq && rs->n_keyed) {
+        prepare_keys(eng, rs, uniq, prov ? prov->partition : 0);
+    }
     if (eng->results_cap < rs->n_rules) {
         eng->results_cap = rs->n_rules;
         eng->results = fk_realloc(eng->results, eng->results_cap);
@@ -172,17 +218,12 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
         } else if (r->key && !uniq) {
             res[i] = FK_CHECK_SKIPPED;
         } else if (r->key) {
-            struct fk_value k;
-            fk_expr_eval(r->key, &eng->row, eng->arena, &k);
-            if (k.type != FK_T_VARCHAR || k.u.s.len == 0) {
+            if (!eng->ukey_set[i]) {
                 res[i] = FK_CHECK_SKIPPED;
                 continue; /* no key, nothing to compare: completeness rules report it */
             }
-            fk_buf_reset(&eng->ukey);
-            fk_buf_puts(&eng->ukey, r->name);
-            fk_buf_putc(&eng->ukey, '\n');
-            fk_buf_append(&eng->ukey, k.u.s.p, k.u.s.len);
-            if (fk_uniq_observe(uniq, prov ? prov->partition : 0, eng->ukey.data, eng->ukey.len,
+            const struct fk_buf *uk = &eng->ukeys[i];
+            if (fk_uniq_observe(uniq, prov ? prov->partition : 0, uk->data, uk->len,
                                 eng->row.rowtime_ms, r->within_ms)) {
                 add_violation(eng, r, -1, FK_JSON_MISSING);
             }

@@ -276,6 +276,11 @@ static int sighting(struct fk_uniq *u, int32_t partition, const char *key, size_
     return dup;
 }
 
+void fk_uniq_prefetch(const struct fk_uniq *u, int32_t partition, const char *key, size_t len)
+{
+    __builtin_prefetch(&u->slots[(size_t)hash_of(partition, key, len) & (u->cap - 1)]);
+}
+
 int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
                     int64_t within_ms)
 {

@@ -1207,6 +1207,7 @@ static void share_subexpressions(struct fk_ruleset *rs)
         all[k++] = rs->rules[i].check;
         all[k++] = rs->rules[i].key;
         all[k++] = rs->rules[i].list_value;
+        rs->n_keyed += rs->rules[i].key != NULL;
     }
     rs->n_shared = fk_expr_share(all, k);
     free(all);

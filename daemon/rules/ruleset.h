@@ -108,6 +108,7 @@ struct fk_ruleset {
     struct fk_rule *rules;
     size_t n_rules;
     size_t n_shared; /* subexpressions evaluated once per record for several rules */
+    size_t n_keyed;  /* uniqueness rules (rules with a key) */
     /* notifications: one message per customer and violated rule that has a notify template,
      * at most one per (address, rule) within notify_within_ms; off when no rule has one. */
     int notify_enabled;
