@@ -30,6 +30,7 @@
 #define DEPTH_CAP 1024
 #define ARENA_CHUNK ((size_t)16 * 1024)
 #define ARENA_ALIGN 16
+#define GUESS_KEYS 64
 
 /* A column as ksqlDB names it: unquoted identifiers are upper-cased. */
 struct col {
@@ -119,6 +120,12 @@ struct fk_decoder {
     const char *err_what;
     size_t err_col;
     enum fk_json_type err_jt;
+
+    /* The column the i-th top-level key of the previous record named (+ 1; 0 for none):
+     * records of one producer spell their keys in the same order, so the first guess is
+     * usually right. */
+    uint16_t guess[GUESS_KEYS];
+    size_t key_pos; /* top-level keys seen in this record */
 
     yajl_alloc_funcs afs;
     struct chunk *chunks;
@@ -1075,21 +1082,39 @@ static const char *java_upper(struct fk_decoder *d, const unsigned char *s, size
     return d->scratch.data;
 }
 
+/* Whether KEY names column C, ASCII case-insensitively; *EXACT says if it is spelled as the
+ * upper-cased name. */
+static int col_matches(const struct col *c, const unsigned char *key, size_t len, int *exact)
+{
+    if (c->len != len) {
+        return 0;
+    }
+    int same = 1;
+    for (size_t k = 0; k < len; k++) {
+        unsigned char u = (unsigned char)c->uname[k];
+        if (ascii_upper(key[k]) != u) {
+            return 0;
+        }
+        same &= key[k] == u;
+    }
+    *exact = same;
+    return 1;
+}
+
 /* The column a top-level key names, case-insensitively; -1 for none. */
 static int find_col(struct fk_decoder *d, const unsigned char *key, size_t len, int *exact)
 {
     int ascii = 1;
+    size_t pos = d->key_pos++;
+    if (pos < GUESS_KEYS && d->guess[pos] &&
+        col_matches(&d->cols[d->guess[pos] - 1], key, len, exact)) {
+        return d->guess[pos] - 1;
+    }
     for (size_t i = 0; i < d->n; i++) {
-        const struct col *c = &d->cols[i];
-        if (c->len != len) {
-            continue;
-        }
-        size_t k = 0;
-        while (k < len && ascii_upper(key[k]) == (unsigned char)c->uname[k]) {
-            k++;
-        }
-        if (k == len) {
-            *exact = memcmp(key, c->uname, len) == 0;
+        if (col_matches(&d->cols[i], key, len, exact)) {
+            if (pos < GUESS_KEYS && i < UINT16_MAX) {
+                d->guess[pos] = (uint16_t)(i + 1);
+            }
             return (int)i;
         }
     }
@@ -1622,6 +1647,7 @@ static void reset(struct fk_decoder *d)
         d->nodes = fk_calloc(d->cap_nodes, sizeof *d->nodes);
     }
     d->sp = 0;
+    d->key_pos = 0;
     d->depth = 0;
     d->top = FK_JSON_MISSING;
     d->target = -1;

@@ -67,7 +67,7 @@ void fk_buf_init(struct fk_buf *b)
     b->cap = 0;
 }
 
-void fk_buf_reserve(struct fk_buf *b, size_t extra)
+void fk_buf_grow(struct fk_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap) {
@@ -79,26 +79,6 @@ void fk_buf_reserve(struct fk_buf *b, size_t extra)
     }
     b->data = fk_realloc(b->data, cap);
     b->cap = cap;
-}
-
-void fk_buf_append(struct fk_buf *b, const char *s, size_t n)
-{
-    fk_buf_reserve(b, n);
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void fk_buf_puts(struct fk_buf *b, const char *s)
-{
-    fk_buf_append(b, s, strlen(s));
-}
-
-void fk_buf_putc(struct fk_buf *b, char c)
-{
-    fk_buf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
 }
 
 void fk_buf_printf(struct fk_buf *b, const char *fmt, ...)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -24,10 +25,36 @@ struct fk_buf {
 };
 
 void fk_buf_init(struct fk_buf *b);
-void fk_buf_reserve(struct fk_buf *b, size_t extra);
-void fk_buf_append(struct fk_buf *b, const char *s, size_t n);
-void fk_buf_puts(struct fk_buf *b, const char *s);
-void fk_buf_putc(struct fk_buf *b, char c);
+/* Makes room for EXTRA more bytes and the NUL (the slow path of fk_buf_reserve). */
+void fk_buf_grow(struct fk_buf *b, size_t extra);
+
+/* The appends are inline: they run many times per record, and the room is usually there. */
+static inline void fk_buf_reserve(struct fk_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap) {
+        fk_buf_grow(b, extra);
+    }
+}
+
+static inline void fk_buf_append(struct fk_buf *b, const char *s, size_t n)
+{
+    fk_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void fk_buf_puts(struct fk_buf *b, const char *s)
+{
+    fk_buf_append(b, s, strlen(s));
+}
+
+static inline void fk_buf_putc(struct fk_buf *b, char c)
+{
+    fk_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void fk_buf_printf(struct fk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends V in decimal, without printf (this is on every record's path). */
 void fk_buf_put_int(struct fk_buf *b, long long v);
