@@ -45,6 +45,8 @@ struct slot {
     int b;                      /* a boolean's value */
     int is_float;               /* a number written with a fraction or an exponent */
     size_t off, len;            /* a string's decoded text or a number's text, in d->text */
+    const char *direct;         /* or, for a VARCHAR column's string without escapes, the
+                                 * string in the input itself (not copied) */
     size_t node;                /* an object or array for a VARCHAR column, in d->nodes; 0 = none */
     int exact;                  /* the value came from a key spelled exactly as the column's name */
     size_t nspell;              /* distinct other spellings seen */
@@ -853,8 +855,14 @@ static void set_slot(struct fk_decoder *d, enum fk_json_type jt, const char *s, 
     struct slot *sl = &d->slots[d->target];
     sl->jt = jt;
     sl->node = 0;
+    sl->direct = NULL;
+    uintptr_t ps = (uintptr_t)s, pin = (uintptr_t)d->in;
     if (jt == FK_JSON_BOOLEAN) {
         sl->b = flag;
+    } else if (jt == FK_JSON_STRING && d->cols[d->target].type == FK_T_VARCHAR && ps >= pin &&
+               ps - pin <= d->in_len && len <= d->in_len - (ps - pin)) {
+        sl->direct = s; /* yajl's pointer into the input: valid as long as the input is */
+        sl->len = len;
     } else if (s) {
         sl->is_float = flag;
         sl->len = len;
@@ -1714,7 +1722,8 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     /* d->text has stopped growing: point the strings into it. */
     for (size_t c = 0; c < d->n; c++) {
         if (d->vals[c].type == FK_T_VARCHAR && d->slots[c].jt != FK_JSON_BOOLEAN) {
-            d->vals[c].u.s.p = d->text.data + d->slots[c].off;
+            d->vals[c].u.s.p =
+                d->slots[c].direct ? d->slots[c].direct : d->text.data + d->slots[c].off;
             d->vals[c].u.s.len = d->slots[c].len;
         }
     }

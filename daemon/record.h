@@ -57,7 +57,9 @@ struct fk_decode_opts {
 };
 
 /* A decoded record: n == the schema's column count. Valid until the next fk_decode() on
- * the same decoder. */
+ * the same decoder, and only while the decoded VALUE is: a VARCHAR column's string that had
+ * no escapes points into VALUE itself rather than into a copy. Strings are (pointer, length)
+ * and not NUL-terminated. */
 struct fk_record {
     const struct fk_value *cols;
     const enum fk_json_type *json_types; /* per column: what the JSON held */
