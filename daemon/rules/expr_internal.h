@@ -118,6 +118,16 @@ struct fk_arena {
     struct fk_memo *memo; /* values of shared subexpressions for the current row */
     size_t memo_cap;
     uint32_t stamp; /* bumped by fk_arena_reset(): older memo entries are stale */
+    /* The last FORMAT_TIMESTAMP with a date-only format: consecutive records fall on the same
+     * day, so its text is usually the same. Keyed by the format's text, not by a pointer, so
+     * that a ruleset reload cannot alias it. */
+    struct fk_day_text {
+        int valid;
+        int64_t day;
+        int off;
+        size_t fmt_len, len;
+        char fmt[32], text[64];
+    } day_text;
 };
 
 /* A compiled regular expression (PCRE2 with Java-like options). */

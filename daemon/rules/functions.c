@@ -2012,9 +2012,29 @@ static void fn_format_timestamp(const struct fk_node *n, const struct fk_value *
     }
     int64_t ms = args[0].type == FK_T_INTEGER ? args[0].u.i : args[0].u.ts;
     struct sb b = {.a = ev->a};
+    /* A format of the date alone gives the same text all day: reuse the last one. */
+    int by_day = !f->has_time && !f->has_zone && args[1].u.s.len <= sizeof ev->a->day_text.fmt;
+    int64_t local = ms + (int64_t)tz * 1000;
+    int64_t day = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+    struct fk_day_text *c = &ev->a->day_text;
+    if (by_day && c->valid && c->day == day && c->off == tz && c->fmt_len == args[1].u.s.len &&
+        memcmp(c->fmt, args[1].u.s.p, c->fmt_len) == 0) {
+        sb_put(&b, c->text, c->len);
+        set_str(out, b.p, b.len);
+        return;
+    }
     sb_put(&b, "", 0);
     df_format(f, ms, tz, &b);
     set_str(out, b.p, b.len);
+    if (by_day && b.len <= sizeof c->text) {
+        c->valid = 1;
+        c->day = day;
+        c->off = tz;
+        c->fmt_len = args[1].u.s.len;
+        memcpy(c->fmt, args[1].u.s.p, c->fmt_len);
+        c->len = b.len;
+        memcpy(c->text, b.p, b.len);
+    }
 }
 
 /* UNIX_TIMESTAMP() is the evaluation's "now"; UNIX_TIMESTAMP(ts) the timestamp's epoch

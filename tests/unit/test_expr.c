@@ -1061,6 +1061,53 @@ static void test_fused_idioms(void)
     }
 }
 
+/* FORMAT_TIMESTAMP reuses the text of a date-only format within a day (one entry per arena):
+ * whatever the order of days, formats and zones, an arena that has seen other rows gives what
+ * a fresh one gives. */
+static void test_format_day_cache(void)
+{
+    const char *texts[] = {
+        "FORMAT_TIMESTAMP(ROWTIME, 'yyyy-MM-dd')",
+        "FORMAT_TIMESTAMP(ROWTIME, 'dd/MM/yyyy')",
+        "FORMAT_TIMESTAMP(ROWTIME, 'yyyy-MM-dd', 'UTC+05:30')",
+        "FORMAT_TIMESTAMP(ROWTIME, 'yyyy-MM-dd HH:mm')",
+        "FORMAT_TIMESTAMP(ROWTIME, 'yyyy') || '/' || FORMAT_TIMESTAMP(ROWTIME, 'MM')",
+        "FORMAT_TIMESTAMP(ROWTIME, name)",
+    };
+    const int64_t times[] = {1709288430456, 1709288430457, 1709251199999, 1709251200000,
+                             1709229600000, -1,            0,             1709288430456};
+    const char *fmts[] = {"yyyy-MM-dd", "yyyy", "dd MMM yyyy"};
+    char err[256];
+    struct fk_arena *warm = fk_arena_new();
+    for (size_t t = 0; t < FK_ARRAY_SIZE(texts); t++) {
+        struct fk_expr *e = fk_expr_compile(texts[t], strlen(texts[t]), &schema, "t.yaml", 1, 1,
+                                            err, sizeof err);
+        CHECK(e != NULL);
+        if (!e) {
+            fprintf(stderr, "  [%s]: %s\n", texts[t], err);
+            break;
+        }
+        for (size_t i = 0; i < FK_ARRAY_SIZE(times) * FK_ARRAY_SIZE(fmts); i++) {
+            struct fk_value cols[C_N];
+            memcpy(cols, rows[0], sizeof cols);
+            cols[C_NAME] = vstr(fmts[i % FK_ARRAY_SIZE(fmts)]);
+            struct fk_row row = {cols, C_N, times[i % FK_ARRAY_SIZE(times)], 0};
+            struct fk_arena *fresh = fk_arena_new();
+            struct fk_value x, y;
+            fk_expr_eval(e, &row, warm, &x);
+            fk_expr_eval(e, &row, fresh, &y);
+            char gx[256], gy[256];
+            render(&x, gx, sizeof gx);
+            render(&y, gy, sizeof gy);
+            CHECK_STR_EQ(gx, gy);
+            fk_arena_destroy(fresh);
+            fk_arena_reset(warm);
+        }
+        fk_expr_destroy(e);
+    }
+    fk_arena_destroy(warm);
+}
+
 int main(void)
 {
     setup_rows();
@@ -1083,6 +1130,7 @@ int main(void)
     FK_TEST_RUN(test_arena_reuse);
     FK_TEST_RUN(test_shared_subexpressions);
     FK_TEST_RUN(test_fused_idioms);
+    FK_TEST_RUN(test_format_day_cache);
     FK_TEST_RUN(test_label_speed);
     return fk_test_finish();
 }
