@@ -2143,7 +2143,9 @@ static uint32_t prune_shared(struct share_list *l)
         }
     }
     l->n = k;
-    qsort(l->v, l->n, sizeof *l->v, depth_desc);
+    if (l->n > 1) {
+        qsort(l->v, l->n, sizeof *l->v, depth_desc);
+    }
     uint32_t kept = 0;
     for (size_t i = 0; i < l->n;) {
         uint32_t memo = l->v[i].n->memo;
@@ -2199,7 +2201,9 @@ size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
             share_walk(exprs[i]->root, NULL, &l);
         }
     }
-    qsort(l.v, l.n, sizeof *l.v, share_cmp);
+    if (l.n > 1) {
+        qsort(l.v, l.n, sizeof *l.v, share_cmp); /* qsort(NULL, 0, ...) is undefined */
+    }
     uint32_t slots = 0;
     for (size_t i = 0; i < l.n; i++) {
         struct fk_node *a = l.v[i].n;
