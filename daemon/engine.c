@@ -25,6 +25,7 @@ struct fk_engine {
     size_t viol_cap;
     struct fk_buf *ukeys; /* per rule: "<rule>\n<key>" of a uniqueness rule */
     uint8_t *ukey_set;    /* per rule: 1 when ukeys[i] holds this record's key */
+    uint64_t *ukey_hash;  /* per rule: the key's hash in the uniqueness table */
     size_t ukeys_cap;
     uint8_t *results;   /* per rule: FK_CHECK_* */
     size_t results_cap;
@@ -66,6 +67,7 @@ void fk_engine_destroy(struct fk_engine *eng)
     }
     free(eng->ukeys);
     free(eng->ukey_set);
+    free(eng->ukey_hash);
     fk_buf_free(&eng->pieces);
     free(eng->sel_key);
     free(eng->rule_json);
@@ -114,6 +116,7 @@ static void prepare_keys(struct fk_engine *eng, const struct fk_ruleset *rs, str
             fk_buf_init(&eng->ukeys[i]);
         }
         eng->ukey_set = fk_realloc(eng->ukey_set, rs->n_rules);
+        eng->ukey_hash = fk_realloc(eng->ukey_hash, rs->n_rules * sizeof *eng->ukey_hash);
         eng->ukeys_cap = rs->n_rules;
     }
     for (size_t i = 0; i < rs->n_rules; i++) {
@@ -133,7 +136,18 @@ static void prepare_keys(struct fk_engine *eng, const struct fk_ruleset *rs, str
         fk_buf_putc(b, '\n');
         fk_buf_append(b, k.u.s.p, k.u.s.len);
         eng->ukey_set[i] = 1;
-        fk_uniq_prefetch(uniq, partition, b->data, b->len);
+        eng->ukey_hash[i] = fk_uniq_prefetch(uniq, partition, b->data, b->len);
+    }
+}
+
+/* The second step of the prefetch: the entries the keys' slots point to. */
+static void prefetch_entries(const struct fk_engine *eng, const struct fk_ruleset *rs,
+                             const struct fk_uniq *uniq)
+{
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        if (eng->ukey_set[i]) {
+            fk_uniq_prefetch_entry(uniq, eng->ukey_hash[i]);
+        }
     }
 }
 
@@ -166,6 +180,15 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
     eng->row.rowtime_ms = prov ? prov->timestamp_ms : now_ms;
     eng->row.now_ms = now_ms;
 
+    /* The keys of the uniqueness rules first, each as "<rule>\n<key>", and a prefetch of
+     * where each is in the table; halfway through the rules a prefetch of the entry found
+     * there. The work in between hides the two cache misses that the lookup would otherwise
+     * wait for. (Evaluating a key has no effect besides its value.) */
+    int keyed = uniq && rs->n_keyed;
+    if (keyed) {
+        prepare_keys(eng, rs, uniq, prov ? prov->partition : 0);
+    }
+
     /* The label: YAML when/then pairs, or the CASE expression of the ksql form. */
     const struct fk_select *lab = &rs->select[rs->label_index];
     if (lab->expr) {
@@ -193,12 +216,6 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
             add_violation(eng, NULL, (int)i, jt);
         }
     }
-    /* The keys of the uniqueness rules first, each as "<rule>\n<key>", and a prefetch of
-     * where each is in the table: the rules in between hide the cache miss that the lookup
-     * would otherwise wait for. (Evaluating a key has no effect besides its value.) */
-    if (uniq && rs->n_keyed) {
-        prepare_keys(eng, rs, uniq, prov ? prov->partition : 0);
-    }
     if (eng->results_cap < rs->n_rules) {
         eng->results_cap = rs->n_rules;
         eng->results = fk_realloc(eng->results, eng->results_cap);
@@ -208,6 +225,9 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
     for (size_t i = 0; i < rs->n_rules; i++) {
         const struct fk_rule *r = &rs->rules[i];
         size_t before = v->n_violations;
+        if (keyed && i == rs->n_rules / 2) {
+            prefetch_entries(eng, rs, uniq);
+        }
         res[i] = FK_CHECK_SKIPPED;
         if (r->when && !fk_expr_test(r->when, &eng->row, eng->arena)) {
             continue;
@@ -223,8 +243,8 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
                 continue; /* no key, nothing to compare: completeness rules report it */
             }
             const struct fk_buf *uk = &eng->ukeys[i];
-            if (fk_uniq_observe(uniq, prov ? prov->partition : 0, uk->data, uk->len,
-                                eng->row.rowtime_ms, r->within_ms)) {
+            if (fk_uniq_observe_hashed(uniq, eng->ukey_hash[i], prov ? prov->partition : 0,
+                                       uk->data, uk->len, eng->row.rowtime_ms, r->within_ms)) {
                 add_violation(eng, r, -1, FK_JSON_MISSING);
             }
         } else if (r->list_value) {

@@ -244,10 +244,9 @@ static void set(struct fk_uniq *u, uint64_t *slot, uint64_t h, int32_t partition
 
 /* Records TS for KEY (undoably) when the key is new or REFRESH says so. Returns 1 when the key
  * was already seen within WITHIN_MS of TS. */
-static int sighting(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
-                    int64_t within_ms, int refresh)
+static int sighting(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key, size_t len,
+                    int64_t ts, int64_t within_ms, int refresh)
 {
-    uint64_t h = hash_of(partition, key, len);
     uint64_t *slot = slot_for(u, h, partition, key, len);
     struct entry *e = entry_at(u, slot);
     int dup = e && e->expires >= ts && ts >= e->ts - within_ms;
@@ -276,21 +275,46 @@ static int sighting(struct fk_uniq *u, int32_t partition, const char *key, size_
     return dup;
 }
 
-void fk_uniq_prefetch(const struct fk_uniq *u, int32_t partition, const char *key, size_t len)
+uint64_t fk_uniq_prefetch(const struct fk_uniq *u, int32_t partition, const char *key,
+                          size_t len)
 {
-    __builtin_prefetch(&u->slots[(size_t)hash_of(partition, key, len) & (u->cap - 1)]);
+    uint64_t h = hash_of(partition, key, len);
+    __builtin_prefetch(&u->slots[(size_t)h & (u->cap - 1)]);
+    return h;
+}
+
+void fk_uniq_prefetch_entry(const struct fk_uniq *u, uint64_t h)
+{
+    size_t mask = u->cap - 1;
+    uint64_t tag = h & 0xffffffff00000000ULL;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint64_t s = u->slots[i];
+        if (!s) {
+            return;
+        }
+        if ((s & 0xffffffff00000000ULL) == tag) {
+            __builtin_prefetch(u->ents.data + slot_off(s));
+            return;
+        }
+    }
 }
 
 int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
                     int64_t within_ms)
 {
-    return sighting(u, partition, key, len, ts, within_ms, 1);
+    return sighting(u, hash_of(partition, key, len), partition, key, len, ts, within_ms, 1);
+}
+
+int fk_uniq_observe_hashed(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key,
+                           size_t len, int64_t ts, int64_t within_ms)
+{
+    return sighting(u, h, partition, key, len, ts, within_ms, 1);
 }
 
 int fk_uniq_claim(struct fk_uniq *u, int32_t partition, const char *key, size_t len, int64_t ts,
                   int64_t within_ms)
 {
-    return sighting(u, partition, key, len, ts, within_ms, 0);
+    return sighting(u, hash_of(partition, key, len), partition, key, len, ts, within_ms, 0);
 }
 
 void fk_uniq_each_change(struct fk_uniq *u,

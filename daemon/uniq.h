@@ -27,8 +27,17 @@ int fk_uniq_observe(struct fk_uniq *u, int32_t partition, const char *key, size_
                     int64_t within_ms);
 
 /* Starts loading the part of the table where KEY would be, so that an observe or claim of it
- * a little later finds it in the CPU's cache. Changes nothing. */
-void fk_uniq_prefetch(const struct fk_uniq *u, int32_t partition, const char *key, size_t len);
+ * a little later finds it in the CPU's cache. Changes nothing. Returns KEY's hash in the
+ * table, for fk_uniq_prefetch_entry and fk_uniq_observe_hashed (it does not change when the
+ * table grows). */
+uint64_t fk_uniq_prefetch(const struct fk_uniq *u, int32_t partition, const char *key,
+                          size_t len);
+/* The second step, once the first has had time to arrive: starts loading the entry that the
+ * slot of hash H points to, which a key seen before needs compared. Changes nothing. */
+void fk_uniq_prefetch_entry(const struct fk_uniq *u, uint64_t h);
+/* fk_uniq_observe with H = the hash fk_uniq_prefetch returned for the same partition and key. */
+int fk_uniq_observe_hashed(struct fk_uniq *u, uint64_t h, int32_t partition, const char *key,
+                           size_t len, int64_t ts, int64_t within_ms);
 
 /* Claims KEY in PARTITION at TS unless a claim within WITHIN_MS of TS holds it: returns 1 (and
  * changes nothing) when held, else records TS and returns 0. Unlike observe, a refused claim

@@ -324,6 +324,38 @@ static void sweeps_expired_keys(void)
     fk_uniq_destroy(u);
 }
 
+/* The engine's path (prefetch for the hash, prefetch the entry, observe with the hash) decides
+ * exactly as a plain observe, also when the table grows between the prefetch and the observe
+ * and when the key lives in another partition. */
+static void prefetched_observe_is_observe(void)
+{
+    struct fk_uniq *plain = fk_uniq_new(), *fast = fk_uniq_new();
+    char k[64], filler[64];
+    int dups = 0;
+    for (int i = 0; i < 200000; i++) {
+        key_of(k, sizeof k, "r", (i * 7919) % 150000); /* the last quarter repeats */
+        int32_t part = i % 3;
+        int64_t ts = 1000 + i;
+        uint64_t h = fk_uniq_prefetch(fast, part, k, strlen(k));
+        /* Others' keys in between: the table grows while this key's hash is held. */
+        key_of(filler, sizeof filler, "f", i);
+        CHECK_INT_EQ(fk_uniq_observe(fast, part, filler, strlen(filler), ts, 200000),
+                     fk_uniq_observe(plain, part, filler, strlen(filler), ts, 200000));
+        fk_uniq_prefetch_entry(fast, h);
+        int want = fk_uniq_observe(plain, part, k, strlen(k), ts, 200000);
+        CHECK_INT_EQ(fk_uniq_observe_hashed(fast, h, part, k, strlen(k), ts, 200000), want);
+        dups += want;
+        if (i % 1000 == 999) {
+            fk_uniq_commit(plain);
+            fk_uniq_commit(fast);
+        }
+    }
+    CHECK(dups > 0);
+    CHECK_INT_EQ(fk_uniq_size(fast), fk_uniq_size(plain));
+    fk_uniq_destroy(plain);
+    fk_uniq_destroy(fast);
+}
+
 static void destroy_null_is_a_noop(void)
 {
     fk_uniq_destroy(NULL);
@@ -361,6 +393,7 @@ int main(void)
     FK_TEST_RUN(restore_loads_the_changelog);
     FK_TEST_RUN(grows_past_thousands_of_keys);
     FK_TEST_RUN(sweeps_expired_keys);
+    FK_TEST_RUN(prefetched_observe_is_observe);
     FK_TEST_RUN(destroy_null_is_a_noop);
     return fk_test_finish();
 }
