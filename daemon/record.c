@@ -111,6 +111,7 @@ struct fk_decoder {
     size_t base;   /* bytes of a UTF-8 byte order mark skipped before d->in */
     int ascii;     /* d->in has no byte above 0x7F */
     int u_escapes; /* d->in has a \u somewhere */
+    int plain;     /* ascii and no \u: no string needs checking */
     int depth;
     enum fk_json_type top; /* the top-level value's type; FK_JSON_MISSING until seen */
     int target;            /* column that the next value at depth 1 belongs to, or -1 */
@@ -442,23 +443,6 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     return 0;
 }
 
-/* Whether the input has any byte above 0x7F, 8 bytes at a time: most records have none and
- * then no string needs a UTF-8 check. */
-static int all_ascii(const unsigned char *s, size_t n)
-{
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++) {
-        acc |= s[i];
-    }
-    return (acc & 0x8080808080808080ULL) == 0;
-}
-
 /* Whether the input has a \u escape: backslashes are few, memchr finds them fast. */
 static int has_u_escape(const unsigned char *s, size_t n)
 {
@@ -470,6 +454,36 @@ static int has_u_escape(const unsigned char *s, size_t n)
         p += 2;
     }
     return 0;
+}
+
+/* The whole-input facts check_string() relies on, in one pass of 8 bytes at a time: any byte
+ * above 0x7F (d->ascii), any \u escape (d->u_escapes; looked for only from the first
+ * backslash on, and most records have none). */
+static void scan_input(struct fk_decoder *d)
+{
+    const unsigned char *s = d->in;
+    size_t n = d->in_len, i = 0;
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t acc = 0;
+    size_t first_bs = n;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+        uint64_t x = w ^ (ones * '\\');
+        if (first_bs == n && ((x - ones) & ~x & highs)) {
+            first_bs = i;
+        }
+    }
+    for (; i < n; i++) {
+        acc |= s[i];
+        if (first_bs == n && s[i] == '\\') {
+            first_bs = i;
+        }
+    }
+    d->ascii = (acc & highs) == 0;
+    d->u_escapes = first_bs < n && has_u_escape(s + first_bs, n - first_bs);
+    d->plain = d->ascii && !d->u_escapes;
 }
 
 static int is_digit(int c)
@@ -908,7 +922,7 @@ static int on_number(void *ctx, const char *s, size_t len)
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
     struct fk_decoder *d = ctx;
-    if (check_string(d, s, len) < 0) {
+    if (!d->plain && check_string(d, s, len) < 0) {
         return 0;
     }
     return on_value(d, FK_JSON_STRING, (const char *)s, len, 0);
@@ -1159,7 +1173,7 @@ static int find_col(struct fk_decoder *d, const unsigned char *key, size_t len, 
 static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 {
     struct fk_decoder *d = ctx;
-    if (check_string(d, key, len) < 0) {
+    if (!d->plain && check_string(d, key, len) < 0) {
         return 0;
     }
     if (d->sp > 0) {
@@ -1692,9 +1706,8 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     }
 
     /* Strings are validated by check_string(), more strictly than yajl would. */
-    d->ascii = all_ascii(d->in, d->in_len);
+    scan_input(d);
     fk_buf_reserve(&d->keys, d->in_len);
-    d->u_escapes = has_u_escape(d->in, d->in_len);
     d->h = yajl_alloc(&callbacks, &d->afs, d);
     yajl_config(d->h, yajl_dont_validate_strings, 1);
     yajl_status st = yajl_parse(d->h, d->in, d->in_len);
