@@ -742,6 +742,10 @@ struct df_item {
     char k;           /* pattern letter, or 'L' for literal text */
     uint8_t w;        /* letter count */
     uint8_t off, len; /* literal text in lit[] */
+    /* Set once compiled, for parsing: a number's fixed width (0: variable), and for a
+     * variable-width number the digits the fixed-width numbers right after it take. */
+    uint8_t fw;
+    uint16_t reserve;
 };
 
 struct dfmt {
@@ -777,6 +781,9 @@ static int df_add_lit(struct dfmt *f, const char *s, size_t len)
     f->n++;
     return 0;
 }
+
+static int is_num_item(const struct df_item *it);
+static int fixed_width(const struct df_item *it);
 
 static int df_compile(struct dfmt *f, const char *p, size_t len, char *err, size_t err_size)
 {
@@ -879,6 +886,18 @@ static int df_compile(struct dfmt *f, const char *p, size_t len, char *err, size
             f->has_zone = 1;
         }
         i += w;
+    }
+    for (int i = 0; i < f->n; i++) {
+        struct df_item *it = &f->it[i];
+        if (it->k == 'L' || !is_num_item(it)) {
+            continue;
+        }
+        it->fw = (uint8_t)fixed_width(it);
+        for (int k = i + 1; it->fw == 0 && k < f->n && is_num_item(&f->it[k]) &&
+                            fixed_width(&f->it[k]);
+             k++) {
+            it->reserve = (uint16_t)(it->reserve + fixed_width(&f->it[k]));
+        }
     }
     return 0;
 too_long:
@@ -1059,29 +1078,34 @@ static int df_parse(const struct dfmt *f, const char *s, size_t len, int icase, 
         /* A number. Fixed-width fields take exactly their width; a variable-width one takes
          * the digits there are, less what the fixed-width fields right after it need
          * (DateTimeFormatter's adjacent value parsing, so that "yMMdd" reads 20230105). */
-        size_t run = 0;
-        while (pos + run < len && s[pos + run] >= '0' && s[pos + run] <= '9') {
-            run++;
-        }
-        size_t want = (size_t)fixed_width(it);
+        size_t want = it->fw;
+        int64_t v = 0;
         if (want == 0) {
-            size_t reserve = 0;
-            for (int k = i + 1; k < f->n && is_num_item(&f->it[k]) && fixed_width(&f->it[k]); k++) {
-                reserve += (size_t)fixed_width(&f->it[k]);
+            size_t run = 0;
+            while (pos + run < len && s[pos + run] >= '0' && s[pos + run] <= '9') {
+                run++;
             }
-            if (run < reserve + it->w) {
+            if (run < (size_t)it->reserve + it->w) {
                 return -1;
             }
-            want = run - reserve;
+            want = run - it->reserve;
             if (want > 18) {
                 return -1;
             }
-        } else if (run < want) {
-            return -1;
-        }
-        int64_t v = 0;
-        for (size_t k = 0; k < want; k++) {
-            v = v * 10 + (s[pos + k] - '0');
+            for (size_t k = 0; k < want; k++) {
+                v = v * 10 + (s[pos + k] - '0');
+            }
+        } else {
+            if (want > len - pos) {
+                return -1;
+            }
+            for (size_t k = 0; k < want; k++) {
+                unsigned dg = (unsigned char)s[pos + k] - (unsigned)'0';
+                if (dg > 9) {
+                    return -1;
+                }
+                v = v * 10 + dg;
+            }
         }
         pos += want;
         switch (it->k) {

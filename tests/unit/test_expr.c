@@ -572,6 +572,10 @@ static void test_date_functions(void)
         {"PARSE_DATE('14/02/2023', 'dd/MM/yyyy')", 0, "DATE 2023-02-14"},
         {"PARSE_DATE('2023-2-3', 'yyyy-M-d')", 0, "DATE 2023-02-03"},
         {"PARSE_DATE('20230214', 'yyyyMMdd')", 0, "DATE 2023-02-14"},
+        {"PARSE_DATE('20230105', 'yMMdd')", 0, "DATE 2023-01-05"}, /* adjacent values */
+        {"PARSE_DATE('2023-0a-14', 'yyyy-MM-dd')", 0, "NULL"},
+        {"PARSE_DATE('2023-02-1', 'yyyy-MM-dd')", 0, "NULL"}, /* ends inside a field */
+        {"PARSE_DATE('2023-02-145', 'yyyy-MM-dd')", 0, "NULL"},
         {"PARSE_DATE('14 feb 23', 'dd MMM yy')", 0, "DATE 2023-02-14"}, /* case-insensitive */
         {"PARSE_DATE('February 14, 2023', 'MMMM d, yyyy')", 0, "DATE 2023-02-14"},
         {"PARSE_DATE('2023-02-14 day', 'yyyy-MM-dd ''day''')", 0, "DATE 2023-02-14"},
