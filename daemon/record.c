@@ -35,6 +35,8 @@
 /* A column as ksqlDB names it: unquoted identifiers are upper-cased. */
 struct col {
     char *uname;
+    char *lname;    /* in ASCII lower case: how most producers spell the key */
+    int lname_same; /* lname is uname (the name has no letters) */
     size_t len;
     enum fk_type type;
 };
@@ -1111,6 +1113,10 @@ static int col_matches(const struct col *c, const unsigned char *key, size_t len
     if (c->len != len) {
         return 0;
     }
+    if (memcmp(key, c->lname, len) == 0) {
+        *exact = c->lname_same;
+        return 1;
+    }
     int same = 1;
     for (size_t k = 0; k < len; k++) {
         unsigned char u = (unsigned char)c->uname[k];
@@ -1608,6 +1614,11 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
         for (char *p = d->cols[i].uname; *p; p++) {
             *p = (char)ascii_upper((unsigned char)*p);
         }
+        d->cols[i].lname = fk_strdup(d->cols[i].uname);
+        for (char *p = d->cols[i].lname; *p; p++) {
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        }
+        d->cols[i].lname_same = strcmp(d->cols[i].lname, d->cols[i].uname) == 0;
     }
     d->vals = fk_calloc(d->n, sizeof *d->vals);
     d->jts = fk_calloc(d->n, sizeof *d->jts);
@@ -1632,6 +1643,7 @@ void fk_decoder_destroy(struct fk_decoder *d)
     }
     for (size_t i = 0; i < d->n; i++) {
         free(d->cols[i].uname);
+        free(d->cols[i].lname);
     }
     free(d->cols);
     free(d->vals);
