@@ -152,7 +152,8 @@ bench-sinks: deps
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o build/fuzz/daemon/http.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer $(PKG_CFLAGS) -Idaemon
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer -MMD -MP \
+               $(PKG_CFLAGS) -Idaemon
 FUZZ_SECONDS ?= 30
 
 build/fuzz/daemon/%.o: daemon/%.c
@@ -217,3 +218,5 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/tests/*.d)
+# The fuzz objects too: an edited header rebuilds them like the others.
+-include $(wildcard build/fuzz/daemon/*.d build/fuzz/daemon/*/*.d build/fuzz/*.d)

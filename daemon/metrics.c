@@ -192,7 +192,7 @@ void fk_histogram_observe(struct fk_series *s, double v)
         b++;
     }
     atomic_fetch_add_explicit(&s->buckets[b], 1, memory_order_relaxed);
-    uint64_t old = atomic_load_explicit(&s->sum, memory_order_relaxed);
+    unsigned long long old = atomic_load_explicit(&s->sum, memory_order_relaxed);
     while (!atomic_compare_exchange_weak_explicit(&s->sum, &old, dbits(bitsd(old) + v),
                                                   memory_order_relaxed, memory_order_relaxed)) {
     }

@@ -4,7 +4,7 @@
 # group's records/s against a transactional pass-through copy of the same topic with the same
 # settings, alternating A/B for ROUNDS rounds (goal: median ratio >= 0.7). Not a test.
 #
-#   N=200000 ROUNDS=3 tests/bench/rules.sh
+#   N=200000 ROUNDS=3 IN_ROUNDS=5 tests/bench/rules.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-200000}
@@ -12,7 +12,12 @@ ROUNDS=${ROUNDS:-3}
 BUILD=${BUILD:-build}
 source tests/bench/lib.sh
 
-"$BUILD/tests/bench_rules" rules/custdq.yaml 1000000
+# In process: pinned to one core when taskset is there, IN_ROUNDS rounds (median and best).
+pin=()
+if command -v taskset >/dev/null; then
+    pin=(taskset -c "$(($(nproc) - 1))")
+fi
+"${pin[@]}" "$BUILD/tests/bench_rules" rules/custdq.yaml 1000000 1 "${IN_ROUNDS:-5}"
 
 stack_up
 input=bench-rules-in-$(date +%s%N)
