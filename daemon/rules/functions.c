@@ -1099,13 +1099,15 @@ static int df_parse(const struct dfmt *f, const char *s, size_t len, int icase, 
             if (want > len - pos) {
                 return -1;
             }
+            uint64_t u = 0; /* up to 19 digits (yyyy...y): fits unsigned, not signed */
             for (size_t k = 0; k < want; k++) {
                 unsigned dg = (unsigned char)s[pos + k] - (unsigned)'0';
                 if (dg > 9) {
                     return -1;
                 }
-                v = v * 10 + dg;
+                u = u * 10 + dg;
             }
+            v = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; /* out of range either way */
         }
         pos += want;
         switch (it->k) {

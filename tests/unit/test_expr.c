@@ -576,6 +576,7 @@ static void test_date_functions(void)
         {"PARSE_DATE('2023-0a-14', 'yyyy-MM-dd')", 0, "NULL"},
         {"PARSE_DATE('2023-02-1', 'yyyy-MM-dd')", 0, "NULL"}, /* ends inside a field */
         {"PARSE_DATE('2023-02-145', 'yyyy-MM-dd')", 0, "NULL"},
+        {"PARSE_DATE('9999999999999999999', 'yyyyyyyyyyyyyyyyyyy')", 0, "NULL"}, /* no overflow */
         {"PARSE_DATE('14 feb 23', 'dd MMM yy')", 0, "DATE 2023-02-14"}, /* case-insensitive */
         {"PARSE_DATE('February 14, 2023', 'MMMM d, yyyy')", 0, "DATE 2023-02-14"},
         {"PARSE_DATE('2023-02-14 day', 'yyyy-MM-dd ''day''')", 0, "DATE 2023-02-14"},
