@@ -61,17 +61,25 @@ static int run_dq(struct fk_config *cfg, const char *rules, const char *input, l
     snprintf(lt, sizeof lt, "BENCH_%s_EXCEP", tag);
     rs->label_topic = fk_strdup(lt);
     /* Its output topics exist before the clock starts, as the copy's does: creating them
-     * (and waiting for their leaders) is not what is measured. */
+     * is not what is measured. */
     rd_kafka_conf_t *ac = fk_kafka_conf_new(cfg, NULL, err, sizeof err);
     rd_kafka_t *admin = ac ? rd_kafka_new(RD_KAFKA_PRODUCER, ac, err, sizeof err) : NULL;
     if (!admin) {
         fprintf(stderr, "%s\n", err);
+        if (ac) {
+            rd_kafka_conf_destroy(ac);
+        }
+        fk_ruleset_unref(rs);
         return 1;
     }
     const char *topics[] = {rs->label_topic, cfg->topic_verdicts, cfg->topic_dlq,
                             rs->notify_enabled ? rs->notify_topic : NULL, NULL};
     char state[300];
-    snprintf(state, sizeof state, "%s-uniqueness-changelog", cfg->dq_group);
+    if (cfg->topic_state[0]) { /* named as fk_dq_start names it */
+        snprintf(state, sizeof state, "%s", cfg->topic_state);
+    } else {
+        snprintf(state, sizeof state, "%s-uniqueness-changelog", cfg->dq_group);
+    }
     const char *states[] = {state, NULL};
     static const char *const compact[] = {"cleanup.policy", "compact", NULL};
     int parts = fk_kafka_partition_count(admin, input, 10000);
@@ -79,6 +87,7 @@ static int run_dq(struct fk_config *cfg, const char *rules, const char *input, l
         fk_kafka_create_topics_ex(admin, cfg, states, parts, compact, err, sizeof err) != 0) {
         fprintf(stderr, "creating the output topics: %s\n", err);
         rd_kafka_destroy(admin);
+        fk_ruleset_unref(rs);
         return 1;
     }
     rd_kafka_destroy(admin);
