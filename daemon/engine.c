@@ -23,9 +23,7 @@ struct fk_engine {
     struct fk_verdict verdict;
     struct fk_violation *viol;
     size_t viol_cap;
-    struct fk_buf *ukeys; /* per rule: "<rule>\n<key>" of a uniqueness rule */
-    uint8_t *ukey_set;    /* per rule: 1 when ukeys[i] holds this record's key */
-    uint64_t *ukey_hash;  /* per rule: the key's hash in the uniqueness table */
+    struct ukey *ukeys; /* per rule: this record's key of a uniqueness rule */
     size_t ukeys_cap;
     uint8_t *results;   /* per rule: FK_CHECK_* */
     size_t results_cap;
@@ -41,6 +39,13 @@ struct fk_engine {
 
 struct piece {
     size_t off, len;
+};
+
+struct ukey {
+    /* "<rule>\n<key>"; empty when the record has no key (NULL or ""). Meaningful only for the
+     * rules that have a key. */
+    struct fk_buf text;
+    uint64_t hash;      /* its hash in the uniqueness table */
 };
 
 struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts)
@@ -63,11 +68,9 @@ void fk_engine_destroy(struct fk_engine *eng)
     free(eng->viol);
     free(eng->results);
     for (size_t i = 0; i < eng->ukeys_cap; i++) {
-        fk_buf_free(&eng->ukeys[i]);
+        fk_buf_free(&eng->ukeys[i].text);
     }
     free(eng->ukeys);
-    free(eng->ukey_set);
-    free(eng->ukey_hash);
     fk_buf_free(&eng->pieces);
     free(eng->sel_key);
     free(eng->rule_json);
@@ -105,38 +108,34 @@ static enum fk_json_type natural_json_type(enum fk_type t)
     return FK_JSON_NULL;
 }
 
-/* Evaluates the key of every uniqueness rule into eng->ukeys (ukey_set[i] 0 for none: NULL
- * or empty) and prefetches its place in UNIQ. */
+/* Evaluates the key of every uniqueness rule into eng->ukeys (left empty for none: NULL or
+ * empty) and prefetches its place in UNIQ. */
 static void prepare_keys(struct fk_engine *eng, const struct fk_ruleset *rs, struct fk_uniq *uniq,
                          int32_t partition)
 {
     if (eng->ukeys_cap < rs->n_rules) {
         eng->ukeys = fk_realloc(eng->ukeys, rs->n_rules * sizeof *eng->ukeys);
         for (size_t i = eng->ukeys_cap; i < rs->n_rules; i++) {
-            fk_buf_init(&eng->ukeys[i]);
+            fk_buf_init(&eng->ukeys[i].text);
         }
-        eng->ukey_set = fk_realloc(eng->ukey_set, rs->n_rules);
-        eng->ukey_hash = fk_realloc(eng->ukey_hash, rs->n_rules * sizeof *eng->ukey_hash);
         eng->ukeys_cap = rs->n_rules;
     }
     for (size_t i = 0; i < rs->n_rules; i++) {
         const struct fk_rule *r = &rs->rules[i];
-        eng->ukey_set[i] = 0;
         if (!r->key) {
-            continue;
+            continue; /* its entry is not read */
         }
+        struct fk_buf *b = &eng->ukeys[i].text;
+        fk_buf_reset(b);
         struct fk_value k;
         fk_expr_eval(r->key, &eng->row, eng->arena, &k);
         if (k.type != FK_T_VARCHAR || k.u.s.len == 0) {
             continue;
         }
-        struct fk_buf *b = &eng->ukeys[i];
-        fk_buf_reset(b);
         fk_buf_puts(b, r->name);
         fk_buf_putc(b, '\n');
         fk_buf_append(b, k.u.s.p, k.u.s.len);
-        eng->ukey_set[i] = 1;
-        eng->ukey_hash[i] = fk_uniq_prefetch(uniq, partition, b->data, b->len);
+        eng->ukeys[i].hash = fk_uniq_prefetch(uniq, partition, b->data, b->len);
     }
 }
 
@@ -145,8 +144,8 @@ static void prefetch_entries(const struct fk_engine *eng, const struct fk_rulese
                              const struct fk_uniq *uniq)
 {
     for (size_t i = 0; i < rs->n_rules; i++) {
-        if (eng->ukey_set[i]) {
-            fk_uniq_prefetch_entry(uniq, eng->ukey_hash[i]);
+        if (rs->rules[i].key && eng->ukeys[i].text.len) {
+            fk_uniq_prefetch_entry(uniq, eng->ukeys[i].hash);
         }
     }
 }
@@ -238,13 +237,13 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
         } else if (r->key && !uniq) {
             res[i] = FK_CHECK_SKIPPED;
         } else if (r->key) {
-            if (!eng->ukey_set[i]) {
+            const struct ukey *uk = &eng->ukeys[i];
+            if (!uk->text.len) {
                 res[i] = FK_CHECK_SKIPPED;
                 continue; /* no key, nothing to compare: completeness rules report it */
             }
-            const struct fk_buf *uk = &eng->ukeys[i];
-            if (fk_uniq_observe_hashed(uniq, eng->ukey_hash[i], prov ? prov->partition : 0,
-                                       uk->data, uk->len, eng->row.rowtime_ms, r->within_ms)) {
+            if (fk_uniq_observe_hashed(uniq, uk->hash, prov ? prov->partition : 0, uk->text.data,
+                                       uk->text.len, eng->row.rowtime_ms, r->within_ms)) {
                 add_violation(eng, r, -1, FK_JSON_MISSING);
             }
         } else if (r->list_value) {

@@ -388,6 +388,14 @@ static int surrogates_check(const unsigned char *s, size_t n, size_t *bad)
     return 0;
 }
 
+/* Whether S..S+LEN lies inside the input, that is, yajl handed out a pointer into it rather
+ * than into its decoding buffer (it does for a string without escapes). */
+static int in_input(const struct fk_decoder *d, const unsigned char *s, size_t len)
+{
+    uintptr_t ps = (uintptr_t)s, pin = (uintptr_t)d->in;
+    return ps >= pin && ps - pin <= d->in_len && len <= d->in_len - (ps - pin);
+}
+
 /*
  * Validates a string (key or value) yajl has just lexed, in its raw form so that the error
  * names the byte. yajl hands out a pointer into the input when the string has no escapes and
@@ -398,11 +406,10 @@ static int surrogates_check(const unsigned char *s, size_t n, size_t *bad)
  */
 static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len)
 {
-    uintptr_t ps = (uintptr_t)s, pin = (uintptr_t)d->in;
     size_t bad;
-    if (ps >= pin && ps - pin <= d->in_len && len <= d->in_len - (ps - pin)) {
+    if (in_input(d, s, len)) {
         if (!d->ascii && utf8_check(s, len, &bad) < 0) {
-            set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(ps - pin) + bad, NULL);
+            set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(s - d->in) + bad, NULL);
             return -1;
         }
         return 0;
@@ -872,11 +879,10 @@ static void set_slot(struct fk_decoder *d, enum fk_json_type jt, const char *s, 
     sl->jt = jt;
     sl->node = 0;
     sl->direct = NULL;
-    uintptr_t ps = (uintptr_t)s, pin = (uintptr_t)d->in;
     if (jt == FK_JSON_BOOLEAN) {
         sl->b = flag;
-    } else if (jt == FK_JSON_STRING && d->cols[d->target].type == FK_T_VARCHAR && ps >= pin &&
-               ps - pin <= d->in_len && len <= d->in_len - (ps - pin)) {
+    } else if (jt == FK_JSON_STRING && d->cols[d->target].type == FK_T_VARCHAR &&
+               in_input(d, (const unsigned char *)s, len)) {
         sl->direct = s; /* yajl's pointer into the input: valid as long as the input is */
         sl->len = len;
     } else if (s) {
@@ -1059,8 +1065,7 @@ static int spell_seen(struct fk_decoder *d, size_t col, const unsigned char *s, 
  */
 static const unsigned char *stable_key(struct fk_decoder *d, const unsigned char *key, size_t len)
 {
-    uintptr_t pk = (uintptr_t)key, pin = (uintptr_t)d->in;
-    if (pk >= pin && pk - pin <= d->in_len && len <= d->in_len - (pk - pin)) {
+    if (in_input(d, key, len)) {
         return key;
     }
     const unsigned char *copy = (const unsigned char *)d->keys.data + d->keys.len;

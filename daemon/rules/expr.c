@@ -1358,6 +1358,25 @@ static int str_cmp(const struct fk_value *a, const struct fk_value *b)
     return a->u.s.len < b->u.s.len ? -1 : a->u.s.len > b->u.s.len;
 }
 
+/* Whether comparison SUB holds for a three-way result C (< 0, 0, > 0). */
+static int holds(int sub, int c)
+{
+    switch (sub) {
+    case FK_CMP_EQ:
+        return c == 0;
+    case FK_CMP_NE:
+        return c != 0;
+    case FK_CMP_LT:
+        return c < 0;
+    case FK_CMP_LE:
+        return c <= 0;
+    case FK_CMP_GT:
+        return c > 0;
+    default:
+        return c >= 0;
+    }
+}
+
 /* Compares two non-NULL values of class CLS. For doubles the result follows Java's primitive
  * operators: with NaN, every comparison is false, "=" included, and so is "<>" (ksqlDB
  * generates it as a < b || a > b). */
@@ -1399,20 +1418,7 @@ static int compare(int cls, int sub, const struct fk_value *a, const struct fk_v
     default:
         return 0;
     }
-    switch (sub) {
-    case FK_CMP_EQ:
-        return c == 0;
-    case FK_CMP_NE:
-        return c != 0;
-    case FK_CMP_LT:
-        return c < 0;
-    case FK_CMP_LE:
-        return c <= 0;
-    case FK_CMP_GT:
-        return c > 0;
-    default:
-        return c >= 0;
-    }
+    return holds(sub, c);
 }
 
 /* A comparison: FALSE when either side is NULL, as ksqlDB's generated null check makes it. */
@@ -1690,27 +1696,7 @@ static void ev_cmp_str(const struct fk_node *n, struct fk_ev *ev, struct fk_valu
         set_bool(out, 0);
         return;
     }
-    int c = str_cmp(a, b);
-    switch (n->sub) {
-    case FK_CMP_EQ:
-        set_bool(out, c == 0);
-        return;
-    case FK_CMP_NE:
-        set_bool(out, c != 0);
-        return;
-    case FK_CMP_LT:
-        set_bool(out, c < 0);
-        return;
-    case FK_CMP_LE:
-        set_bool(out, c <= 0);
-        return;
-    case FK_CMP_GT:
-        set_bool(out, c > 0);
-        return;
-    default:
-        set_bool(out, c >= 0);
-        return;
-    }
+    set_bool(out, holds(n->sub, str_cmp(a, b)));
 }
 
 static void ev_distinct(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)

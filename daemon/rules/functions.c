@@ -889,7 +889,7 @@ static int df_compile(struct dfmt *f, const char *p, size_t len, char *err, size
     }
     for (int i = 0; i < f->n; i++) {
         struct df_item *it = &f->it[i];
-        if (it->k == 'L' || !is_num_item(it)) {
+        if (!is_num_item(it)) { /* literals and text fields included */
             continue;
         }
         it->fw = (uint8_t)fixed_width(it);
