@@ -42,6 +42,11 @@ static const struct cdesc descs[] = {
     {"log.level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0, NULL,
      "Least important level logged: error, warning, notice, info or debug."},
 
+    {"instance.name", CT_STR, OFF(instance_name), "", 0, 0, NULL,
+     "This daemon's name, unique among the daemons of one cluster and stable across its "
+     "restarts; the dq producer's transactional.id is derived from it. Empty: <hostname>-<n>, "
+     "n the lowest number no other live daemon on this host holds (0 for the first)."},
+
     {"kafka.brokers", CT_STR, OFF(kafka_brokers), "127.0.0.1:9092", 0, 0, NULL,
      "Bootstrap brokers, host:port[,host:port...] (librdkafka bootstrap.servers)."},
     {"kafka.properties", CT_PROPS, OFF(kafka_props), NULL, 0, 0, NULL,
@@ -74,8 +79,10 @@ static const struct cdesc descs[] = {
      "labelled stream, the verdicts and the dead letters, exactly once."},
     {"dq.group", CT_STR, OFF(dq_group), "dq", 0, 0, NULL, "Consumer group id of the rule engine."},
     {"dq.transactional_id", CT_STR, OFF(dq_transactional_id), "", 0, 0, NULL,
-     "transactional.id of the dq producer; empty: faker-kafkad-dq-<hostname>. Must be unique "
-     "per running daemon and stable across its restarts (it fences a zombie instance)."},
+     "transactional.id of the dq producer; empty: faker-kafkad-dq-<instance.name>. Must be "
+     "unique per running daemon and should be stable across its restarts: a restart with the "
+     "same id aborts what the previous run left open at once instead of after "
+     "transaction.timeout.ms."},
     {"dq.start", CT_ENUM, OFF(dq_start), "earliest", 0, 0, starts,
      "Where a new group starts reading: earliest (the default here) or latest (ksqlDB's "
      "default, which silently skips every record written before the query started)."},

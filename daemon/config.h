@@ -43,6 +43,7 @@ struct fk_config {
     char *path; /* the file it was loaded from, or "(defaults)" */
 
     int log_level;
+    char *instance_name;
 
     char *kafka_brokers;
     struct fk_props kafka_props;

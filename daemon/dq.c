@@ -14,6 +14,7 @@
 
 #include "dashboard.h"
 #include "engine.h"
+#include "instance.h"
 #include "kafka.h"
 #include "metrics.h"
 #include "log.h"
@@ -822,9 +823,7 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
     if (cfg->dq_transactional_id[0]) {
         snprintf(txid, sizeof txid, "%s", cfg->dq_transactional_id);
     } else {
-        char host[256] = "localhost";
-        gethostname(host, sizeof host - 1);
-        snprintf(txid, sizeof txid, "faker-kafkad-dq-%s", host);
+        snprintf(txid, sizeof txid, "faker-kafkad-dq-%s", fk_instance_name());
     }
     const char *pdefaults[] = {"transactional.id", txid, "linger.ms", "5", NULL};
     rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, pdefaults, errstr, errstr_size);

@@ -9,6 +9,7 @@
 #include "group.h"
 #include "dashboard.h"
 #include "http.h"
+#include "instance.h"
 #include "kafka.h"
 #include "metrics.h"
 #include "log.h"
@@ -224,10 +225,15 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (fk_instance_init(cfg->instance_name, err, sizeof err) != 0) {
+        fk_log(FK_LOG_ERR, "main", "%s", err);
+        fk_config_destroy(cfg);
+        return FK_EXIT_FAILURE;
+    }
     mongoc_init();
     fk_log_bridge_mongoc();
-    fk_log(FK_LOG_NOTICE, "main", "faker-kafkad %s starting (config %s, rules %s)", FK_VERSION,
-           opt.config_path, opt.rules_path);
+    fk_log(FK_LOG_NOTICE, "main", "faker-kafkad %s starting as instance %s (config %s, rules %s)",
+           FK_VERSION, fk_instance_name(), opt.config_path, opt.rules_path);
 
     fk_metrics_init_families();
     fk_gauge_set(fk_metrics_get(fk_m_build_info, FK_VERSION, rd_kafka_version_str(),
@@ -369,6 +375,7 @@ shutdown:
     fk_metrics_reset();
     mongoc_cleanup();
     fk_log(FK_LOG_NOTICE, "main", "stopped (exit %d)", rc);
+    fk_instance_release();
     fk_config_destroy(cfg);
     return rc;
 }
