@@ -128,7 +128,7 @@ demo: deps
 	 echo "Topics: compose/local/stack kafka-topics --describe --topic custchannel"; \
 	 echo "Stop with Ctrl-C; then 'compose/local/stack down' stops Kafka and FerretDB."; \
 	 echo; \
-	 exec $(BIN) -f -c conf/faker-kafka.yaml -r rules/custdq.yaml
+	 exec $(BIN) -f -c conf/demo.yaml -r rules/custdq.yaml
 
 stack-up:
 	@compose/local/stack up

@@ -147,8 +147,10 @@ static const struct cdesc descs[] = {
     {"sandbox.collection", CT_STR, OFF(sink[1].collection), "", 0, 0, NULL,
      "Collection of the sandbox; empty: the source topic's name (custchannel)."},
 
-    {"generator.enabled", CT_BOOL, OFF(gen_enabled), "true", 0, 0, NULL,
-     "Run the customer application: generate fake registrations into topics.input."},
+    {"generator.enabled", CT_BOOL, OFF(gen_enabled), "false", 0, 0, NULL,
+     "Run the customer application: generate fake registrations into topics.input. Off by "
+     "default, so a daemon pointed at a production cluster never writes fake customers into "
+     "its topic; the demo's conf/demo.yaml turns it on."},
     {"generator.rate", CT_DOUBLE, OFF(gen_rate), "10", 0, 10000000, NULL,
      "Records per second; 0 produces as fast as the broker takes them."},
     {"generator.count", CT_INT, OFF(gen_count), "0", 0, (double)(INT64_C(1) << 62), NULL,

@@ -45,6 +45,7 @@ kafka: {brokers: "$FK_KAFKA_BOOTSTRAP", properties: $props}
 topics: {input: $gtopic, partitions: 3}
 http: {port: 0}
 generator:
+  enabled: true
   rate: 0
   count: $N
   seed: 1

@@ -27,7 +27,7 @@ kafka: {brokers: "$FK_KAFKA_BOOTSTRAP"}
 topics: {input: $input, partitions: 3}
 http: {port: 0}
 dq: {enabled: false}
-generator: {rate: 0, count: $N, seed: 1}
+generator: {enabled: true, rate: 0, count: $N, seed: 1}
 YAML
 generate "$work/gen.yaml" rules/custdq.yaml
 echo "input: $N records in $input"

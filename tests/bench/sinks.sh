@@ -84,7 +84,7 @@ $2
 YAML
     echo "$work/$1.yaml"
 }
-generate "$(conf gen "generator: {rate: 0, count: $N, seed: 1, defects: {duplicate: 0.1}}
+generate "$(conf gen "generator: {enabled: true, rate: 0, count: $N, seed: 1, defects: {duplicate: 0.1}}
 mdm: {enabled: false}
 sandbox: {enabled: false}")" "$work/rules.yaml"
 kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$input" -o beginning -e -q -f '%s\n' >"$work/input.txt"

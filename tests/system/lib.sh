@@ -50,6 +50,15 @@ write_conf() { # NAME TOPIC BODY
     local mdm="mdm: {enabled: false}" sandbox="sandbox: {enabled: false}"
     grep -q '^mdm:' <<<"$3" && mdm=
     grep -q '^sandbox:' <<<"$3" && sandbox=
+    # The generator is off by default (the shipped config is for production); the tests run it
+    # unless their body turns it off.
+    local gen="generator: {enabled: true}" body=$3
+    if grep -q '^generator:' <<<"$body"; then
+        gen=
+        grep -q '^generator:.*enabled' <<<"$body" ||
+            body=$(sed -e 's/^generator: {/generator: {enabled: true, /' \
+                -e 's/^generator:$/generator:\n  enabled: true/' <<<"$body")
+    fi
     # A free port for the HTTP endpoint, so daemons side by side never collide.
     local http="http: {port: 0}"
     grep -q '^http:' <<<"$3" && http=
@@ -64,7 +73,8 @@ $mdm
 $sandbox
 $http
 shutdown: {grace_ms: ${GRACE_MS:-10000}}
-$3
+$gen
+$body
 YAML
     echo "$T_WORK/$1.yaml"
 }

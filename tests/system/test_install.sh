@@ -14,6 +14,20 @@ done
 check "the installed binary runs" "$dest/usr/bin/faker-kafkad" -V
 check "the installed config and rules pass -t" "$dest/usr/bin/faker-kafkad" -t \
     -c "$dest/etc/faker-kafka/faker-kafka.yaml" -r "$dest/etc/faker-kafka/rules.yaml"
+# The installed configuration is for production: no fake customers into the real topic, the
+# consumer groups on. The demo's own configuration turns the generator on.
+enabled() { # CONFIG SECTION: the effective <section>.enabled
+    "$dest/usr/bin/faker-kafkad" --dump-config -c "$1" |
+        /usr/bin/python3 -c "import sys, yaml; print(yaml.safe_load(sys.stdin)['$2']['enabled'])"
+}
+installed=$dest/etc/faker-kafka/faker-kafka.yaml
+check_eq "the installed config has the generator off" "$(enabled "$installed" generator)" False
+for g in dq mdm sandbox; do
+    check_eq "the installed config runs $g" "$(enabled "$installed" $g)" True
+done
+check_eq "the demo config has the generator on" "$(enabled conf/demo.yaml generator)" True
+check "the demo config passes -t" "$dest/usr/bin/faker-kafkad" -t -c conf/demo.yaml \
+    -r rules/custdq.yaml
 check "the unit runs the installed binary" grep -q "^ExecStart=/usr/bin/faker-kafkad -f" \
     "$dest/usr/lib/systemd/system/faker-kafka.service"
 
