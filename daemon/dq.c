@@ -825,6 +825,7 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
     } else {
         snprintf(txid, sizeof txid, "faker-kafkad-dq-%s", fk_instance_name());
     }
+    fk_log(FK_LOG_INFO, "dq", "transactional.id %s", txid);
     const char *pdefaults[] = {"transactional.id", txid, "linger.ms", "5", NULL};
     rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, pdefaults, errstr, errstr_size);
     if (!conf) {
