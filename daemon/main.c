@@ -235,12 +235,25 @@ int main(int argc, char **argv)
     fk_log(FK_LOG_NOTICE, "main", "faker-kafkad %s starting as instance %s (config %s, rules %s)",
            FK_VERSION, fk_instance_name(), opt.config_path, opt.rules_path);
 
+    {
+        const char *why;
+        if (fk_regex_jit(&why)) {
+            fk_log(FK_LOG_INFO, "rules", "regular expressions are compiled to machine code "
+                                         "(PCRE2 JIT)");
+        } else {
+            fk_log(FK_LOG_NOTICE, "rules",
+                   "regular expressions run interpreted, about 40%% slower judging with the "
+                   "shipped rules: the PCRE2 JIT is unavailable (%s)",
+                   why);
+        }
+    }
     fk_metrics_init_families();
     fk_gauge_set(fk_metrics_get(fk_m_build_info, FK_VERSION, rd_kafka_version_str(),
                                 mongoc_get_version(), NULL),
                  1);
     fk_gauge_set(fk_metrics_get(fk_m_start_time, NULL, NULL, NULL, NULL),
                  (double)(fk_wall_ms() / 1000));
+    fk_gauge_set(fk_metrics_get(fk_m_regex_jit, NULL, NULL, NULL, NULL), fk_regex_jit(NULL));
     fk_dashboard_tick();
 
     struct fk_generator *gen = NULL;

@@ -435,7 +435,7 @@ void fk_metrics_reset(void)
     fk_m_generated = fk_m_produced = fk_m_produce_failed = fk_m_consumed = fk_m_checks = NULL;
     fk_m_labelled = fk_m_dlq = fk_m_sink_writes = fk_m_sink_errors = fk_m_notifications = NULL;
     fk_m_lag = fk_m_latency = fk_m_rules_generation = fk_m_rules_reloads = NULL;
-    fk_m_build_info = fk_m_start_time = NULL;
+    fk_m_build_info = fk_m_start_time = fk_m_regex_jit = NULL;
     pthread_mutex_unlock(&reg_lock);
     pthread_mutex_lock(&coll_lock);
     n_collectors = 0;
@@ -445,7 +445,7 @@ void fk_metrics_reset(void)
 struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_consumed,
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
-    *fk_m_build_info, *fk_m_start_time;
+    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit;
 
 void fk_metrics_init_families(void)
 {
@@ -462,6 +462,9 @@ void fk_metrics_init_families(void)
          "Build of the running daemon: always 1, the version as labels."},
         {&fk_m_start_time, "faker_kafka_start_time_seconds", FK_M_GAUGE, "",
          "When the daemon started, in seconds since the epoch."},
+        {&fk_m_regex_jit, "faker_kafka_regex_jit", FK_M_GAUGE, "",
+         "1 when regular expressions are compiled to machine code (PCRE2 JIT), 0 when they run "
+         "interpreted (slower; e.g. under systemd's MemoryDenyWriteExecute=yes)."},
         {&fk_m_generated, "faker_kafka_generated_records_total", FK_M_COUNTER, "topic",
          "Registrations the customer application made and handed to its producer."},
         {&fk_m_produced, "faker_kafka_produced_records_total", FK_M_COUNTER, "topic",

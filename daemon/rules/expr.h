@@ -61,4 +61,10 @@ size_t fk_expr_share(struct fk_expr *const *exprs, size_t n);
 /* Bit i set when E reads schema column i (columns past 63 share bit 63). */
 uint64_t fk_expr_columns(const struct fk_expr *e);
 
+/* Whether regular expressions are compiled to machine code (PCRE2's JIT): 1 or 0, and when 0
+ * the reason in WHY (may be NULL). Probed once; the JIT needs memory both writable and
+ * executable, which systemd's MemoryDenyWriteExecute= forbids, and without it patterns run
+ * interpreted (same results, slower). @locks none after the first call. */
+int fk_regex_jit(const char **why);
+
 #endif

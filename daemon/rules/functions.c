@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,47 @@ static int use_jit(void)
 #else
     return 1;
 #endif
+}
+
+static int jit_on;
+static char jit_why[256];
+
+static void jit_probe(void)
+{
+    if (!use_jit()) {
+        snprintf(jit_why, sizeof jit_why, "running under valgrind");
+        return;
+    }
+    int code;
+    PCRE2_SIZE at;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR) "[a-z]+@x", PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+                                   &code, &at, NULL);
+    if (!re) {
+        snprintf(jit_why, sizeof jit_why, "probe pattern refused");
+        return;
+    }
+    int rc = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    pcre2_code_free(re);
+    if (rc == 0) {
+        jit_on = 1;
+        return;
+    }
+    PCRE2_UCHAR msg[120];
+    pcre2_get_error_message(rc, msg, sizeof msg);
+    snprintf(jit_why, sizeof jit_why, "pcre2_jit_compile: %d, %s%s", rc, (const char *)msg,
+             rc == PCRE2_ERROR_NOMEMORY ? " (no writable and executable memory: "
+                                          "MemoryDenyWriteExecute=?)"
+                                        : "");
+}
+
+int fk_regex_jit(const char **why)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, jit_probe);
+    if (why) {
+        *why = jit_on ? "" : jit_why;
+    }
+    return jit_on;
 }
 
 /* ---- UTF-8 ----------------------------------------------------------------------------------- */

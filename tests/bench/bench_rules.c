@@ -17,6 +17,12 @@
 #include "util.h"
 
 #include <sched.h>
+#include <sys/prctl.h>
+
+#ifndef PR_SET_MDWE /* Linux 6.3; older headers */
+#define PR_SET_MDWE 65
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +74,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_rules: ROUNDS must be 1..%d\n", MAX_ROUNDS);
         return 64;
     }
+    /* FK_BENCH_MDWE=1: as under systemd's MemoryDenyWriteExecute=yes, no memory may become
+     * writable and executable, so PCRE2's JIT fails and patterns run interpreted. */
+    const char *mdwe = getenv("FK_BENCH_MDWE");
+    if (mdwe && strcmp(mdwe, "1") == 0 && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0) {
+        perror("bench_rules: prctl(PR_SET_MDWE)");
+        return 1;
+    }
+    const char *jit_why;
+    int jit = fk_regex_jit(&jit_why);
+    printf("regex JIT: %s%s\n", jit ? "on" : "off: ", jit_why);
     char err[512];
     struct fk_ruleset *rs = fk_ruleset_load(argv[1], err, sizeof err);
     if (!rs) {

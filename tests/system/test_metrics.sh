@@ -105,6 +105,7 @@ check "notifications sent" has '^faker_kafka_notifications_total{result="sent"} 
 check "lag per group and partition" has "^faker_kafka_consumer_lag_records{group=\"$topic\",topic=\"$topic\",partition=\"0\"} 0$"
 check "the latency histogram counted every record" has "^faker_kafka_verdict_latency_seconds_count $N\$"
 check "its +Inf bucket equals its count" has "^faker_kafka_verdict_latency_seconds_bucket{le=\"+Inf\"} $N\$"
+check "the regex JIT gauge says compiled (no MemoryDenyWriteExecute here)" has '^faker_kafka_regex_jit 1$'
 check "build info" has '^faker_kafka_build_info{version="[^"]*",librdkafka="[^"]*",libmongoc="[^"]*"} 1$'
 check "no customer data in any label (no e-mail address)" test -z "$(grep -v '^#' "$T_WORK/scrape.prom" | grep -E '\{[^}]*@')"
 
