@@ -124,6 +124,8 @@ demo: deps
 	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t CUSTEXCEP -X isolation.level=read_committed"; \
 	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custchannel.verdicts -X isolation.level=read_committed"; \
 	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custnotify -X isolation.level=read_committed"; \
+	 printf '  %s\n' "kcat -b $$FK_KAFKA_BOOTSTRAP -C -t custchannel.dlq -X isolation.level=read_committed -f '%h\n%s\n'"; \
+	 echo "(the dead letters: input that cannot be read, with headers naming the error)"; \
 	 echo "Dashboard: http://127.0.0.1:9464/   Prometheus metrics: http://127.0.0.1:9464/metrics"; \
 	 echo "Topics: compose/local/stack kafka-topics --describe --topic custchannel"; \
 	 echo "Stop with Ctrl-C; then 'compose/local/stack down' stops Kafka and FerretDB."; \

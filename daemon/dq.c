@@ -52,6 +52,8 @@ struct tally {
     } * labels;
     size_t n_labels, cap_labels;
     uint64_t dlq[FK_DECODE_UNCOERCIBLE + 1];
+    uint64_t by_severity[4]; /* records by their most severe violation: error, warning, info,
+                                none (enum fk_severity, then none) */
     uint64_t sent, suppressed, undeliverable;
     struct exc_note exc[DQ_EXC_KEEP];
     size_t n_exc;
@@ -241,6 +243,7 @@ static void tally_reset(struct tally *t, const struct fk_ruleset *rs)
     }
     t->n_labels = 0;
     memset(t->dlq, 0, sizeof t->dlq);
+    memset(t->by_severity, 0, sizeof t->by_severity);
     t->sent = t->suppressed = t->undeliverable = 0;
     t->n_exc = 0;
 }
@@ -499,6 +502,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
     atomic_fetch_add(&dq->labelled, 1);
     atomic_fetch_add(&dq->violations, v->n_violations);
     count_label(t, &v->label);
+    t->by_severity[v->n_violations ? (size_t)v->worst : 3]++;
     for (size_t i = 0; i < rs->n_rules; i++) {
         t->pass[i] += v->results[i] == FK_CHECK_PASS;
         t->fail[i] += v->results[i] == FK_CHECK_FAIL;
@@ -526,6 +530,13 @@ static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_mess
         const char *l = t->labels[i].label;
         fk_counter_add(fk_metrics_get(fk_m_labelled, l ? l : "NULL", NULL, NULL, NULL),
                        t->labels[i].n);
+    }
+    static const char *const severities[] = {"error", "warning", "info", "none"};
+    for (size_t k = 0; k < 4; k++) {
+        if (t->by_severity[k]) {
+            fk_counter_add(fk_metrics_get(fk_m_verdicts, severities[k], NULL, NULL, NULL),
+                           t->by_severity[k]);
+        }
     }
     for (size_t e = 1; e < sizeof t->dlq / sizeof t->dlq[0]; e++) {
         if (t->dlq[e]) {

@@ -84,10 +84,20 @@ static void add_violation(struct fk_engine *eng, const struct fk_rule *rule, int
         eng->viol_cap = eng->viol_cap ? eng->viol_cap * 2 : 16;
         eng->viol = fk_realloc(eng->viol, eng->viol_cap * sizeof *eng->viol);
     }
+    /* A built-in check (no rule) is an error. */
+    enum fk_severity sev = rule ? rule->severity : FK_SEV_ERROR;
+    if (eng->verdict.n_violations == 0 || sev < eng->verdict.worst) {
+        eng->verdict.worst = sev;
+    }
     struct fk_violation *v = &eng->viol[eng->verdict.n_violations++];
     v->rule = rule;
     v->column = column;
     v->got = got;
+}
+
+const char *fk_verdict_severity(const struct fk_verdict *v)
+{
+    return v->n_violations ? fk_severity_name(v->worst) : "none";
 }
 
 static enum fk_json_type natural_json_type(enum fk_type t)
@@ -401,8 +411,8 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
     fk_buf_put_int(out, (long long)v->generation);
     fk_buf_puts(out, ",\"quality\":");
     json_value(out, &v->label);
-    fk_buf_puts(out, v->n_violations ? ",\"valid\":false,\"violations\":["
-                                     : ",\"valid\":true,\"violations\":[");
+    fk_buf_puts(out, fk_verdict_valid(v) ? ",\"valid\":true,\"violations\":["
+                                         : ",\"valid\":false,\"violations\":[");
     for (size_t i = 0; i < v->n_violations; i++) {
         const struct fk_violation *x = &v->violations[i];
         if (i) {

@@ -37,6 +37,9 @@ struct fk_verdict {
     struct fk_value label; /* VARCHAR, or NULL when no WHEN matched and there is no ELSE */
     const struct fk_violation *violations;
     size_t n_violations;
+    /* The most severe violation's severity (FK_SEV_ERROR is the most severe); meaningless when
+     * n_violations is 0. A record is valid when it has no violation of severity error. */
+    enum fk_severity worst;
     uint64_t generation;
     /* Per rule of the ruleset, in order: FK_CHECK_SKIPPED (its when was not TRUE, or a
      * uniqueness key was empty), FK_CHECK_PASS or FK_CHECK_FAIL. */
@@ -44,6 +47,17 @@ struct fk_verdict {
 };
 
 enum { FK_CHECK_SKIPPED = 0, FK_CHECK_PASS = 1, FK_CHECK_FAIL = 2 };
+
+/* The verdict's "valid": read, and no violation of severity error (warnings and info are
+ * reported but leave a record valid). */
+static inline int fk_verdict_valid(const struct fk_verdict *v)
+{
+    return v->decode_err == FK_DECODE_OK && (v->n_violations == 0 || v->worst != FK_SEV_ERROR);
+}
+
+/* The verdict's severity class for metrics: "none" (no violation), "info", "warning" or
+ * "error", the most severe violation's. */
+const char *fk_verdict_severity(const struct fk_verdict *v);
 
 struct fk_engine;
 

@@ -435,7 +435,7 @@ void fk_metrics_reset(void)
     fk_m_generated = fk_m_produced = fk_m_produce_failed = fk_m_consumed = fk_m_checks = NULL;
     fk_m_labelled = fk_m_dlq = fk_m_sink_writes = fk_m_sink_errors = fk_m_notifications = NULL;
     fk_m_lag = fk_m_latency = fk_m_rules_generation = fk_m_rules_reloads = NULL;
-    fk_m_build_info = fk_m_start_time = fk_m_regex_jit = NULL;
+    fk_m_build_info = fk_m_start_time = fk_m_regex_jit = fk_m_verdicts = NULL;
     pthread_mutex_unlock(&reg_lock);
     pthread_mutex_lock(&coll_lock);
     n_collectors = 0;
@@ -445,7 +445,7 @@ void fk_metrics_reset(void)
 struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_consumed,
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
-    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit;
+    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts;
 
 void fk_metrics_init_families(void)
 {
@@ -477,6 +477,9 @@ void fk_metrics_init_families(void)
         {&fk_m_checks, "faker_kafka_checks_total", FK_M_COUNTER, "rule,dimension,result",
          "Rule checks by the dq group, by rule, dimension and result (pass or fail); a rule whose "
          "when is not TRUE is not checked."},
+        {&fk_m_verdicts, "faker_kafka_verdicts_total", FK_M_COUNTER, "severity",
+         "Records judged by the dq group, by the severity of the most severe rule they violated "
+         "(none: no violation). Valid records are those not counted under error."},
         {&fk_m_labelled, "faker_kafka_labelled_records_total", FK_M_COUNTER, "quality",
          "Records written to the labelled stream, by quality label (NULL: no WHEN matched and no "
          "ELSE)."},
@@ -511,6 +514,10 @@ void fk_metrics_init_families(void)
     static const char *const results[] = {"sent", "suppressed", "undeliverable"};
     for (size_t i = 0; i < 3; i++) {
         fk_metrics_get(fk_m_notifications, results[i], NULL, NULL, NULL);
+    }
+    static const char *const severities[] = {"error", "warning", "info", "none"};
+    for (size_t i = 0; i < 4; i++) {
+        fk_metrics_get(fk_m_verdicts, severities[i], NULL, NULL, NULL);
     }
     fk_metrics_get(fk_m_rules_reloads, "ok", NULL, NULL, NULL);
     fk_metrics_get(fk_m_rules_reloads, "error", NULL, NULL, NULL);

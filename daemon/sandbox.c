@@ -113,7 +113,7 @@ static void sb_add(void *p, size_t index, const rd_kafka_message_t *rkm, struct 
         bson_append_document_end(d, &err);
     } else {
         fk_mongo_append_value(d, "quality", &v->label, 0);
-        BSON_APPEND_BOOL(d, "valid", v->n_violations == 0);
+        BSON_APPEND_BOOL(d, "valid", fk_verdict_valid(v));
         fk_mongo_append_violations(d, "violations", rs, v);
         const struct fk_row *row = fk_engine_row(eng);
         bson_t rec;

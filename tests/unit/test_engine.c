@@ -727,9 +727,59 @@ static void results_per_rule(void)
     fk_ruleset_unref(rs);
 }
 
+/* "valid" is "no violation of severity error": warnings and info are reported but leave the
+ * record valid; a JSON type mismatch is an error. The severity class is the worst violation's. */
+static void valid_ignores_warning_and_info(void)
+{
+    const char *yaml = "version: 1\n"
+                       "source: {stream: s, topic: t, columns: {a: varchar, b: integer}}\n"
+                       "label: {stream: l, as: q, case: [{when: \"b > 1\", then: big}]}\n"
+                       "rules:\n"
+                       "  - {name: e, dimension: completeness, check: \"a IS NOT NULL\"}\n"
+                       "  - {name: w, dimension: validity, severity: warning, check: \"b > 0\"}\n"
+                       "  - {name: i, dimension: validity, severity: info, check: \"b > 10\"}\n";
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    struct fk_engine *eng = fk_engine_new(NULL);
+    struct fk_provenance prov = {"t", 0, 1, START_MS, NULL, 0};
+    static const struct {
+        const char *in;
+        int valid;
+        const char *severity;
+    } cases[] = {
+        {"{\"a\":\"x\",\"b\":20}", 1, "none"},
+        {"{\"a\":\"x\",\"b\":5}", 1, "info"},
+        {"{\"a\":\"x\",\"b\":-1}", 1, "warning"}, /* w and i fail */
+        {"{\"b\":20}", 0, "error"},
+        {"{\"b\":-1}", 0, "error"}, /* e, w and i fail: the worst is error */
+        {"{\"a\":5,\"b\":5}", 0, "error"}, /* a number coerced to text: an error; and i */
+    };
+    struct fk_buf out;
+    fk_buf_init(&out);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *in = cases[k].in;
+        const struct fk_verdict *v = fk_engine_eval(eng, rs, in, strlen(in), &prov, START_MS, NULL);
+        CHECK_INT_EQ(fk_verdict_valid(v), cases[k].valid);
+        CHECK_STR_EQ(fk_verdict_severity(v), cases[k].severity);
+        fk_engine_render_verdict(eng, rs, &prov, in, strlen(in), &out);
+        CHECK(strstr(out.data, cases[k].valid ? "\"valid\":true" : "\"valid\":false") != NULL);
+    }
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, "nope", 4, &prov, START_MS, NULL);
+    CHECK(!fk_verdict_valid(v));
+    fk_buf_free(&out);
+    fk_engine_destroy(eng);
+    fk_ruleset_unref(rs);
+}
+
 int main(void)
 {
     FK_TEST_RUN(results_per_rule);
+    FK_TEST_RUN(valid_ignores_warning_and_info);
     yaml_rs = load("rules/custdq.yaml");
     ksql_rs = load("rules/custdq-ksql.yaml");
     if (!yaml_rs || !ksql_rs) {

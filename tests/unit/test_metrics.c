@@ -124,7 +124,7 @@ static void daemon_families_have_help_and_type(void)
     for (const char *p = strstr(text, "# HELP "); p; p = strstr(p + 1, "# HELP ")) {
         helps++;
     }
-    CHECK_INT_EQ(types, 17);
+    CHECK_INT_EQ(types, 18);
     CHECK_INT_EQ(helps, types);
     /* A series of a family that does not exist goes nowhere, without crashing. */
     fk_metrics_reset();
