@@ -666,29 +666,35 @@ static int prop_is_secret(const char *name)
 /* URI S with the password of its user info and the value of every option named *password*
  * (tlsCertificateKeyFilePassword) replaced by the mask; the rest stays readable, so an
  * operator can still check hosts and options. */
-static void put_masked_uri(FILE *out, const char *s)
+int fk_config_uri_password(const char *uri, size_t *off, size_t *len)
 {
-    struct fk_buf b;
-    fk_buf_init(&b);
-    const char *auth = strstr(s, "://");
-    auth = auth ? auth + 3 : s;
+    const char *auth = strstr(uri, "://");
+    auth = auth ? auth + 3 : uri;
     size_t alen = strcspn(auth, "/?");
-    const char *at = NULL, *colon = NULL;
+    const char *at = NULL;
     for (size_t i = 0; i < alen; i++) {
         if (auth[i] == '@') {
             at = auth + i;
         }
     }
-    for (const char *c = auth; at && c < at; c++) {
-        if (*c == ':') {
-            colon = c;
-            break;
-        }
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) {
+        return -1;
     }
-    if (colon) {
-        fk_buf_append(&b, s, (size_t)(colon + 1 - s));
+    *off = (size_t)(colon + 1 - uri);
+    *len = (size_t)(at - colon - 1);
+    return 0;
+}
+
+static void put_masked_uri(FILE *out, const char *s)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    size_t off, len;
+    if (fk_config_uri_password(s, &off, &len) == 0) {
+        fk_buf_append(&b, s, off);
         fk_buf_puts(&b, "********");
-        s = at;
+        s += off + len;
     }
     const char *q = strchr(s, '?');
     if (q) {

@@ -124,6 +124,10 @@ void fk_config_destroy(struct fk_config *cfg);
  * inline password (Kafka properties named *password* or *secret*, ssl.key.pem,
  * sasl.oauthbearer.config, the password in mongo.uri) as "********". */
 void fk_config_dump(const struct fk_config *cfg, FILE *out);
+/* Where the password of a connection string's user info lies (mongodb://user:PASSWORD@host/):
+ * 0 with *OFF and *LEN set, -1 when it has none. For keeping it out of output. */
+int fk_config_uri_password(const char *uri, size_t *off, size_t *len);
+
 /* Writes the Markdown reference of every key (docs/configuration.md). */
 void fk_config_reference(FILE *out);
 

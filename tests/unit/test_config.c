@@ -5,6 +5,7 @@
 #include "config.h"
 #include "harness.h"
 #include "kafka.h"
+#include "sink.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -323,6 +324,24 @@ static void inline_uri_password_is_masked(void)
     fk_config_destroy(cfg);
 }
 
+/* libmongoc quotes the password in one of its URI errors; what the daemon prints does not. */
+static void uri_error_hides_password(void)
+{
+    static const char yaml[] = "mongo:\n  uri: \"mongodb://fk:pa:55word@h/\"\n";
+    char err[512] = "";
+    struct fk_config *cfg = fk_config_load_string("t.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    mongoc_uri_t *uri = fk_mongo_uri_new(cfg, err, sizeof err);
+    CHECK(uri == NULL);
+    CHECK_STR_EQ(err, "mongo.uri: Password \"*********\" must not have unescaped chars. "
+                      "Percent-encode username and password according to RFC 3986");
+    mongoc_uri_destroy(uri);
+    fk_config_destroy(cfg);
+}
+
 /* Every way a reference can be wrong gives file:line:col and what to do. */
 static void secret_reference_errors(void)
 {
@@ -412,5 +431,6 @@ int main(void)
     FK_TEST_RUN(secret_references_load_and_stay_hidden);
     FK_TEST_RUN(inline_uri_password_is_masked);
     FK_TEST_RUN(secret_reference_errors);
+    FK_TEST_RUN(uri_error_hides_password);
     return fk_test_finish();
 }
