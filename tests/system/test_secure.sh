@@ -5,9 +5,10 @@
 # systemd-style credentials ($CREDENTIALS_DIRECTORY); -t accepts the file, --dump-config and
 # the daemon's log show none of the secrets; generator, dq, mdm and sandbox give exact counts,
 # read back over SASL_SSL with kcat (read_committed) and with pymongo as that MongoDB user. A
-# wrong Kafka password is named in the log, keeps /readyz at 503 and produces nothing; a
-# world-readable password file and a missing credentials directory are refused with
-# file:line:col and exit 78.
+# wrong Kafka password is named in the log, keeps /readyz at 503 and produces nothing; a wrong
+# MongoDB password is named in the log and commits nothing, so once it is fixed the same group
+# stores every record; a world-readable password file and a missing credentials directory are
+# refused with file:line:col and exit 78.
 source "$(dirname "$0")/lib.sh"
 
 if [ -z "${FK_KAFKA_SASL_BOOTSTRAP:-}" ]; then
@@ -153,6 +154,30 @@ stopped() { ! ps -p "$DAEMON_PID" -o stat= | grep -qv Z; }
 kill -TERM "$DAEMON_PID"
 check "SIGTERM stops it within the grace period" wait_for 15 stopped
 stop_daemon KILL
+
+# --- a wrong MongoDB password -------------------------------------------------------------
+(umask 077; printf '%s\n' "${auth_uri/:$mongo_pw@/:not-the-mongo-password@}" >"$T_WORK/creds/bad-mongo.uri")
+mconf=$(secure_conf badmongo kafka.pass "generator: {enabled: false}
+topics: {input: $input, partitions: 3}
+dq: {enabled: false}
+mdm: {enabled: false}
+sandbox: {enabled: true, group: $id-sbw, database: ${db}_sbw}")
+sed -i 's/{credential: mongo.uri}/{credential: bad-mongo.uri}/' "$mconf"
+start_daemon "$mconf" "$rules"
+check "a wrong MongoDB password is named in the log" \
+    wait_for 60 log_has "sandbox: writing [0-9]* records to MongoDB failed: Authentication failed.; partitions paused, nothing committed"
+check_eq "nothing is stored" "$(amongo "db['${db}_sbw']['$input'].count_documents({})")" 0
+check "the wrong MongoDB password is not in the log" \
+    bash -c "! grep -qF 'not-the-mongo-password' '$DAEMON_LOG'"
+kill -TERM "$DAEMON_PID"
+check "SIGTERM stops it within the grace period" wait_for 15 stopped
+stop_daemon KILL
+# Nothing was committed meanwhile: with the right password the same group stores all N.
+sed -i 's/{credential: bad-mongo.uri}/{credential: mongo.uri}/' "$mconf"
+start_daemon "$mconf" "$rules"
+sandboxed() { [ "$(amongo "db['${db}_sbw']['$input'].count_documents({})")" == "$N" ]; }
+check "with the password fixed, the same group stores all $N records" wait_for 120 sandboxed
+stop_daemon TERM
 
 # --- refused before anything starts --------------------------------------------------------
 chmod 0644 "$T_WORK/kafka.pass"
