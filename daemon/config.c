@@ -3,6 +3,10 @@
  * the parser, the defaults, the range checks, --dump-config and docs/configuration.md all read
  * it. Defaults are written as text and go through the same parser as the file, so a default
  * can never be a value the file would reject. Loaded once in main; read-only afterwards.
+ *
+ * Any string value, and any librdkafka property, may be given as {file: PATH} or
+ * {credential: NAME} instead of inline, so that passwords need not sit in a file every local
+ * user can read: the secret is read once, here, at load (and again by -t and on restart).
  */
 #include "config.h"
 
@@ -14,6 +18,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* A secret file is a password, a key or a connection string: more is a wrong path. */
+#define FK_CONFIG_MAX_SECRET ((size_t)64 << 10)
 
 enum ctype { CT_STR, CT_INT, CT_DOUBLE, CT_BOOL, CT_ENUM, CT_LOGLEVEL, CT_PROPS };
 
@@ -51,7 +60,9 @@ static const struct cdesc descs[] = {
      "Bootstrap brokers, host:port[,host:port...] (librdkafka bootstrap.servers)."},
     {"kafka.properties", CT_PROPS, OFF(kafka_props), NULL, 0, 0, NULL,
      "librdkafka properties given unchanged to every Kafka client (security.protocol, sasl.*, "
-     "ssl.*, ...). An unknown property or a bad value is a configuration error."},
+     "ssl.*, ...). An unknown property or a bad value is a configuration error. Keep passwords "
+     "out of this file: sasl.password: {file: /etc/faker-kafka/kafka.pass} or {credential: "
+     "kafka.pass}."},
     {"kafka.admin_timeout_ms", CT_INT, OFF(kafka_admin_timeout_ms), "10000", 100, 600000, NULL,
      "Timeout of one Admin API request (topic creation); failures are retried."},
 
@@ -98,7 +109,8 @@ static const struct cdesc descs[] = {
     {"mongo.uri", CT_STR, OFF(mongo_uri), "mongodb://127.0.0.1:27017/?appname=faker-kafkad", 0, 0,
      NULL,
      "MongoDB connection string of the mdm and sandbox groups (libmongoc URI: credentials, "
-     "tls=true, replicaSet=... as usual)."},
+     "tls=true, replicaSet=... as usual). With a password in it, give it as {file: PATH} or "
+     "{credential: NAME}."},
     {"mongo.timeout_ms", CT_INT, OFF(mongo_timeout_ms), "5000", 100, 600000, NULL,
      "Server selection and connect timeout: how long a write may wait for a reachable MongoDB "
      "before it counts as failed and is retried. A write in progress is not cut short (the "
@@ -211,6 +223,7 @@ static void props_free(struct fk_props *p)
     for (size_t i = 0; i < p->n; i++) {
         free(p->v[i].name);
         free(p->v[i].value);
+        free(p->v[i].ref.target);
     }
     free(p->v);
     p->v = NULL;
@@ -310,6 +323,7 @@ struct fk_config *fk_config_defaults(void)
 {
     struct fk_config *cfg = fk_calloc(1, sizeof *cfg);
     cfg->path = fk_strdup("(defaults)");
+    cfg->refs = fk_calloc(FK_ARRAY_SIZE(descs), sizeof *cfg->refs);
     char err[256];
     for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
         if (descs[i].type == CT_PROPS) {
@@ -335,7 +349,9 @@ void fk_config_destroy(struct fk_config *cfg)
         } else if (descs[i].type == CT_PROPS) {
             props_free(field(cfg, &descs[i]));
         }
+        free(cfg->refs[i].target);
     }
+    free(cfg->refs);
     free(cfg->path);
     free(cfg);
 }
@@ -394,6 +410,99 @@ static const char *suggest(const char *full, char *buf, size_t buf_size)
     return found ? buf : NULL;
 }
 
+/* Reads the secret that NODE ({file: PATH} or {credential: NAME}) refers to into *OUT and
+ * records the reference in REF. FILE is the configuration file: a relative PATH is taken
+ * beside it. Refuses what would make the indirection pointless or the value surprising: a file
+ * every user may read, an empty one, one with a NUL byte. One trailing newline (as echo and
+ * editors leave) is dropped; anything else is the value byte for byte. */
+static int load_ref(const char *file, const struct fk_yaml_node *node, const char *full,
+                    char **out, struct fk_ref *ref, char *errstr, size_t errstr_size)
+{
+    const struct fk_yaml_node *k = node->n_pairs == 1 ? node->pairs[0].key : NULL;
+    const struct fk_yaml_node *v = node->n_pairs == 1 ? node->pairs[0].value : NULL;
+    int is_file = k && strcmp(k->str, "file") == 0;
+    int is_cred = k && strcmp(k->str, "credential") == 0;
+    if ((!is_file && !is_cred) || v->type != FK_YAML_SCALAR || fk_yaml_is_null(v)) {
+        snprintf(errstr, errstr_size,
+                 "%s:%d:%d: %s: expected a string, {file: PATH} or {credential: NAME}", file,
+                 node->line, node->col, full);
+        return -1;
+    }
+    char path[4096];
+    if (is_cred) {
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        if (strchr(v->str, '/') || strcmp(v->str, ".") == 0 || strcmp(v->str, "..") == 0) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d:%d: %s: credential '%s': a credential is a name, not a path", file,
+                     v->line, v->col, full, v->str);
+            return -1;
+        }
+        if (!dir || !*dir) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d:%d: %s: credential '%s': $CREDENTIALS_DIRECTORY is not set (systemd "
+                     "sets it for a unit with LoadCredential=)",
+                     file, v->line, v->col, full, v->str);
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, v->str);
+    } else {
+        const char *slash = strrchr(file, '/');
+        if (v->str[0] == '/' || !slash) {
+            snprintf(path, sizeof path, "%s", v->str);
+        } else {
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - file), file, v->str);
+        }
+    }
+    const char *what = is_cred ? "credential" : "file";
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s %s: %s", file, v->line, v->col, full, what,
+                 path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s %s: not a regular file", file, v->line,
+                 v->col, full, what, path);
+        return -1;
+    }
+    if (st.st_mode & S_IROTH) {
+        snprintf(errstr, errstr_size,
+                 "%s:%d:%d: %s: %s %s is readable by every user (mode %04o): chmod o-r it, or "
+                 "use a systemd credential",
+                 file, v->line, v->col, full, what, path, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    struct fk_buf b;
+    fk_buf_init(&b);
+    char why[512];
+    if (fk_read_file(path, FK_CONFIG_MAX_SECRET, &b, why, sizeof why) != 0) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s %s", file, v->line, v->col, full, what,
+                 why);
+        fk_buf_free(&b);
+        return -1;
+    }
+    if (b.len > 0 && b.data[b.len - 1] == '\n') {
+        b.data[--b.len] = '\0';
+        if (b.len > 0 && b.data[b.len - 1] == '\r') {
+            b.data[--b.len] = '\0';
+        }
+    }
+    const char *bad = b.len == 0 ? "is empty" : strlen(b.data) != b.len ? "holds a NUL byte" : NULL;
+    if (bad) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s: %s %s %s", file, v->line, v->col, full, what,
+                 path, bad);
+        fk_buf_free(&b);
+        return -1;
+    }
+    free(*out);
+    *out = fk_strdup(b.data);
+    fk_buf_free(&b);
+    free(ref->target);
+    ref->kind = is_cred ? "credential" : "file";
+    ref->target = fk_strdup(v->str);
+    return 0;
+}
+
 static int load_props(struct fk_props *props, const char *file, const struct fk_yaml_node *map,
                       const char *full, char *errstr, size_t errstr_size)
 {
@@ -407,17 +516,26 @@ static int load_props(struct fk_props *props, const char *file, const struct fk_
     }
     for (size_t i = 0; i < map->n_pairs; i++) {
         const struct fk_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
-        if (v->type != FK_YAML_SCALAR) {
+        if (v->type == FK_YAML_SEQ) {
             snprintf(errstr, errstr_size, "%s:%d:%d: %s.%s: expected a scalar value, got %s", file,
                      v->line, v->col, full, k->str, fk_yaml_type_name(v->type));
             return -1;
         }
         props->v = fk_realloc(props->v, (props->n + 1) * sizeof *props->v);
         struct fk_prop *p = &props->v[props->n++];
+        memset(p, 0, sizeof *p);
         p->name = fk_strdup(k->str);
-        p->value = fk_strdup(v->str);
         p->line = v->line;
         p->col = v->col;
+        if (v->type == FK_YAML_MAP) {
+            char name[256];
+            snprintf(name, sizeof name, "%s.%s", full, k->str);
+            if (load_ref(file, v, name, &p->value, &p->ref, errstr, errstr_size) != 0) {
+                return -1;
+            }
+        } else {
+            p->value = fk_strdup(v->str);
+        }
     }
     return 0;
 }
@@ -437,6 +555,11 @@ static int load_map(struct fk_config *cfg, const char *file, const struct fk_yam
         const struct cdesc *d = find_exact(full);
         if (d && d->type == CT_PROPS) {
             if (load_props(field(cfg, d), file, v, full, errstr, errstr_size) != 0) {
+                return -1;
+            }
+        } else if (d && d->type == CT_STR && v->type == FK_YAML_MAP) {
+            if (load_ref(file, v, full, field(cfg, d), &cfg->refs[d - descs], errstr,
+                         errstr_size) != 0) {
                 return -1;
             }
         } else if (d) {
@@ -527,12 +650,102 @@ static void put_yaml_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+#define FK_CONFIG_MASK "\"********\""
+
+/* True when the N bytes at S contain WORD, ignoring case. */
+static int has_word(const char *s, size_t n, const char *word)
+{
+    size_t w = strlen(word);
+    for (size_t i = 0; i + w <= n; i++) {
+        if (strncasecmp(s + i, word, w) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Kafka properties that hold a secret even when written inline. */
+static int prop_is_secret(const char *name)
+{
+    size_t n = strlen(name);
+    return has_word(name, n, "password") || has_word(name, n, "secret") ||
+           strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "sasl.oauthbearer.config") == 0;
+}
+
+/* URI S with the password of its user info and the value of every option named *password*
+ * (tlsCertificateKeyFilePassword) replaced by the mask; the rest stays readable, so an
+ * operator can still check hosts and options. */
+int fk_config_uri_password(const char *uri, size_t *off, size_t *len)
+{
+    const char *auth = strstr(uri, "://");
+    auth = auth ? auth + 3 : uri;
+    size_t alen = strcspn(auth, "/?");
+    const char *at = NULL;
+    for (size_t i = 0; i < alen; i++) {
+        if (auth[i] == '@') {
+            at = auth + i;
+        }
+    }
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) {
+        return -1;
+    }
+    *off = (size_t)(colon + 1 - uri);
+    *len = (size_t)(at - colon - 1);
+    return 0;
+}
+
+static void put_masked_uri(FILE *out, const char *s)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    size_t off, len;
+    if (fk_config_uri_password(s, &off, &len) == 0) {
+        fk_buf_append(&b, s, off);
+        fk_buf_puts(&b, "********");
+        s += off + len;
+    }
+    const char *q = strchr(s, '?');
+    if (q) {
+        fk_buf_append(&b, s, (size_t)(q + 1 - s));
+        for (s = q + 1; *s;) {
+            size_t seg = strcspn(s, "&;");
+            size_t name = strcspn(s, "=&;");
+            if (name < seg && has_word(s, name, "password")) {
+                fk_buf_append(&b, s, name + 1);
+                fk_buf_puts(&b, "********");
+            } else {
+                fk_buf_append(&b, s, seg);
+            }
+            s += seg;
+            if (*s) {
+                fk_buf_putc(&b, *s++);
+            }
+        }
+    } else {
+        fk_buf_puts(&b, s);
+    }
+    put_yaml_string(out, b.data);
+    fk_buf_free(&b);
+}
+
+static void put_ref(FILE *out, const struct fk_ref *ref)
+{
+    fprintf(out, "{%s: ", ref->kind);
+    put_yaml_string(out, ref->target);
+    fputc('}', out);
+}
+
 static void format_value(const struct fk_config *cfg, const struct cdesc *d, FILE *out)
 {
     const void *p = cfield(cfg, d);
     switch (d->type) {
     case CT_STR:
-        put_yaml_string(out, *(char *const *)p);
+        if (d->off == OFF(mongo_uri)) {
+            put_masked_uri(out, *(char *const *)p);
+        } else {
+            put_yaml_string(out, *(char *const *)p);
+        }
         break;
     case CT_INT:
         fprintf(out, "%lld", (long long)*(const int64_t *)p);
@@ -596,7 +809,9 @@ static void wrap_comment(FILE *out, int indent, const char *text)
 void fk_config_dump(const struct fk_config *cfg, FILE *out)
 {
     fprintf(out, "# faker-kafkad configuration. Every key is shown with its default; "
-                 "see docs/configuration.md.\n");
+                 "see docs/configuration.md.\n"
+                 "# Any string value may be {file: PATH} or {credential: NAME} instead "
+                 "(secrets: docs/operations.md).\n");
     const char *prev = "";
     for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {
         const struct cdesc *d = &descs[i];
@@ -626,13 +841,23 @@ void fk_config_dump(const struct fk_config *cfg, FILE *out)
                 fputc('\n', out);
                 for (size_t j = 0; j < pr->n; j++) {
                     fprintf(out, "%*s%s: ", (depth + 1) * 2, "", pr->v[j].name);
-                    put_yaml_string(out, pr->v[j].value);
+                    if (pr->v[j].ref.kind) {
+                        put_ref(out, &pr->v[j].ref);
+                    } else if (prop_is_secret(pr->v[j].name)) {
+                        fputs(FK_CONFIG_MASK, out);
+                    } else {
+                        put_yaml_string(out, pr->v[j].value);
+                    }
                     fputc('\n', out);
                 }
             }
         } else {
             fputc(' ', out);
-            format_value(cfg, d, out);
+            if (cfg->refs[i].kind) {
+                put_ref(out, &cfg->refs[i]);
+            } else {
+                format_value(cfg, d, out);
+            }
             fputc('\n', out);
         }
         prev = d->name;
@@ -671,6 +896,23 @@ void fk_config_reference(FILE *out)
                  "(`file:line:col: unknown key 'generator.rtae' (did you mean "
                  "'generator.rate'?)`) and the daemon exits with status 78. "
                  "`faker-kafkad --dump-config` prints the effective configuration.\n\n"
+                 "## Secrets\n\n"
+                 "Any string value, and any value under `kafka.properties`, may be written as "
+                 "a reference instead of inline, so that no password sits in a file other "
+                 "users can read:\n\n"
+                 "- `{file: PATH}`: the contents of PATH; a relative PATH is taken beside the "
+                 "configuration file.\n"
+                 "- `{credential: NAME}`: the systemd credential NAME, i.e. the file "
+                 "`$CREDENTIALS_DIRECTORY/NAME` (`LoadCredential=NAME:/path` in the unit).\n\n"
+                 "One trailing newline is dropped; the rest is the value byte for byte. The "
+                 "file is read at start-up (and by `-t`): a missing, unreadable or empty file, "
+                 "one with a NUL byte, or one every user may read (mode `o+r`) is a "
+                 "configuration error (`file:line:col`, exit 78). `--dump-config` prints the "
+                 "reference, never the value, and masks inline secrets as `\"********\"`: "
+                 "Kafka properties whose name contains `password` or `secret`, `ssl.key.pem`, "
+                 "`sasl.oauthbearer.config`, and the password (and `*Password=` options) in "
+                 "`mongo.uri`. See [operations.md](operations.md#secrets).\n\n"
+                 "## Keys\n\n"
                  "| key | type | default | range | description |\n"
                  "|---|---|---|---|---|\n");
     for (size_t i = 0; i < FK_ARRAY_SIZE(descs); i++) {

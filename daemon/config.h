@@ -15,11 +15,20 @@ enum fk_key_mode { FK_KEY_EMAIL = 0, FK_KEY_NONE = 1 };
 enum fk_start { FK_START_EARLIEST = 0, FK_START_LATEST = 1 };
 enum fk_gen_timestamp { FK_GEN_TS_PRODUCER = 0, FK_GEN_TS_CREATED_AT = 1 };
 
+/* Where a value was read from when the file does not hold it inline: {file: PATH} or
+ * {credential: NAME} (a systemd credential, $CREDENTIALS_DIRECTORY/NAME). --dump-config prints
+ * the reference instead of the value, so a secret never leaves the file it lives in. */
+struct fk_ref {
+    const char *kind; /* "file" or "credential"; NULL: the value was written inline */
+    char *target;     /* the path or the credential's name, as written */
+};
+
 /* One pass-through property with where it was written, for error messages. */
 struct fk_prop {
     char *name;
     char *value;
     int line, col;
+    struct fk_ref ref;
 };
 
 struct fk_props {
@@ -40,7 +49,8 @@ struct fk_defect_rates {
 };
 
 struct fk_config {
-    char *path; /* the file it was loaded from, or "(defaults)" */
+    char *path;          /* the file it was loaded from, or "(defaults)" */
+    struct fk_ref *refs; /* one per key of the descriptor table (config.c's business) */
 
     int log_level;
     char *instance_name;
@@ -110,8 +120,15 @@ struct fk_config *fk_config_load_string(const char *name, const char *yaml, size
                                         char *errstr, size_t errstr_size);
 void fk_config_destroy(struct fk_config *cfg);
 
-/* Writes CFG as YAML, every key with its help text as a comment (conf/faker-kafka.yaml). */
+/* Writes CFG as YAML, every key with its help text as a comment (conf/faker-kafka.yaml).
+ * Secrets are masked: a value read from a reference is written as that reference, and an
+ * inline password (Kafka properties named *password* or *secret*, ssl.key.pem,
+ * sasl.oauthbearer.config, the password in mongo.uri) as "********". */
 void fk_config_dump(const struct fk_config *cfg, FILE *out);
+/* Where the password of a connection string's user info lies (mongodb://user:PASSWORD@host/):
+ * 0 with *OFF and *LEN set, -1 when it has none. For keeping it out of output. */
+int fk_config_uri_password(const char *uri, size_t *off, size_t *len);
+
 /* Writes the Markdown reference of every key (docs/configuration.md). */
 void fk_config_reference(FILE *out);
 

@@ -52,10 +52,10 @@ static int check_rules(const struct fk_config *cfg, const char *path, char *errs
         fk_expr_destroy(e);
     }
     if (rc == 0 && (cfg->sink[FK_SINK_MDM].enabled || cfg->sink[FK_SINK_SANDBOX].enabled)) {
-        bson_error_t error;
-        mongoc_uri_t *uri = mongoc_uri_new_with_error(cfg->mongo_uri, &error);
+        char why[512];
+        mongoc_uri_t *uri = fk_mongo_uri_new(cfg, why, sizeof why);
         if (!uri) {
-            snprintf(errstr, errstr_size, "%s: mongo.uri: %s", cfg->path, error.message);
+            snprintf(errstr, errstr_size, "%s: %s", cfg->path, why);
             rc = -1;
         }
         mongoc_uri_destroy(uri);

@@ -11,13 +11,32 @@
 #include <stdio.h>
 #include <string.h>
 
+mongoc_uri_t *fk_mongo_uri_new(const struct fk_config *cfg, char *errstr, size_t errstr_size)
+{
+    bson_error_t error;
+    mongoc_uri_t *uri = mongoc_uri_new_with_error(cfg->mongo_uri, &error);
+    if (uri) {
+        return uri;
+    }
+    size_t off, len;
+    char *hit;
+    if (fk_config_uri_password(cfg->mongo_uri, &off, &len) == 0 && len > 0) {
+        char pw[sizeof error.message];
+        snprintf(pw, sizeof pw, "%.*s", (int)len, cfg->mongo_uri + off);
+        while ((hit = strstr(error.message, pw)) != NULL) {
+            memset(hit, '*', strlen(pw));
+        }
+    }
+    snprintf(errstr, errstr_size, "mongo.uri: %s", error.message);
+    return NULL;
+}
+
 mongoc_client_pool_t *fk_mongo_pool_new(const struct fk_config *cfg, char *errstr,
                                         size_t errstr_size)
 {
     bson_error_t error;
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(cfg->mongo_uri, &error);
+    mongoc_uri_t *uri = fk_mongo_uri_new(cfg, errstr, errstr_size);
     if (!uri) {
-        snprintf(errstr, errstr_size, "mongo.uri: %s", error.message);
         return NULL;
     }
     /* What the URI does not say, the configuration does: a write waits at most this long for

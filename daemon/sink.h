@@ -69,6 +69,10 @@ void fk_sink_record_id(const rd_kafka_message_t *rkm, char *out, size_t size);
  * error, a primary stepping down) rather than because the server refused a document. */
 int fk_mongo_error_is_transient(const bson_error_t *error, const bson_t *reply);
 
+/* CFG->mongo_uri parsed. NULL with "mongo.uri: reason" in errstr, the URI's password never
+ * in it (libmongoc quotes it in some of its messages). */
+mongoc_uri_t *fk_mongo_uri_new(const struct fk_config *cfg, char *errstr, size_t errstr_size);
+
 /* The client pool of CFG->mongo_uri with the configured timeouts. NULL with errstr. */
 mongoc_client_pool_t *fk_mongo_pool_new(const struct fk_config *cfg, char *errstr,
                                         size_t errstr_size);

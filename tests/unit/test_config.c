@@ -5,9 +5,12 @@
 #include "config.h"
 #include "harness.h"
 #include "kafka.h"
+#include "sink.h"
 #include "util.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct error_case {
     const char *yaml;
@@ -183,6 +186,218 @@ static void dump_round_trips(void)
     fk_config_destroy(b);
 }
 
+/* A scratch directory for secret files, removed at the end of each case. */
+static char secret_dir[64];
+
+static void put_secret(const char *name, const char *text, size_t len, mode_t mode)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", secret_dir, name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fwrite(text, 1, len, f);
+        fclose(f);
+    }
+    chmod(path, mode);
+}
+
+static void secrets_setup(void)
+{
+    snprintf(secret_dir, sizeof secret_dir, "/tmp/fk-test-config-XXXXXX");
+    CHECK(mkdtemp(secret_dir) != NULL);
+    char creds[128];
+    snprintf(creds, sizeof creds, "%s/creds", secret_dir);
+    CHECK(mkdir(creds, 0700) == 0);
+    put_secret("kafka.pass", "s3cr3t-kafka\n", 13, 0600);
+    put_secret("crlf.pass", "crlf-pw\r\n", 9, 0640);
+    put_secret("two.pass", "two-lines\n\n", 11, 0600);
+    put_secret("open.pass", "everyone\n", 9, 0644);
+    put_secret("empty.pass", "\n", 1, 0600);
+    put_secret("nul.pass", "a\0b", 3, 0600);
+    put_secret("creds/mongo.uri", "mongodb://fk:m0ng0-pw@127.0.0.1:27017/?appname=x", 48, 0400);
+    setenv("CREDENTIALS_DIRECTORY", creds, 1);
+}
+
+static void secrets_teardown(void)
+{
+    static const char *const names[] = {"kafka.pass", "crlf.pass",  "two.pass",       "open.pass",
+                                        "empty.pass", "nul.pass",   "creds/mongo.uri", "c.yaml"};
+    char path[256];
+    for (size_t i = 0; i < FK_ARRAY_SIZE(names); i++) {
+        snprintf(path, sizeof path, "%s/%s", secret_dir, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/creds", secret_dir);
+    rmdir(path);
+    rmdir(secret_dir);
+    unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+static char *dump_text(const struct fk_config *cfg)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    fk_config_dump(cfg, f);
+    fclose(f);
+    return text;
+}
+
+/* {file:} (absolute and beside the config) and {credential:} give the file's bytes less one
+ * trailing newline; --dump-config shows the references and no secret, and reads back to the
+ * same values. */
+static void secret_references_load_and_stay_hidden(void)
+{
+    secrets_setup();
+    char name[128], yaml[1024], err[512] = "";
+    snprintf(name, sizeof name, "%s/c.yaml", secret_dir);
+    snprintf(yaml, sizeof yaml,
+             "kafka:\n"
+             "  properties:\n"
+             "    sasl.username: fk\n"
+             "    sasl.password: {file: kafka.pass}\n"
+             "    ssl.keystore.password: {file: %s/crlf.pass}\n"
+             "    sasl.oauthbearer.config: {file: two.pass}\n"
+             "    ssl.key.password: inline-key-secret\n"
+             "mongo:\n"
+             "  uri: {credential: mongo.uri}\n",
+             secret_dir);
+    struct fk_config *cfg = fk_config_load_string(name, yaml, strlen(yaml), err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    if (!cfg) {
+        secrets_teardown();
+        return;
+    }
+    CHECK_INT_EQ(cfg->kafka_props.n, 5);
+    CHECK_STR_EQ(cfg->kafka_props.v[1].value, "s3cr3t-kafka");
+    CHECK_STR_EQ(cfg->kafka_props.v[1].ref.kind, "file");
+    CHECK_STR_EQ(cfg->kafka_props.v[1].ref.target, "kafka.pass");
+    CHECK_INT_EQ(cfg->kafka_props.v[1].line, 4);
+    CHECK_STR_EQ(cfg->kafka_props.v[2].value, "crlf-pw");
+    CHECK_STR_EQ(cfg->kafka_props.v[3].value, "two-lines\n");
+    CHECK(cfg->kafka_props.v[4].ref.kind == NULL);
+    CHECK_STR_EQ(cfg->mongo_uri, "mongodb://fk:m0ng0-pw@127.0.0.1:27017/?appname=x");
+    CHECK_INT_EQ(fk_kafka_conf_check(cfg, err, sizeof err), 0);
+
+    char *t1 = dump_text(cfg);
+    CHECK(strstr(t1, "s3cr3t") == NULL);
+    CHECK(strstr(t1, "crlf-pw") == NULL);
+    CHECK(strstr(t1, "two-lines") == NULL);
+    CHECK(strstr(t1, "inline-key-secret") == NULL);
+    CHECK(strstr(t1, "m0ng0-pw") == NULL);
+    CHECK(strstr(t1, "    sasl.password: {file: \"kafka.pass\"}\n") != NULL);
+    CHECK(strstr(t1, "    ssl.key.password: \"********\"\n") != NULL);
+    CHECK(strstr(t1, "    sasl.username: \"fk\"\n") != NULL);
+    CHECK(strstr(t1, "  uri: {credential: \"mongo.uri\"}\n") != NULL);
+    struct fk_config *back = fk_config_load_string(name, t1, strlen(t1), err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    if (back) {
+        CHECK_STR_EQ(back->kafka_props.v[1].value, "s3cr3t-kafka");
+        CHECK_STR_EQ(back->mongo_uri, cfg->mongo_uri);
+        char *t2 = dump_text(back);
+        CHECK_STR_EQ(t1, t2);
+        free(t2);
+    }
+    free(t1);
+    fk_config_destroy(back);
+    fk_config_destroy(cfg);
+    secrets_teardown();
+}
+
+/* An inline password in mongo.uri is masked, user, hosts and options stay readable. */
+static void inline_uri_password_is_masked(void)
+{
+    static const char yaml[] = "mongo:\n  uri: \"mongodb://fk:pa55@h1:1,h2:2/db?"
+                               "tlsCertificateKeyFilePassword=k3y&appname=x\"\n";
+    char err[256] = "";
+    struct fk_config *cfg = fk_config_load_string("t.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    char *t = dump_text(cfg);
+    CHECK(strstr(t, "  uri: \"mongodb://fk:********@h1:1,h2:2/db?"
+                    "tlsCertificateKeyFilePassword=********&appname=x\"\n") != NULL);
+    CHECK(strstr(t, "pa55") == NULL && strstr(t, "k3y") == NULL);
+    free(t);
+    fk_config_destroy(cfg);
+}
+
+/* libmongoc quotes the password in one of its URI errors; what the daemon prints does not. */
+static void uri_error_hides_password(void)
+{
+    static const char yaml[] = "mongo:\n  uri: \"mongodb://fk:pa:55word@h/\"\n";
+    char err[512] = "";
+    struct fk_config *cfg = fk_config_load_string("t.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        return;
+    }
+    mongoc_uri_t *uri = fk_mongo_uri_new(cfg, err, sizeof err);
+    CHECK(uri == NULL);
+    CHECK_STR_EQ(err, "mongo.uri: Password \"*********\" must not have unescaped chars. "
+                      "Percent-encode username and password according to RFC 3986");
+    mongoc_uri_destroy(uri);
+    fk_config_destroy(cfg);
+}
+
+/* Every way a reference can be wrong gives file:line:col and what to do. */
+static void secret_reference_errors(void)
+{
+    secrets_setup();
+    char name[128];
+    snprintf(name, sizeof name, "%s/c.yaml", secret_dir);
+    static const struct {
+        const char *yaml, *error; /* %s: the scratch directory */
+    } cases[] = {
+        {"kafka:\n  properties:\n    sasl.password: {file: open.pass}\n",
+         "%s/c.yaml:3:27: kafka.properties.sasl.password: file %s/open.pass is readable by "
+         "every user (mode 0644): chmod o-r it, or use a systemd credential"},
+        {"kafka:\n  properties:\n    sasl.password: {file: empty.pass}\n",
+         "%s/c.yaml:3:27: kafka.properties.sasl.password: file %s/empty.pass is empty"},
+        {"kafka:\n  properties:\n    sasl.password: {file: nul.pass}\n",
+         "%s/c.yaml:3:27: kafka.properties.sasl.password: file %s/nul.pass holds a NUL byte"},
+        {"kafka:\n  properties:\n    sasl.password: {file: gone.pass}\n",
+         "%s/c.yaml:3:27: kafka.properties.sasl.password: file %s/gone.pass: No such file or "
+         "directory"},
+        {"kafka:\n  properties:\n    sasl.password: {file: creds}\n",
+         "%s/c.yaml:3:27: kafka.properties.sasl.password: file %s/creds: not a regular file"},
+        {"mongo:\n  uri: {credential: gone}\n",
+         "%s/c.yaml:2:21: mongo.uri: credential %s/creds/gone: No such file or directory"},
+        {"mongo:\n  uri: {credential: ../kafka.pass}\n",
+         "%s/c.yaml:2:21: mongo.uri: credential '../kafka.pass': a credential is a name, not a "
+         "path"},
+        {"mongo:\n  uri: {secret: x}\n",
+         "%s/c.yaml:2:8: mongo.uri: expected a string, {file: PATH} or {credential: NAME}"},
+        {"mongo:\n  uri: {file: a, credential: b}\n",
+         "%s/c.yaml:2:8: mongo.uri: expected a string, {file: PATH} or {credential: NAME}"},
+        {"mongo:\n  uri: {file: }\n",
+         "%s/c.yaml:2:8: mongo.uri: expected a string, {file: PATH} or {credential: NAME}"},
+        {"generator:\n  rate: {file: kafka.pass}\n",
+         "%s/c.yaml:2:9: generator.rate: expected a scalar, got a mapping"},
+    };
+    for (size_t i = 0; i < FK_ARRAY_SIZE(cases); i++) {
+        char err[512] = "", want[512];
+        snprintf(want, sizeof want, cases[i].error, secret_dir, secret_dir);
+        struct fk_config *cfg = fk_config_load_string(name, cases[i].yaml, strlen(cases[i].yaml),
+                                                      err, sizeof err);
+        CHECK(cfg == NULL);
+        CHECK_STR_EQ(err, want);
+        fk_config_destroy(cfg);
+    }
+    unsetenv("CREDENTIALS_DIRECTORY");
+    static const char cred[] = "mongo:\n  uri: {credential: mongo.uri}\n";
+    char err[512] = "", want[512];
+    CHECK(fk_config_load_string(name, cred, strlen(cred), err, sizeof err) == NULL);
+    snprintf(want, sizeof want,
+             "%s/c.yaml:2:21: mongo.uri: credential 'mongo.uri': $CREDENTIALS_DIRECTORY is not "
+             "set (systemd sets it for a unit with LoadCredential=)",
+             secret_dir);
+    CHECK_STR_EQ(err, want);
+    secrets_teardown();
+}
+
 /* The shipped conf/faker-kafka.yaml is the generated dump of the defaults (make docs). */
 static void shipped_config_is_current(void)
 {
@@ -213,5 +428,9 @@ int main(void)
     FK_TEST_RUN(bad_kafka_property_value_error);
     FK_TEST_RUN(dump_round_trips);
     FK_TEST_RUN(shipped_config_is_current);
+    FK_TEST_RUN(secret_references_load_and_stay_hidden);
+    FK_TEST_RUN(inline_uri_password_is_masked);
+    FK_TEST_RUN(secret_reference_errors);
+    FK_TEST_RUN(uri_error_hides_password);
     return fk_test_finish();
 }
