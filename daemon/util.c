@@ -210,6 +210,31 @@ char *fk_json_escape(char *o, const char *s, size_t n)
     return o;
 }
 
+void fk_base64_put(struct fk_buf *out, const void *s, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = s;
+    fk_buf_reserve(out, (n + 2) / 3 * 4);
+    char *o = out->data + out->len;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = abc[v >> 18];
+        *o++ = abc[(v >> 12) & 63];
+        *o++ = abc[(v >> 6) & 63];
+        *o++ = abc[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = abc[v >> 18];
+        *o++ = abc[(v >> 12) & 63];
+        *o++ = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+}
+
 /* ASCII runs, the common case, are skipped 8 bytes at a time. */
 int fk_utf8_check(const void *p, size_t n, size_t *bad)
 {

@@ -70,6 +70,9 @@ int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
  * N * 6 + 2 bytes. Returns the end. Runs of bytes that need nothing are copied whole. */
 char *fk_json_escape(char *o, const char *s, size_t n);
 
+/* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */
+void fk_base64_put(struct fk_buf *out, const void *s, size_t n);
+
 /* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF): 0, or -1
  * with *BAD the offset of the first byte of the offending sequence. */
 int fk_utf8_check(const void *s, size_t n, size_t *bad);
