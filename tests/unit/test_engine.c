@@ -9,6 +9,7 @@
 #include "customer.h"
 #include "engine.h"
 #include "harness.h"
+#include "offline.h"
 #include "uniq.h"
 #include "util.h"
 
@@ -854,6 +855,100 @@ static void labelled_non_finite_doubles_as_jackson(void)
     fk_ruleset_unref(rs);
 }
 
+/* The sample records for -e (rules/sample-records.jsonl, named in the README): each line
+ * shows what its comment in this table says, and together they break every shipped rule. */
+static void sample_records_show_every_rule(void)
+{
+    static const struct {
+        const char *quality; /* NULL: a dead letter */
+        const char *rules;   /* the violated rules, space-separated, in order */
+    } want[] = {
+        {"Correct", ""},
+        {"Policyexception", ""},
+        {"Not standard profession", "job_standard"},
+        {"Correct", "name_present"},
+        {"Correct", "email_present"},
+        {"Correct", "phone_present"},
+        {"Correct", "dob_present"},
+        {"Correct", "address_present"},
+        {"Correct", "email_format"},
+        {"Correct", "phone_format"},
+        {"Correct", "dob_format"},
+        {"Correct", "dob_not_in_future registered_after_birth"},
+        {"Policyexception", "plausible_age"},
+        {"Correct", "created_at_format"},
+        {"Correct", "registered_after_birth"},
+        {"Correct", "job_standard"},
+        {"Correct", "email_unique"},
+        {"Correct", "not_late"},
+        {"Correct", "type:phone"},
+        {NULL, "invalid_json"},
+    };
+    FILE *in = fopen("rules/sample-records.jsonl", "r");
+    FILE *out = tmpfile();
+    CHECK(in && out);
+    if (!in || !out) {
+        return;
+    }
+    char err[512] = "";
+    int64_t now = 0;
+    CHECK(fk_parse_iso8601("2026-11-25T00:01:00Z", &now) == 0);
+    long n = fk_offline_run("rules/custdq.yaml", now, in, out, err, sizeof err);
+    CHECK_INT_EQ(n, (long)FK_ARRAY_SIZE(want));
+    rewind(out);
+    char *line = NULL;
+    size_t cap = 0;
+    char seen[4096] = " ";
+    for (size_t i = 0; i < FK_ARRAY_SIZE(want) && getline(&line, &cap, out) > 0; i++) {
+        yajl_val doc = parse_json(line, strlen(line));
+        CHECK(doc != NULL);
+        if (!doc) {
+            continue;
+        }
+        char got[512] = "";
+        const char *quality = NULL;
+        const char *p_ex[] = {"custexcep", "QUALITY", NULL};
+        const char *p_v[] = {"verdict", "violations", NULL};
+        const char *p_dlq[] = {"dlq", "reason", NULL};
+        yajl_val q = yajl_tree_get(doc, p_ex, yajl_t_string);
+        yajl_val viol = yajl_tree_get(doc, p_v, yajl_t_array);
+        yajl_val reason = yajl_tree_get(doc, p_dlq, yajl_t_string);
+        if (q) {
+            quality = q->u.string;
+        }
+        for (size_t k = 0; viol && k < viol->u.array.len; k++) {
+            const char *r = get_str(viol->u.array.values[k], "rule");
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? " " : "", r ? r : "?");
+            if (r && strlen(seen) + strlen(r) + 2 < sizeof seen) {
+                strcat(seen, r);
+                strcat(seen, " ");
+            }
+        }
+        if (reason) {
+            snprintf(got, sizeof got, "%s", reason->u.string);
+        }
+        if ((want[i].quality == NULL) != (quality == NULL) ||
+            (quality && strcmp(quality, want[i].quality) != 0) || strcmp(got, want[i].rules) != 0) {
+            fprintf(stderr, "  line %zu: got %s [%s], expected %s [%s]\n", i + 1,
+                    quality ? quality : "DLQ", got, want[i].quality ? want[i].quality : "DLQ",
+                    want[i].rules);
+            fk_test_case_failed = 1;
+        }
+        yajl_tree_free(doc);
+    }
+    free(line);
+    fclose(in);
+    fclose(out);
+    for (size_t i = 0; i < yaml_rs->n_rules; i++) {
+        char word[300];
+        snprintf(word, sizeof word, " %s ", yaml_rs->rules[i].name);
+        if (!strstr(seen, word)) {
+            fprintf(stderr, "  no sample record breaks rule %s\n", yaml_rs->rules[i].name);
+            fk_test_case_failed = 1;
+        }
+    }
+}
+
 int main(void)
 {
     FK_TEST_RUN(results_per_rule);
@@ -872,6 +967,7 @@ int main(void)
     FK_TEST_RUN(json_string_escapes_as_jackson);
     FK_TEST_RUN(verdict_is_utf8_json_whatever_the_input);
     FK_TEST_RUN(labelled_non_finite_doubles_as_jackson);
+    FK_TEST_RUN(sample_records_show_every_rule);
     FK_TEST_RUN(every_rule_breaks_on_its_defect);
     FK_TEST_RUN(clean_generator_records_pass);
     FK_TEST_RUN(email_unique_per_partition_within_24h);
