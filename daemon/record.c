@@ -274,10 +274,6 @@ static void set_err(struct fk_decoder *d, enum fk_decode_err err, size_t at, con
     }
 }
 
-/* Strings must be strict UTF-8 (fk_utf8_check): Jackson lets overlong forms and surrogates
- * through, and yajl those and code points above U+10FFFF; we refuse them because every sink
- * (MongoDB's BSON, the JSON we produce) needs valid UTF-8. */
-
 static unsigned hex4(const unsigned char *s)
 {
     unsigned v = 0;
@@ -340,7 +336,10 @@ static int in_input(const struct fk_decoder *d, const unsigned char *s, size_t l
  * its decoding buffer otherwise; in that case the raw string is found in the input, ending just
  * before yajl's read position: its opening quote is the nearest quote not escaped by an odd
  * run of backslashes (outside strings a backslash is not valid JSON). Whole-input facts found
- * before parsing (all ASCII, no \u at all) skip the work for most records.
+ * before parsing (all ASCII, no \u at all) skip the work for most records. Strings must be
+ * strict UTF-8 (fk_utf8_check): Jackson lets overlong forms and surrogates through, and yajl
+ * those and code points above U+10FFFF; we refuse them because every sink (MongoDB's BSON,
+ * the JSON we produce) needs valid UTF-8.
  */
 static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len)
 {

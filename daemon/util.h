@@ -81,7 +81,8 @@ int fk_utf8_check(const void *s, size_t n, size_t *bad);
  * The one number parser, with Java's rules, for CAST and the JSON decoder alike. Neither needs
  * S to be NUL-terminated.
  * fk_parse_long: Long.parseLong(S): an optional '+' or '-' and ASCII digits, nothing else (no
- * blanks, no '_', no fraction), within 64 bits. 0, or -1.
+ * blanks, no '_', no fraction), within 64 bits (Java would also take non-ASCII decimal digits;
+ * no producer sends those). 0, or -1.
  * fk_parse_double: Double.parseDouble(S): characters <= ' ' at both ends ignored, an optional
  * sign, then "NaN", "Infinity", a decimal ("1.", ".5", "1e3") or a hexadecimal float ("0x1p3"),
  * with an optional f/F/d/D suffix; too large gives Infinity. FLAGS narrow it: FK_PARSE_FINITE
