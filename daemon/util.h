@@ -1,6 +1,7 @@
 /*
  * Small helpers shared by every module: allocation wrappers that abort with a log line on
- * out-of-memory, a growable byte buffer, clocks and ISO-8601 formatting.
+ * out-of-memory, a growable byte buffer, clocks and ISO-8601 formatting, JSON string escaping,
+ * base64, strict UTF-8 and the number parser that CAST and the record decoder share.
  */
 #ifndef FK_UTIL_H
 #define FK_UTIL_H
