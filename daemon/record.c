@@ -1277,10 +1277,13 @@ static int coerce(struct fk_decoder *d, size_t c)
         v->u.b = sl->b;
         return 0;
     case FK_T_DOUBLE:
-        /* toDouble(): NumericNode.doubleValue() or Double.parseDouble(text); a JSON number's
-         * grammar is a part of Java's, so one parser reads both. */
-        if ((sl->jt == FK_JSON_NUMBER || sl->jt == FK_JSON_STRING) &&
-            fk_parse_double(txt, sl->len, 0, &v->u.d) == 0) {
+        /* toDouble(): NumericNode.doubleValue() or Double.parseDouble(text). yajl has checked
+         * a number's grammar, a part of Java's, and its text ends with a NUL in d->text. */
+        if (sl->jt == FK_JSON_NUMBER) {
+            fk_parse_double(txt, sl->len, FK_PARSE_JSON, &v->u.d);
+            return 0;
+        }
+        if (sl->jt == FK_JSON_STRING && fk_parse_double(txt, sl->len, 0, &v->u.d) == 0) {
             return 0;
         }
         return coerce_err(d, c, sl->jt, NULL);

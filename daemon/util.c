@@ -12,6 +12,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,16 +320,28 @@ int fk_parse_long(const char *s, size_t n, int64_t *out)
     return 0;
 }
 
-/* strtod in the C locale whatever the process's locale is: Java's '.' is not locale-bound. */
-static locale_t c_locale;
+/* strtod in the C locale whatever the process's locale is: Java's '.' is not locale-bound.
+ * Made once; after that one atomic load, not a pthread_once call per number. */
+static _Atomic(locale_t) c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 
 static void c_locale_init(void)
 {
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    if (!c_locale) {
+    locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (!loc) {
         oom(0);
     }
+    atomic_store_explicit(&c_locale, loc, memory_order_release);
+}
+
+static locale_t get_c_locale(void)
+{
+    locale_t loc = atomic_load_explicit(&c_locale, memory_order_acquire);
+    if (!loc) {
+        pthread_once(&c_locale_once, c_locale_init);
+        loc = atomic_load_explicit(&c_locale, memory_order_acquire);
+    }
+    return loc;
 }
 
 static int is_digit(int c)
@@ -349,8 +362,7 @@ static double to_double(const char *s, size_t n)
     char *buf = n < sizeof small ? small : fk_malloc(n + 1);
     memcpy(buf, s, n);
     buf[n] = '\0';
-    pthread_once(&c_locale_once, c_locale_init);
-    double d = strtod_l(buf, NULL, c_locale);
+    double d = strtod_l(buf, NULL, get_c_locale());
     if (buf != small) {
         free(buf);
     }
@@ -359,6 +371,10 @@ static double to_double(const char *s, size_t n)
 
 int fk_parse_double(const char *s, size_t n, int flags, double *out)
 {
+    if (flags & FK_PARSE_JSON) {
+        *out = strtod_l(s, NULL, get_c_locale());
+        return (flags & FK_PARSE_FINITE) && !isfinite(*out) ? -1 : 0;
+    }
     int decimal = flags & FK_PARSE_DECIMAL;
     if (!decimal) {
         while (n > 0 && (unsigned char)*s <= ' ') {

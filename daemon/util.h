@@ -88,10 +88,14 @@ int fk_utf8_check(const void *s, size_t n, size_t *bad);
  * sign, then "NaN", "Infinity", a decimal ("1.", ".5", "1e3") or a hexadecimal float ("0x1p3"),
  * with an optional f/F/d/D suffix; too large gives Infinity. FLAGS narrow it: FK_PARSE_FINITE
  * refuses a NaN or infinite result (ksqlDB's SqlDoubles, used by CAST); FK_PARSE_DECIMAL takes
- * only what BigDecimal(String) takes (no blanks, words, hexadecimal or suffix). 0, or -1.
+ * only what BigDecimal(String) takes (no blanks, words, hexadecimal or suffix). FK_PARSE_JSON
+ * says S is a number a JSON parser has already lexed, with a NUL at S[N]: JSON's grammar is a
+ * part of Java's, so it is converted without being checked again (the decoder's hot path).
+ * 0, or -1.
  */
 #define FK_PARSE_FINITE 1
 #define FK_PARSE_DECIMAL 2
+#define FK_PARSE_JSON 4
 int fk_parse_long(const char *s, size_t n, int64_t *out);
 int fk_parse_double(const char *s, size_t n, int flags, double *out);
 
