@@ -8,6 +8,7 @@
 
 #include "rules/expr_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,7 +293,15 @@ static void json_value(struct fk_buf *out, const struct fk_value *v)
         fk_buf_put_int(out, (long long)v->u.i);
         break;
     case FK_T_DOUBLE:
-        fk_buf_printf(out, "%.17g", v->u.d);
+        /* Jackson quotes what JSON has no number for (QUOTE_NON_NUMERIC_NUMBERS): "NaN",
+         * "Infinity", "-Infinity"; printf's nan and inf would not be JSON at all. */
+        if (isnan(v->u.d)) {
+            fk_buf_puts(out, "\"NaN\"");
+        } else if (isinf(v->u.d)) {
+            fk_buf_puts(out, v->u.d < 0 ? "\"-Infinity\"" : "\"Infinity\"");
+        } else {
+            fk_buf_printf(out, "%.17g", v->u.d);
+        }
         break;
     case FK_T_VARCHAR:
         fk_json_string(out, v->u.s.p, v->u.s.len);
@@ -399,13 +408,21 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
         fk_buf_puts(out, ",\"timestamp\":");
         fk_buf_put_int(out, prov->timestamp_ms);
         fk_buf_putc(out, ',');
-        fk_buf_puts(out, "\"key\":");
-        if (prov->key) {
+        /* A Kafka key is bytes: a JSON string when they are UTF-8 (as the normalized e-mail
+         * is), otherwise null with the bytes in "key_base64", so that the verdict stays UTF-8
+         * JSON and the key can still be had back exactly. */
+        size_t bad;
+        if (!prov->key) {
+            fk_buf_puts(out, "\"key\":null,");
+        } else if (fk_utf8_check(prov->key, prov->key_len, &bad) == 0) {
+            fk_buf_puts(out, "\"key\":");
             fk_json_string(out, prov->key, prov->key_len);
+            fk_buf_putc(out, ',');
         } else {
-            fk_buf_puts(out, "null");
+            fk_buf_puts(out, "\"key\":null,\"key_base64\":\"");
+            fk_base64_put(out, prov->key, prov->key_len);
+            fk_buf_puts(out, "\",");
         }
-        fk_buf_putc(out, ',');
     }
     fk_buf_puts(out, "\"generation\":");
     fk_buf_put_int(out, (long long)v->generation);
@@ -434,8 +451,15 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
             fk_buf_putc(out, '}');
         }
     }
+    /* The record as it was judged: JSON in UTF-8 (the decoder accepted it), less the byte
+     * order mark Jackson skips, which would not be JSON inside the verdict. */
+    const unsigned char *rec = value;
+    if (len >= 3 && rec[0] == 0xEF && rec[1] == 0xBB && rec[2] == 0xBF) {
+        rec += 3;
+        len -= 3;
+    }
     fk_buf_puts(out, "],\"record\":");
-    fk_buf_append(out, value, len);
+    fk_buf_append(out, (const char *)rec, len);
     fk_buf_putc(out, '}');
 }
 

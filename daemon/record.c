@@ -17,7 +17,6 @@
 
 #include <yajl/yajl_parse.h>
 
-#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,7 +85,6 @@ struct fk_decoder {
     size_t n;
     size_t max_bytes;
     int max_depth;
-    locale_t c_locale;
 
     struct fk_value *vals;
     enum fk_json_type *jts;
@@ -276,70 +274,6 @@ static void set_err(struct fk_decoder *d, enum fk_decode_err err, size_t at, con
     }
 }
 
-/*
- * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. Jackson
- * lets the first two through, and yajl all three; we refuse them because every sink (MongoDB's
- * BSON, the JSON we produce) needs valid UTF-8. ASCII runs are skipped 8 bytes at a time.
- */
-static int utf8_check(const unsigned char *s, size_t n, size_t *bad)
-{
-    size_t i = 0;
-    while (i < n) {
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ULL) {
-                break;
-            }
-            i += 8;
-        }
-        if (i >= n) {
-            break;
-        }
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t more;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-        } else if (c == 0xE0) {
-            more = 2;
-            lo = 0xA0;
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-            more = 2;
-        } else if (c == 0xED) {
-            more = 2;
-            hi = 0x9F;
-        } else if (c == 0xF0) {
-            more = 3;
-            lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            more = 3;
-        } else if (c == 0xF4) {
-            more = 3;
-            hi = 0x8F;
-        } else {
-            *bad = i;
-            return -1;
-        }
-        if (n - i - 1 < more || s[i + 1] < lo || s[i + 1] > hi) {
-            *bad = i;
-            return -1;
-        }
-        for (size_t k = 2; k <= more; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                *bad = i;
-                return -1;
-            }
-        }
-        i += more + 1;
-    }
-    return 0;
-}
-
 static unsigned hex4(const unsigned char *s)
 {
     unsigned v = 0;
@@ -402,13 +336,16 @@ static int in_input(const struct fk_decoder *d, const unsigned char *s, size_t l
  * its decoding buffer otherwise; in that case the raw string is found in the input, ending just
  * before yajl's read position: its opening quote is the nearest quote not escaped by an odd
  * run of backslashes (outside strings a backslash is not valid JSON). Whole-input facts found
- * before parsing (all ASCII, no \u at all) skip the work for most records.
+ * before parsing (all ASCII, no \u at all) skip the work for most records. Strings must be
+ * strict UTF-8 (fk_utf8_check): Jackson lets overlong forms and surrogates through, and yajl
+ * those and code points above U+10FFFF; we refuse them because every sink (MongoDB's BSON,
+ * the JSON we produce) needs valid UTF-8.
  */
 static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len)
 {
     size_t bad;
     if (in_input(d, s, len)) {
-        if (!d->ascii && utf8_check(s, len, &bad) < 0) {
+        if (!d->ascii && fk_utf8_check(s, len, &bad) < 0) {
             set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(s - d->in) + bad, NULL);
             return -1;
         }
@@ -420,7 +357,7 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     size_t end = yajl_get_bytes_consumed(d->h);
     if (end == 0 || end > d->in_len || d->in[end - 1] != '"') {
         /* Not where it should be: check the decoded text at least. */
-        if (utf8_check(s, len, &bad) < 0) {
+        if (fk_utf8_check(s, len, &bad) < 0) {
             set_err(d, FK_DECODE_INVALID_UTF8, end, NULL);
             return -1;
         }
@@ -441,7 +378,7 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     }
     const unsigned char *raw = d->in + i + 1;
     size_t raw_len = close - i - 1;
-    if (!d->ascii && utf8_check(raw, raw_len, &bad) < 0) {
+    if (!d->ascii && fk_utf8_check(raw, raw_len, &bad) < 0) {
         set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, NULL);
         return -1;
     }
@@ -1235,34 +1172,6 @@ static const yajl_callbacks callbacks = {
     on_start_map, on_map_key, on_end_map, on_start_array, on_end_array,
 };
 
-/* Long.parseLong(): an optional sign and ASCII digits, nothing else, in range. (Java would
- * also take other Unicode decimal digits; no producer sends those.) */
-static int parse_long(const char *s, size_t n, int64_t *out)
-{
-    size_t i = 0;
-    int neg = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        neg = s[i] == '-';
-        i++;
-    }
-    if (i == n) {
-        return -1;
-    }
-    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        if (!is_digit(s[i])) {
-            return -1;
-        }
-        unsigned dg = (unsigned)(s[i] - '0');
-        if (v > (lim - dg) / 10) {
-            return -1;
-        }
-        v = v * 10 + dg;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
-
 /*
  * A JSON number as a BIGINT: NumericNode.asLong(), which truncates a fraction toward zero
  * (41.9 -> 41, 1e3 -> 1000). Java would wrap a value beyond 64 bits; we refuse it.
@@ -1270,7 +1179,7 @@ static int parse_long(const char *s, size_t n, int64_t *out)
 static int number_to_long(const char *s, size_t n, int is_float, int64_t *out)
 {
     if (!is_float) {
-        return parse_long(s, n, out);
+        return fk_parse_long(s, n, out);
     }
     struct numparts np;
     num_split(s, n, &np);
@@ -1300,97 +1209,6 @@ static int number_to_long(const char *s, size_t n, int is_float, int64_t *out)
         v = v * 10 + dg;
     }
     *out = np.neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
-
-static int is_hex(int c)
-{
-    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-/*
- * Double.parseDouble(): surrounding characters <= ' ' trimmed, an optional sign, then "NaN",
- * "Infinity", a decimal or a hexadecimal float, with an optional f/F/d/D suffix. The value
- * itself comes from strtod in the C locale (both round correctly).
- */
-static int java_parse_double(struct fk_decoder *d, const char *s, size_t n, double *out)
-{
-    while (n > 0 && (unsigned char)*s <= ' ') {
-        s++;
-        n--;
-    }
-    while (n > 0 && (unsigned char)s[n - 1] <= ' ') {
-        n--;
-    }
-    size_t i = 0;
-    int neg = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        neg = s[i] == '-';
-        i++;
-    }
-    if (n - i == 3 && memcmp(s + i, "NaN", 3) == 0) {
-        *out = NAN;
-        return 0;
-    }
-    if (n - i == 8 && memcmp(s + i, "Infinity", 8) == 0) {
-        *out = neg ? -INFINITY : INFINITY;
-        return 0;
-    }
-    size_t end = n;
-    if (end > i &&
-        (s[end - 1] == 'f' || s[end - 1] == 'F' || s[end - 1] == 'd' || s[end - 1] == 'D')) {
-        end--;
-    }
-    size_t j = i, digits = 0;
-    if (end - j > 2 && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
-        j += 2;
-        for (; j < end && is_hex(s[j]); j++) {
-            digits++;
-        }
-        if (j < end && s[j] == '.') {
-            for (j++; j < end && is_hex(s[j]); j++) {
-                digits++;
-            }
-        }
-        if (digits == 0 || j >= end || (s[j] != 'p' && s[j] != 'P')) {
-            return -1;
-        }
-        j++;
-    } else {
-        for (; j < end && is_digit(s[j]); j++) {
-            digits++;
-        }
-        if (j < end && s[j] == '.') {
-            for (j++; j < end && is_digit(s[j]); j++) {
-                digits++;
-            }
-        }
-        if (digits == 0) {
-            return -1;
-        }
-        if (j == end) {
-            goto convert;
-        }
-        if (s[j] != 'e' && s[j] != 'E') {
-            return -1;
-        }
-        j++;
-    }
-    if (j < end && (s[j] == '+' || s[j] == '-')) {
-        j++;
-    }
-    if (j == end) {
-        return -1;
-    }
-    for (; j < end; j++) {
-        if (!is_digit(s[j])) {
-            return -1;
-        }
-    }
-convert:
-    fk_buf_reset(&d->scratch);
-    fk_buf_append(&d->scratch, s, end);
-    *out = strtod_l(d->scratch.data, NULL, d->c_locale);
     return 0;
 }
 
@@ -1459,12 +1277,13 @@ static int coerce(struct fk_decoder *d, size_t c)
         v->u.b = sl->b;
         return 0;
     case FK_T_DOUBLE:
-        /* toDouble(): NumericNode.doubleValue() or Double.parseDouble(text). */
+        /* toDouble(): NumericNode.doubleValue() or Double.parseDouble(text). yajl has checked
+         * a number's grammar, a part of Java's, and its text ends with a NUL in d->text. */
         if (sl->jt == FK_JSON_NUMBER) {
-            v->u.d = strtod_l(txt, NULL, d->c_locale);
+            fk_parse_double(txt, sl->len, FK_PARSE_JSON, &v->u.d);
             return 0;
         }
-        if (sl->jt == FK_JSON_STRING && java_parse_double(d, txt, sl->len, &v->u.d) == 0) {
+        if (sl->jt == FK_JSON_STRING && fk_parse_double(txt, sl->len, 0, &v->u.d) == 0) {
             return 0;
         }
         return coerce_err(d, c, sl->jt, NULL);
@@ -1479,7 +1298,7 @@ static int coerce(struct fk_decoder *d, size_t c)
                 return coerce_err(d, c, sl->jt, "out of range");
             }
         } else if (sl->jt == FK_JSON_STRING) {
-            if (parse_long(txt, sl->len, &i) < 0) {
+            if (fk_parse_long(txt, sl->len, &i) < 0) {
                 return coerce_err(d, c, sl->jt, NULL);
             }
         } else {
@@ -1599,12 +1418,7 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
             return NULL;
         }
     }
-    locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    if (loc == (locale_t)0) {
-        return NULL;
-    }
     struct fk_decoder *d = fk_calloc(1, sizeof *d);
-    d->c_locale = loc;
     d->n = schema->n;
     d->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
     d->max_depth = opts && opts->max_depth > 0 ? opts->max_depth : DEFAULT_MAX_DEPTH;
@@ -1667,7 +1481,6 @@ void fk_decoder_destroy(struct fk_decoder *d)
         free(d->chunks);
         d->chunks = next;
     }
-    freelocale(d->c_locale);
     free(d);
 }
 

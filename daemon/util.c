@@ -8,7 +8,11 @@
 #include "log.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +209,253 @@ char *fk_json_escape(char *o, const char *s, size_t n)
     }
     *o++ = '"';
     return o;
+}
+
+void fk_base64_put(struct fk_buf *out, const void *s, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = s;
+    fk_buf_reserve(out, (n + 2) / 3 * 4);
+    char *o = out->data + out->len;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = abc[v >> 18];
+        *o++ = abc[(v >> 12) & 63];
+        *o++ = abc[(v >> 6) & 63];
+        *o++ = abc[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = abc[v >> 18];
+        *o++ = abc[(v >> 12) & 63];
+        *o++ = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+}
+
+/* ASCII runs, the common case, are skipped 8 bytes at a time. */
+int fk_utf8_check(const void *p, size_t n, size_t *bad)
+{
+    const unsigned char *s = p;
+    size_t i = 0;
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL) {
+                break;
+            }
+            i += 8;
+        }
+        if (i >= n) {
+            break;
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t more;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+        } else if (c == 0xE0) {
+            more = 2;
+            lo = 0xA0;
+        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+            more = 2;
+        } else if (c == 0xED) {
+            more = 2;
+            hi = 0x9F;
+        } else if (c == 0xF0) {
+            more = 3;
+            lo = 0x90;
+        } else if (c >= 0xF1 && c <= 0xF3) {
+            more = 3;
+        } else if (c == 0xF4) {
+            more = 3;
+            hi = 0x8F;
+        } else {
+            *bad = i;
+            return -1;
+        }
+        if (n - i - 1 < more || s[i + 1] < lo || s[i + 1] > hi) {
+            *bad = i;
+            return -1;
+        }
+        for (size_t k = 2; k <= more; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                *bad = i;
+                return -1;
+            }
+        }
+        i += more + 1;
+    }
+    return 0;
+}
+
+int fk_parse_long(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (i == n) {
+        return -1;
+    }
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned dg = (unsigned)(unsigned char)s[i] - '0';
+        if (dg > 9 || v > (lim - dg) / 10) {
+            return -1;
+        }
+        v = v * 10 + dg;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/* strtod in the C locale whatever the process's locale is: Java's '.' is not locale-bound.
+ * Made once; after that one atomic load, not a pthread_once call per number. */
+static _Atomic(locale_t) c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void)
+{
+    locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (!loc) {
+        oom(0);
+    }
+    atomic_store_explicit(&c_locale, loc, memory_order_release);
+}
+
+static locale_t get_c_locale(void)
+{
+    locale_t loc = atomic_load_explicit(&c_locale, memory_order_acquire);
+    if (!loc) {
+        pthread_once(&c_locale_once, c_locale_init);
+        loc = atomic_load_explicit(&c_locale, memory_order_acquire);
+    }
+    return loc;
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_hex(int c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* S[0..N) has been checked to be a number strtod reads whole: NUL-terminate a copy (S is
+ * often a slice of a longer text, where strtod would read on). */
+static double to_double(const char *s, size_t n)
+{
+    char small[64];
+    char *buf = n < sizeof small ? small : fk_malloc(n + 1);
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    double d = strtod_l(buf, NULL, get_c_locale());
+    if (buf != small) {
+        free(buf);
+    }
+    return d;
+}
+
+int fk_parse_double(const char *s, size_t n, int flags, double *out)
+{
+    if (flags & FK_PARSE_JSON) {
+        *out = strtod_l(s, NULL, get_c_locale());
+        return (flags & FK_PARSE_FINITE) && !isfinite(*out) ? -1 : 0;
+    }
+    int decimal = flags & FK_PARSE_DECIMAL;
+    if (!decimal) {
+        while (n > 0 && (unsigned char)*s <= ' ') {
+            s++;
+            n--;
+        }
+        while (n > 0 && (unsigned char)s[n - 1] <= ' ') {
+            n--;
+        }
+    }
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (!decimal && n - i == 3 && memcmp(s + i, "NaN", 3) == 0) {
+        *out = NAN;
+        return flags & FK_PARSE_FINITE ? -1 : 0;
+    }
+    if (!decimal && n - i == 8 && memcmp(s + i, "Infinity", 8) == 0) {
+        *out = neg ? -INFINITY : INFINITY;
+        return flags & FK_PARSE_FINITE ? -1 : 0;
+    }
+    size_t end = n;
+    if (!decimal && end > i &&
+        (s[end - 1] == 'f' || s[end - 1] == 'F' || s[end - 1] == 'd' || s[end - 1] == 'D')) {
+        end--;
+    }
+    size_t j = i, digits = 0;
+    if (!decimal && end - j > 2 && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
+        /* A hexadecimal float needs its binary exponent: "0x10" is not a Java double. */
+        for (j += 2; j < end && is_hex(s[j]); j++) {
+            digits++;
+        }
+        if (j < end && s[j] == '.') {
+            for (j++; j < end && is_hex(s[j]); j++) {
+                digits++;
+            }
+        }
+        if (digits == 0 || j >= end || (s[j] != 'p' && s[j] != 'P')) {
+            return -1;
+        }
+        j++;
+    } else {
+        for (; j < end && is_digit(s[j]); j++) {
+            digits++;
+        }
+        if (j < end && s[j] == '.') {
+            for (j++; j < end && is_digit(s[j]); j++) {
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return -1;
+        }
+        if (j < end && (s[j] == 'e' || s[j] == 'E')) {
+            j++;
+        } else if (j == end) {
+            goto convert;
+        } else {
+            return -1;
+        }
+    }
+    if (j < end && (s[j] == '+' || s[j] == '-')) {
+        j++;
+    }
+    if (j == end) {
+        return -1;
+    }
+    for (; j < end; j++) {
+        if (!is_digit(s[j])) {
+            return -1;
+        }
+    }
+convert:
+    *out = to_double(s, end);
+    if ((flags & FK_PARSE_FINITE) && !isfinite(*out)) {
+        return -1;
+    }
+    return 0;
 }
 
 static int64_t clock_us(clockid_t id)

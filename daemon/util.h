@@ -1,6 +1,7 @@
 /*
  * Small helpers shared by every module: allocation wrappers that abort with a log line on
- * out-of-memory, a growable byte buffer, clocks and ISO-8601 formatting.
+ * out-of-memory, a growable byte buffer, clocks and ISO-8601 formatting, JSON string escaping,
+ * base64, strict UTF-8 and the number parser that CAST and the record decoder share.
  */
 #ifndef FK_UTIL_H
 #define FK_UTIL_H
@@ -69,6 +70,34 @@ int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
  * \t \b \f, other control characters as \u00XX, everything else as is); O must have room for
  * N * 6 + 2 bytes. Returns the end. Runs of bytes that need nothing are copied whole. */
 char *fk_json_escape(char *o, const char *s, size_t n);
+
+/* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */
+void fk_base64_put(struct fk_buf *out, const void *s, size_t n);
+
+/* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF): 0, or -1
+ * with *BAD the offset of the first byte of the offending sequence. */
+int fk_utf8_check(const void *s, size_t n, size_t *bad);
+
+/*
+ * The one number parser, with Java's rules, for CAST and the JSON decoder alike. Neither needs
+ * S to be NUL-terminated.
+ * fk_parse_long: Long.parseLong(S): an optional '+' or '-' and ASCII digits, nothing else (no
+ * blanks, no '_', no fraction), within 64 bits (Java would also take non-ASCII decimal digits;
+ * no producer sends those). 0, or -1.
+ * fk_parse_double: Double.parseDouble(S): characters <= ' ' at both ends ignored, an optional
+ * sign, then "NaN", "Infinity", a decimal ("1.", ".5", "1e3") or a hexadecimal float ("0x1p3"),
+ * with an optional f/F/d/D suffix; too large gives Infinity. FLAGS narrow it: FK_PARSE_FINITE
+ * refuses a NaN or infinite result (ksqlDB's SqlDoubles, used by CAST); FK_PARSE_DECIMAL takes
+ * only what BigDecimal(String) takes (no blanks, words, hexadecimal or suffix). FK_PARSE_JSON
+ * says S is a number a JSON parser has already lexed, with a NUL at S[N]: JSON's grammar is a
+ * part of Java's, so it is converted without being checked again (the decoder's hot path).
+ * 0, or -1.
+ */
+#define FK_PARSE_FINITE 1
+#define FK_PARSE_DECIMAL 2
+#define FK_PARSE_JSON 4
+int fk_parse_long(const char *s, size_t n, int64_t *out);
+int fk_parse_double(const char *s, size_t n, int flags, double *out);
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in milliseconds / microseconds. */
 int64_t fk_mono_ms(void);

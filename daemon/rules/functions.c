@@ -608,45 +608,21 @@ static const char *trim(const char *s, size_t len, size_t *out_len)
     return s;
 }
 
-static int parse_int(const char *s, size_t len, int64_t *out)
+/* ksqlDB's casts from VARCHAR: Integer.parseInt / Long.parseLong of the trimmed text (a range
+ * check makes the first), SqlDoubles.parseDouble (Double.parseDouble refusing NaN and the
+ * infinities, "1e400" included) and new BigDecimal() for DECIMAL(p, s). */
+static int parse_trimmed_long(const struct fk_value *in, int64_t *out)
 {
-    s = trim(s, len, &len);
-    size_t i = 0;
-    int neg = 0;
-    if (i < len && (s[i] == '-' || s[i] == '+')) {
-        neg = s[i] == '-';
-        i++;
-    }
-    if (i == len) {
-        return -1;
-    }
-    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10) {
-            return -1;
-        }
-        v = v * 10 + d;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
+    size_t len;
+    const char *s = trim(in->u.s.p, in->u.s.len, &len);
+    return fk_parse_long(s, len, out);
 }
 
-static int parse_double(const char *s, size_t len, double *out)
+static int parse_trimmed_double(const struct fk_value *in, int decimal, double *out)
 {
-    char buf[128];
-    s = trim(s, len, &len);
-    if (len == 0 || len >= sizeof buf) {
-        return -1;
-    }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    *out = strtod(buf, &end);
-    return *end == '\0' ? 0 : -1;
+    size_t len;
+    const char *s = trim(in->u.s.p, in->u.s.len, &len);
+    return fk_parse_double(s, len, FK_PARSE_FINITE | (decimal ? FK_PARSE_DECIMAL : 0), out);
 }
 
 /* Java's (long) and (int) casts of a double: truncation, saturating, NaN to 0. */
@@ -683,7 +659,7 @@ void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev
             v = in->u.i;
         } else if (in->type == FK_T_DOUBLE) {
             v = d2l(in->u.d, n->index);
-        } else if (parse_int(in->u.s.p, in->u.s.len, &v) != 0 ||
+        } else if (parse_trimmed_long(in, &v) != 0 ||
                    (n->index && (v < INT32_MIN || v > INT32_MAX))) {
             set_null(out);
             return;
@@ -700,7 +676,7 @@ void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev
             d = (double)in->u.i;
         } else if (in->type == FK_T_DOUBLE) {
             d = in->u.d;
-        } else if (parse_double(in->u.s.p, in->u.s.len, &d) != 0) {
+        } else if (parse_trimmed_double(in, n->prec > 0, &d) != 0) {
             set_null(out);
             return;
         }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static const char *const dimension_names[FK_DIM_COUNT] = {
     "completeness", "validity", "consistency", "uniqueness", "timeliness",
@@ -429,10 +430,20 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
     }
     struct fk_buf b;
     fk_buf_init(&b);
-    char why[512];
+    char why[4200];
     if (fk_read_file(path, FK_YAML_MAX_FILE, &b, why, sizeof why) != 0) {
         fk_buf_free(&b);
-        return fail_at(ld, file, "list.file: %s", why);
+        if (file->str[0] == '/') {
+            return fail_at(ld, file, "list.file: %s", why);
+        }
+        /* Say where a relative name was looked for, as an absolute path: the daemon's working
+         * directory (/ under systemd) is not something an operator should have to guess. */
+        size_t n = strlen(path);
+        const char *reason = strncmp(why, path, n) == 0 && why[n] == ':' ? why + n + 2 : why;
+        char cwd[2048];
+        int abs_dir = path[0] == '/' || !getcwd(cwd, sizeof cwd);
+        return fail_at(ld, file, "list.file '%s' (looked for next to the rules file, at %s%s%s): %s",
+                       file->str, abs_dir ? "" : cwd, abs_dir ? "" : "/", path, reason);
     }
     for (char *line = b.data, *next; line && *line; line = next) {
         next = strchr(line, '\n');

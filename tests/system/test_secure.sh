@@ -93,7 +93,7 @@ $3
 YAML
     echo "$T_WORK/$1.yaml"
 }
-conf=$(secure_conf good kafka.pass "generator: {rate: 0, count: $N, seed: 11, defects: {duplicate: 0.1, bad_json: 0.02}}
+conf=$(secure_conf good kafka.pass "generator: {enabled: true, rate: 0, count: $N, seed: 11, defects: {duplicate: 0.1, bad_json: 0.02}}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, partitions: 3}
 dq: {enabled: true, group: $id-dq, transactional_id: $id-tx}
 mdm: {enabled: true, group: $id-mdm, database: ${db}_mdm}
@@ -136,7 +136,7 @@ check "the log has no authentication error" bash -c "! grep -qi 'authentication'
 
 # --- a wrong Kafka password ----------------------------------------------------------------
 id2=$(unique secw)
-wconf=$(secure_conf wrong wrong.pass "generator: {rate: 0, count: 10}
+wconf=$(secure_conf wrong wrong.pass "generator: {enabled: true, rate: 0, count: 10}
 topics: {input: $id2-in, verdicts: $id2.verdicts, dlq: $id2.dlq, partitions: 3}
 dq: {enabled: true, group: $id2-dq, transactional_id: $id2-tx}
 mdm: {enabled: false}

@@ -9,6 +9,7 @@
 #include "customer.h"
 #include "engine.h"
 #include "harness.h"
+#include "offline.h"
 #include "uniq.h"
 #include "util.h"
 
@@ -776,6 +777,227 @@ static void valid_ignores_warning_and_info(void)
     fk_ruleset_unref(rs);
 }
 
+/* Renders the verdict of IN (LEN bytes) with KEY into OUT; checks that it is UTF-8 and parses. */
+static yajl_val hostile_verdict(struct fk_engine *eng, const char *in, size_t len, const char *key,
+                                size_t key_len, struct fk_buf *out)
+{
+    struct fk_provenance prov = {"custchannel", 0, 1, START_MS, key, key_len};
+    const struct fk_verdict *v = fk_engine_eval(eng, yaml_rs, in, len, &prov, START_MS, NULL);
+    CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
+    fk_engine_render_verdict(eng, yaml_rs, &prov, in, len, out);
+    size_t bad;
+    CHECK(fk_utf8_check(out->data, out->len, &bad) == 0);
+    return parse_json(out->data, out->len);
+}
+
+/* Whatever bytes the key and the value hold, a verdict is UTF-8 JSON: a key that is not
+ * UTF-8 goes into "key_base64" (with "key" null), a byte order mark is not copied. */
+static void verdict_is_utf8_json_whatever_the_input(void)
+{
+    struct fk_engine *eng = fk_engine_new(NULL);
+    struct fk_buf out;
+    fk_buf_init(&out);
+    static const char rec[] = "{\"name\":\"x\",\"email\":\"a@example.com\"}";
+    static const struct {
+        const char *key;
+        size_t len;
+        const char *want_key, *want_b64; /* NULL: absent or null */
+    } keys[] = {
+        {"a@example.com", 13, "a@example.com", NULL},
+        {"caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "caf\xc3\xa9 \xf0\x9f\x98\x80", NULL},
+        {"q\"\\\n\x01", 5, "q\"\\\n\x01", NULL}, /* UTF-8 with what JSON must escape */
+        {"", 0, "", NULL},
+        {"\xff", 1, NULL, "/w=="},
+        {"\xff\xfe", 2, NULL, "//4="},
+        {"ab\xc3", 3, NULL, "YWLD"},                   /* a cut sequence */
+        {"\xc0\xaf", 2, NULL, "wK8="},                 /* overlong '/' */
+        {"\xed\xa0\x80", 3, NULL, "7aCA"},             /* a surrogate */
+        {"\x00\x01\x80", 3, NULL, "AAGA"},
+        {"Man\xf5", 4, NULL, "TWFu9Q=="},              /* above U+10FFFF */
+    };
+    for (size_t i = 0; i < FK_ARRAY_SIZE(keys); i++) {
+        int failed = fk_test_case_failed;
+        fk_test_case_failed = 0;
+        yajl_val doc = hostile_verdict(eng, rec, strlen(rec), keys[i].key, keys[i].len, &out);
+        CHECK(doc != NULL);
+        if (!doc) {
+            continue;
+        }
+        yajl_val k = get(doc, "key", yajl_t_any);
+        yajl_val b = get(doc, "key_base64", yajl_t_any);
+        if (keys[i].want_key) {
+            CHECK(k && YAJL_IS_STRING(k) && strcmp(k->u.string, keys[i].want_key) == 0);
+            CHECK(b == NULL);
+        } else {
+            CHECK(k && YAJL_IS_NULL(k));
+            CHECK(b && YAJL_IS_STRING(b) && strcmp(b->u.string, keys[i].want_b64) == 0);
+        }
+        if (fk_test_case_failed) {
+            fprintf(stderr, "  key %zu: %s\n", i, out.data);
+        }
+        fk_test_case_failed |= failed;
+        yajl_tree_free(doc);
+    }
+    /* No key at all: null and no key_base64. */
+    yajl_val doc = hostile_verdict(eng, rec, strlen(rec), NULL, 0, &out);
+    CHECK(doc && YAJL_IS_NULL(get(doc, "key", yajl_t_any)) && !get(doc, "key_base64", yajl_t_any));
+    yajl_tree_free(doc);
+
+    /* A value with a byte order mark is judged, and the verdict holds it without the mark. */
+    static const char bom[] = "\xef\xbb\xbf{\"name\":\"bom\",\"email\":\"b@example.com\"}";
+    doc = hostile_verdict(eng, bom, strlen(bom), "b@example.com", 13, &out);
+    CHECK(doc != NULL);
+    CHECK(strstr(out.data, "\"record\":{\"name\":\"bom\"") != NULL);
+    CHECK(memmem(out.data, out.len, "\xef\xbb\xbf", 3) == NULL);
+    yajl_tree_free(doc);
+
+    /* Escaped control characters and non-ASCII text stay as they came: valid JSON already. */
+    static const char ctl[] = "{\"name\":\"a\\u0001\\u001f\\t\",\"job\":\"caf\xc3\xa9\xe2\x80\xa8\"}";
+    doc = hostile_verdict(eng, ctl, strlen(ctl), NULL, 0, &out);
+    CHECK(doc != NULL);
+    CHECK(strstr(out.data, ctl) != NULL);
+    yajl_tree_free(doc);
+    fk_buf_free(&out);
+    fk_engine_destroy(eng);
+}
+
+/* A DOUBLE that JSON has no number for is written as Jackson writes it, a string. */
+static void labelled_non_finite_doubles_as_jackson(void)
+{
+    const char *yaml = "version: 1\n"
+                       "source: {stream: s, topic: t, columns: {a: varchar, d: double}}\n"
+                       "label:\n"
+                       "  stream: l\n"
+                       "  as: q\n"
+                       "  select: [d]\n"
+                       "  case: [{when: \"d > 1\", then: big}]\n"
+                       "rules:\n"
+                       "  - {name: a_present, dimension: completeness, check: \"a IS NOT NULL\"}\n";
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    if (!rs) {
+        return;
+    }
+    struct fk_engine *eng = fk_engine_new(NULL);
+    struct fk_buf out;
+    fk_buf_init(&out);
+    static const char *const cases[][2] = {
+        {"{\"d\":\"NaN\"}", "{\"D\":\"NaN\",\"Q\":null}"},
+        {"{\"d\":\"Infinity\"}", "{\"D\":\"Infinity\",\"Q\":\"big\"}"},
+        {"{\"d\":\"-Infinity\"}", "{\"D\":\"-Infinity\",\"Q\":null}"},
+        {"{\"d\":1e400}", "{\"D\":\"Infinity\",\"Q\":\"big\"}"},
+        {"{\"d\":2.5}", "{\"D\":2.5,\"Q\":\"big\"}"},
+    };
+    for (size_t i = 0; i < FK_ARRAY_SIZE(cases); i++) {
+        const struct fk_verdict *v =
+            fk_engine_eval(eng, rs, cases[i][0], strlen(cases[i][0]), NULL, START_MS, NULL);
+        CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
+        fk_engine_render_labelled(eng, rs, &out);
+        CHECK_STR_EQ(out.data, cases[i][1]);
+        yajl_val doc = parse_json(out.data, out.len);
+        CHECK(doc != NULL);
+        yajl_tree_free(doc);
+    }
+    fk_buf_free(&out);
+    fk_engine_destroy(eng);
+    fk_ruleset_unref(rs);
+}
+
+/* The sample records for -e (rules/sample-records.jsonl, named in the README): each line
+ * shows what its comment in this table says, and together they break every shipped rule. */
+static void sample_records_show_every_rule(void)
+{
+    static const struct {
+        const char *quality; /* NULL: a dead letter */
+        const char *rules;   /* the violated rules, space-separated, in order */
+    } want[] = {
+        {"Correct", ""},
+        {"Policyexception", ""},
+        {"Not standard profession", "job_standard"},
+        {"Correct", "name_present"},
+        {"Correct", "email_present"},
+        {"Correct", "phone_present"},
+        {"Correct", "dob_present"},
+        {"Correct", "address_present"},
+        {"Correct", "email_format"},
+        {"Correct", "phone_format"},
+        {"Correct", "dob_format"},
+        {"Correct", "dob_not_in_future registered_after_birth"},
+        {"Policyexception", "plausible_age"},
+        {"Correct", "created_at_format"},
+        {"Correct", "registered_after_birth"},
+        {"Correct", "job_standard"},
+        {"Correct", "email_unique"},
+        {"Correct", "not_late"},
+        {"Correct", "type:phone"},
+        {NULL, "invalid_json"},
+    };
+    FILE *in = fopen("rules/sample-records.jsonl", "r");
+    FILE *out = tmpfile();
+    CHECK(in && out);
+    if (!in || !out) {
+        return;
+    }
+    char err[512] = "";
+    int64_t now = 0;
+    CHECK(fk_parse_iso8601("2026-11-25T00:01:00Z", &now) == 0);
+    long n = fk_offline_run("rules/custdq.yaml", now, in, out, err, sizeof err);
+    CHECK_INT_EQ(n, (long)FK_ARRAY_SIZE(want));
+    rewind(out);
+    char *line = NULL;
+    size_t cap = 0;
+    char seen[4096] = " ";
+    for (size_t i = 0; i < FK_ARRAY_SIZE(want) && getline(&line, &cap, out) > 0; i++) {
+        yajl_val doc = parse_json(line, strlen(line));
+        CHECK(doc != NULL);
+        if (!doc) {
+            continue;
+        }
+        char got[512] = "";
+        const char *quality = NULL;
+        const char *p_ex[] = {"custexcep", "QUALITY", NULL};
+        const char *p_v[] = {"verdict", "violations", NULL};
+        const char *p_dlq[] = {"dlq", "reason", NULL};
+        yajl_val q = yajl_tree_get(doc, p_ex, yajl_t_string);
+        yajl_val viol = yajl_tree_get(doc, p_v, yajl_t_array);
+        yajl_val reason = yajl_tree_get(doc, p_dlq, yajl_t_string);
+        if (q) {
+            quality = q->u.string;
+        }
+        for (size_t k = 0; viol && k < viol->u.array.len; k++) {
+            const char *r = get_str(viol->u.array.values[k], "rule");
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? " " : "", r ? r : "?");
+            if (r && strlen(seen) + strlen(r) + 2 < sizeof seen) {
+                strcat(seen, r);
+                strcat(seen, " ");
+            }
+        }
+        if (reason) {
+            snprintf(got, sizeof got, "%s", reason->u.string);
+        }
+        if ((want[i].quality == NULL) != (quality == NULL) ||
+            (quality && strcmp(quality, want[i].quality) != 0) || strcmp(got, want[i].rules) != 0) {
+            fprintf(stderr, "  line %zu: got %s [%s], expected %s [%s]\n", i + 1,
+                    quality ? quality : "DLQ", got, want[i].quality ? want[i].quality : "DLQ",
+                    want[i].rules);
+            fk_test_case_failed = 1;
+        }
+        yajl_tree_free(doc);
+    }
+    free(line);
+    fclose(in);
+    fclose(out);
+    for (size_t i = 0; i < yaml_rs->n_rules; i++) {
+        char word[300];
+        snprintf(word, sizeof word, " %s ", yaml_rs->rules[i].name);
+        if (!strstr(seen, word)) {
+            fprintf(stderr, "  no sample record breaks rule %s\n", yaml_rs->rules[i].name);
+            fk_test_case_failed = 1;
+        }
+    }
+}
+
 int main(void)
 {
     FK_TEST_RUN(results_per_rule);
@@ -793,6 +1015,9 @@ int main(void)
     FK_TEST_RUN(decode_limits);
     FK_TEST_RUN(verdict_is_json_with_provenance);
     FK_TEST_RUN(json_string_escapes_as_jackson);
+    FK_TEST_RUN(verdict_is_utf8_json_whatever_the_input);
+    FK_TEST_RUN(labelled_non_finite_doubles_as_jackson);
+    FK_TEST_RUN(sample_records_show_every_rule);
     FK_TEST_RUN(every_rule_breaks_on_its_defect);
     FK_TEST_RUN(clean_generator_records_pass);
     FK_TEST_RUN(email_unique_per_partition_within_24h);

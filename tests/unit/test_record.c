@@ -316,6 +316,157 @@ static void other_types_coerce_as_jsonserdeutils_does(void)
     run_values(cases, FK_ARRAY_SIZE(cases));
 }
 
+/*
+ * The one number parser (util.c), which CAST and the decoder share, against Java: each text
+ * with what Double.parseDouble gives (the decoder's DOUBLE column), what ksqlDB's CAST to
+ * DOUBLE gives (SqlDoubles: the same, but NaN and the infinities are refused), and what
+ * Long.parseLong gives. "-" is a NumberFormatException.
+ */
+static void one_number_parser_with_java_rules(void)
+{
+    static const struct {
+        const char *text;
+        const char *dbl, *finite, *lng;
+    } cases[] = {
+        {"42", "42", "42", "42"},
+        {" 42 ", "42", "42", "-"}, /* parseDouble trims; parseLong does not */
+        {"\t42\n", "42", "42", "-"},
+        {"+1.5", "1.5", "1.5", "-"},
+        {"+7", "7", "7", "7"},
+        {"-0", "-0", "-0", "0"},
+        {"1e3", "1000", "1000", "-"},
+        {"1E+3", "1000", "1000", "-"},
+        {"1e3f", "1000", "1000", "-"},
+        {"1e3d", "1000", "1000", "-"},
+        {"2.5F", "2.5", "2.5", "-"},
+        {"-2D", "-2", "-2", "-"},
+        {"0x1p3", "8", "8", "-"},
+        {"0X1.8P1", "3", "3", "-"},
+        {"0x1p3f", "8", "8", "-"},
+        {"0x10", "-", "-", "-"}, /* a hexadecimal float needs its exponent; no hex integers */
+        {".5", "0.5", "0.5", "-"},
+        {"5.", "5", "5", "-"},
+        {"NaN", "nan", "-", "-"},
+        {"Infinity", "inf", "-", "-"},
+        {"-Infinity", "-inf", "-", "-"},
+        {"+Infinity", "inf", "-", "-"},
+        {"1e400", "inf", "-", "-"}, /* too large: Infinity, which SqlDoubles refuses */
+        {"-1e400", "-inf", "-", "-"},
+        {"1e-400", "0", "0", "-"},
+        {"inf", "-", "-", "-"},
+        {"nan", "-", "-", "-"},
+        {"infinity", "-", "-", "-"},
+        {"NaNf", "-", "-", "-"},
+        {"1,5", "-", "-", "-"},
+        {"4_2", "-", "-", "-"},
+        {"", "-", "-", "-"},
+        {"   ", "-", "-", "-"},
+        {".", "-", "-", "-"},
+        {"e3", "-", "-", "-"},
+        {"1e", "-", "-", "-"},
+        {"1e+", "-", "-", "-"},
+        {"1e3ff", "-", "-", "-"},
+        {"--1", "-", "-", "-"},
+        {"+", "-", "-", "-"},
+        {"1 2", "-", "-", "-"},
+        {"9223372036854775807", "9.2233720368547758e+18", "9.2233720368547758e+18",
+         "9223372036854775807"},
+        {"9223372036854775808", "9.2233720368547758e+18", "9.2233720368547758e+18", "-"},
+        {"-9223372036854775808", "-9.2233720368547758e+18", "-9.2233720368547758e+18",
+         "-9223372036854775808"},
+        {"-9223372036854775809", "-9.2233720368547758e+18", "-9.2233720368547758e+18", "-"},
+        {"00012", "12", "12", "12"},
+    };
+    for (size_t i = 0; i < FK_ARRAY_SIZE(cases); i++) {
+        char got[3][64];
+        double d;
+        int64_t l;
+        const char *t = cases[i].text;
+        if (fk_parse_double(t, strlen(t), 0, &d) == 0) {
+            snprintf(got[0], sizeof got[0], "%.17g", d);
+        } else {
+            snprintf(got[0], sizeof got[0], "-");
+        }
+        if (fk_parse_double(t, strlen(t), FK_PARSE_FINITE, &d) == 0) {
+            snprintf(got[1], sizeof got[1], "%.17g", d);
+        } else {
+            snprintf(got[1], sizeof got[1], "-");
+        }
+        if (fk_parse_long(t, strlen(t), &l) == 0) {
+            snprintf(got[2], sizeof got[2], "%lld", (long long)l);
+        } else {
+            snprintf(got[2], sizeof got[2], "-");
+        }
+        if (strcmp(got[0], cases[i].dbl) != 0 || strcmp(got[1], cases[i].finite) != 0 ||
+            strcmp(got[2], cases[i].lng) != 0) {
+            fprintf(stderr, "  [%s]: got %s %s %s, expected %s %s %s\n", t, got[0], got[1],
+                    got[2], cases[i].dbl, cases[i].finite, cases[i].lng);
+            fk_test_case_failed = 1;
+        }
+    }
+    /* The parser reads only the N bytes it is given: no NUL needed, nothing after read. */
+    double d = 0;
+    int64_t l = 0;
+    CHECK(fk_parse_double("12e5", 2, 0, &d) == 0 && d == 12);
+    CHECK(fk_parse_double("1e3f9", 4, 0, &d) == 0 && d == 1000);
+    CHECK(fk_parse_long("1234", 2, &l) == 0 && l == 12);
+    /* A long number (beyond the parser's stack buffer) still reads exactly. */
+    char big[400]; /* "1", 394 zeros, "e-390": 1e4 */
+    memset(big, '0', sizeof big);
+    big[0] = '1';
+    memcpy(big + sizeof big - 5, "e-390", 5);
+    CHECK(fk_parse_double(big, sizeof big, 0, &d) == 0 && d == 1e4);
+    /* BigDecimal's grammar, for CAST(... AS DECIMAL): no words, hexadecimal or suffix. */
+    CHECK(fk_parse_double("1e3", 3, FK_PARSE_DECIMAL, &d) == 0 && d == 1000);
+    CHECK(fk_parse_double("-.5", 3, FK_PARSE_DECIMAL, &d) == 0 && d == -0.5);
+    CHECK(fk_parse_double("1e3f", 4, FK_PARSE_DECIMAL, &d) == -1);
+    CHECK(fk_parse_double("0x1p3", 5, FK_PARSE_DECIMAL, &d) == -1);
+    CHECK(fk_parse_double("NaN", 3, FK_PARSE_DECIMAL, &d) == -1);
+    CHECK(fk_parse_double(" 1", 2, FK_PARSE_DECIMAL, &d) == -1);
+}
+
+/* The decoder reads numbers with that parser: Double.parseDouble for a DOUBLE column's
+ * string, Long.parseLong (untrimmed) for a BIGINT's, as JsonSerdeUtils does. */
+static void decoder_numbers_follow_java(void)
+{
+    static const struct vcase ok[] = {
+        {"{\"score\":\" 42 \"}", "score", "double:42", FK_JSON_STRING},
+        {"{\"score\":\"1e3f\"}", "score", "double:1000", FK_JSON_STRING},
+        {"{\"score\":\"1e3d\"}", "score", "double:1000", FK_JSON_STRING},
+        {"{\"score\":\"0x1p3\"}", "score", "double:8", FK_JSON_STRING},
+        {"{\"score\":\"Infinity\"}", "score", "double:inf", FK_JSON_STRING},
+        {"{\"score\":\"1e400\"}", "score", "double:inf", FK_JSON_STRING},
+        {"{\"score\":\"-0\"}", "score", "double:-0", FK_JSON_STRING},
+        {"{\"score\":-0.0}", "score", "double:-0", FK_JSON_NUMBER},
+        {"{\"score\":-1e400}", "score", "double:-inf", FK_JSON_NUMBER},
+        {"{\"score\":123456789012345678901234567890}", "score",
+         "double:1.2345678901234568e+29", FK_JSON_NUMBER},
+        {"{\"age\":\"+7\"}", "age", "int:7", FK_JSON_STRING},
+        {"{\"age\":\"-0\"}", "age", "int:0", FK_JSON_STRING},
+        {"{\"age\":\"9223372036854775807\"}", "age", "int:9223372036854775807", FK_JSON_STRING},
+    };
+    run_values(ok, FK_ARRAY_SIZE(ok));
+    static const char *const bad_double[] = {"inf", "nan", "0x10", "1,5", "", "4_2", "1e3ff"};
+    static const char *const bad_long[] = {" 42 ", "42 ", "4_2", "0x10", "1e3", "1.0", "+",
+                                           "-9223372036854775809"};
+    struct fk_decoder *d = fk_decoder_new(&wide, NULL);
+    char json[128], err[256];
+    struct fk_record rec;
+    for (size_t i = 0; d && i < FK_ARRAY_SIZE(bad_double); i++) {
+        snprintf(json, sizeof json, "{\"score\":\"%s\"}", bad_double[i]);
+        CHECK_INT_EQ(fk_decode(d, json, strlen(json), &rec, err, sizeof err),
+                     FK_DECODE_UNCOERCIBLE);
+        CHECK_STR_EQ(err, "column SCORE: cannot coerce a JSON string to DOUBLE");
+    }
+    for (size_t i = 0; d && i < FK_ARRAY_SIZE(bad_long); i++) {
+        snprintf(json, sizeof json, "{\"age\":\"%s\"}", bad_long[i]);
+        CHECK_INT_EQ(fk_decode(d, json, strlen(json), &rec, err, sizeof err),
+                     FK_DECODE_UNCOERCIBLE);
+        CHECK_STR_EQ(err, "column AGE: cannot coerce a JSON string to INTEGER");
+    }
+    fk_decoder_destroy(d);
+}
+
 static void uncoercible_values(void)
 {
     static const struct ecase cases[] = {
@@ -780,6 +931,8 @@ int main(void)
     FK_TEST_RUN(missing_and_null_are_sql_null);
     FK_TEST_RUN(varchar_takes_every_json_type_as_ksqldb_prints_it);
     FK_TEST_RUN(other_types_coerce_as_jsonserdeutils_does);
+    FK_TEST_RUN(one_number_parser_with_java_rules);
+    FK_TEST_RUN(decoder_numbers_follow_java);
     FK_TEST_RUN(uncoercible_values);
     FK_TEST_RUN(invalid_json);
     FK_TEST_RUN(invalid_utf8);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* A valid source and label in YAML form (12 lines), for cases about the rules after it. */
 #define HEAD                                                                                       \
@@ -204,8 +205,6 @@ static const struct error_case error_cases[] = {
      "r.yaml:15:12: a uniqueness rule has 'unique', not 'check'"},
     {HEAD "  - name: r1\n    dimension: validity\n    unique: {key: name, within: 1h}\n",
      "r.yaml:15:13: 'unique' belongs to rules of dimension uniqueness"},
-    {HEAD "  - name: j\n    dimension: consistency\n    list: {value: name, file: nope.txt}\n",
-     "r.yaml:15:31: list.file: nope.txt: cannot open: No such file or directory"},
     {HEAD "  - name: j\n    dimension: consistency\n    list: {value: name}\n",
      "r.yaml:15:11: list needs 'file'"},
     {HEAD
@@ -682,6 +681,85 @@ static void list_file_next_to_rules(void)
     fk_ruleset_unref(rs);
 }
 
+static int copy_file(const char *from, const char *to)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    char err[512];
+    int rc = fk_read_file(from, 1 << 20, &b, err, sizeof err);
+    FILE *f = rc == 0 ? fopen(to, "w") : NULL;
+    if (!f || fwrite(b.data, 1, b.len, f) != b.len) {
+        rc = -1;
+    }
+    if (f && fclose(f) != 0) {
+        rc = -1;
+    }
+    fk_buf_free(&b);
+    return rc;
+}
+
+/* A rules file copied elsewhere with its list keeps working from any working directory; when
+ * the list is missing, the error names the absolute path that was tried. */
+static void list_file_follows_a_copied_rules_file(void)
+{
+    char dir[] = "/tmp/fk-ruleset-XXXXXX", rules[128], list[128], want[2048], cwd[1024];
+    CHECK(mkdtemp(dir) != NULL && getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(rules, sizeof rules, "%s/list.yaml", dir);
+    snprintf(list, sizeof list, "%s/jobs_small.txt", dir);
+    CHECK(copy_file("tests/fixtures/rules/list.yaml", rules) == 0);
+    CHECK(copy_file("tests/fixtures/rules/jobs_small.txt", list) == 0);
+    char err[512] = "";
+    CHECK(chdir("/") == 0);
+    struct fk_ruleset *rs = fk_ruleset_load(rules, err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    CHECK(rs && rs->n_rules == 1 && rs->rules[0].n_list == 3);
+    fk_ruleset_unref(rs);
+    /* Relative to the working directory, the rules file still finds its list beside it. */
+    CHECK(chdir("/tmp") == 0);
+    rs = fk_ruleset_load(rules + strlen("/tmp/"), err, sizeof err);
+    CHECK_STR_EQ(err, "");
+    CHECK(rs && rs->rules[0].n_list == 3);
+    fk_ruleset_unref(rs);
+
+    CHECK(unlink(list) == 0);
+    CHECK(fk_ruleset_load(rules + strlen("/tmp/"), err, sizeof err) == NULL);
+    snprintf(want, sizeof want,
+             "%s:17:38: list.file 'jobs_small.txt' (looked for next to the rules file, at "
+             "/tmp/%s): cannot open: No such file or directory",
+             rules + strlen("/tmp/"), list + strlen("/tmp/"));
+    CHECK_STR_EQ(err, want);
+    CHECK(fk_ruleset_load(rules, err, sizeof err) == NULL);
+    snprintf(want, sizeof want,
+             "%s:17:38: list.file 'jobs_small.txt' (looked for next to the rules file, at %s): "
+             "cannot open: No such file or directory",
+             rules, list);
+    CHECK_STR_EQ(err, want);
+    CHECK(chdir(cwd) == 0);
+    CHECK(unlink(rules) == 0 && rmdir(dir) == 0);
+
+    /* A rules file named without a directory: its list is looked for in the working one. */
+    const char *text = "version: 1\n"
+                       "source: {stream: s, topic: t, columns: {name: varchar}}\n"
+                       "label: {stream: l, as: q, case: []}\n"
+                       "rules:\n"
+                       "  - {name: j, dimension: consistency, list: {value: name, file: nope.txt}}\n";
+    CHECK(fk_ruleset_load_string("r.yaml", text, strlen(text), err, sizeof err) == NULL);
+    snprintf(want, sizeof want,
+             "r.yaml:5:65: list.file 'nope.txt' (looked for next to the rules file, at "
+             "%s/nope.txt): cannot open: No such file or directory",
+             cwd);
+    CHECK_STR_EQ(err, want);
+    /* An absolute list file is named as it is. */
+    text = "version: 1\n"
+           "source: {stream: s, topic: t, columns: {name: varchar}}\n"
+           "label: {stream: l, as: q, case: []}\n"
+           "rules:\n"
+           "  - {name: j, dimension: consistency, list: {value: name, file: /nonexistent/x.txt}}\n";
+    CHECK(fk_ruleset_load_string("r.yaml", text, strlen(text), err, sizeof err) == NULL);
+    CHECK_STR_EQ(err, "r.yaml:5:65: list.file: /nonexistent/x.txt: cannot open: No such file or "
+                      "directory");
+}
+
 static void refcounting(void)
 {
     struct fk_ruleset *rs = load_text(TINY "label: {stream: o, as: q, case: []}\n");
@@ -810,6 +888,7 @@ int main(void)
     FK_TEST_RUN(unaliased_expressions_are_named_as_ksqldb);
     FK_TEST_RUN(duplicate_output_columns_rejected);
     FK_TEST_RUN(list_file_next_to_rules);
+    FK_TEST_RUN(list_file_follows_a_copied_rules_file);
     FK_TEST_RUN(refcounting);
     FK_TEST_RUN(install_numbers_generations);
     FK_TEST_RUN(notify_templates_compile);
