@@ -8,6 +8,7 @@
 #include "dashboard.h"
 #include "harness.h"
 #include "metrics.h"
+#include "mongo.h"
 #include "rules/ruleset.h"
 #include "util.h"
 
@@ -300,11 +301,43 @@ static void only_declared_labels_are_named(void)
     }
 }
 
+static void take_write_error(void *opaque, size_t index, int32_t code, const char *message)
+{
+    snprintf(opaque, 128, "%zu %d %s", index, (int)code, message);
+}
+
+/* What the sinks log and put in a dead letter's headers: never the server's message, which
+ * can quote the refused document. */
+static void mongo_errors_keep_no_server_message(void)
+{
+    static const char dup[] = "E11000 duplicate key error collection: fk.golden index: email_1 "
+                              "dup key: { email: \"jane.roe@example.com\" }";
+    bson_error_t e = {0};
+    char buf[160];
+    bson_set_error(&e, MONGOC_ERROR_SERVER, 11000, "%s", dup);
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf), "MongoDB error 11000: duplicate key");
+    bson_set_error(&e, MONGOC_ERROR_WRITE_CONCERN, 64, "waiting for replication: { x: 1 }");
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf), "MongoDB error 64: server error");
+    bson_set_error(&e, MONGOC_ERROR_SERVER_SELECTION, MONGOC_ERROR_SERVER_SELECTION_FAILURE,
+                   "No suitable servers found: connection refused calling hello on '127.0.0.1'");
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf),
+                 "No suitable servers found: connection refused calling hello on '127.0.0.1'");
+    bson_t *reply = BCON_NEW("writeErrors", "[", "{", "index", BCON_INT32(3), "code",
+                             BCON_INT32(121), "errmsg", BCON_UTF8("Document failed validation: "
+                                                                  "{ name: \"Jane Roe\" }"),
+                             "}", "]");
+    char got[128] = "";
+    fk_mongo_each_write_error(reply, take_write_error, got);
+    CHECK_STR_EQ(got, "3 121 document failed validation");
+    bson_destroy(reply);
+}
+
 int main(void)
 {
     FK_TEST_RUN(exposition_is_exact);
     FK_TEST_RUN(a_full_family_folds_new_series);
     FK_TEST_RUN(only_declared_labels_are_named);
+    FK_TEST_RUN(mongo_errors_keep_no_server_message);
     FK_TEST_RUN(collectors_run_before_rendering);
     FK_TEST_RUN(daemon_families_have_help_and_type);
     FK_TEST_RUN(customer_data_is_masked);
