@@ -100,15 +100,21 @@ struct fk_family *fk_metrics_family(const char *name, const char *help, enum fk_
  * component without the daemon's families). */
 static struct fk_series discard;
 
-/* The series of F whose sort key is KEY, created when missing. @locks the caller holds it. */
-static struct fk_series *series_locked(struct fk_family *f, const char *key,
-                                       const char *const *values)
+/* @locks the caller holds the registry's. */
+static struct fk_series *find_locked(const struct fk_family *f, const char *key)
 {
     for (size_t i = 0; i < f->n_series; i++) {
         if (strcmp(f->series[i]->sort_key, key) == 0) {
             return f->series[i];
         }
     }
+    return NULL;
+}
+
+/* A new series of F, whatever the cap. @locks the caller holds the registry's. */
+static struct fk_series *add_locked(struct fk_family *f, const char *key,
+                                    const char *const *values)
+{
     struct fk_series *s = fk_calloc(1, sizeof *s);
     s->family = f;
     s->sort_key = fk_strdup(key);
@@ -128,7 +134,7 @@ static struct fk_series *series_locked(struct fk_family *f, const char *key,
 }
 
 /* F is full: the caller gets F's series whose every label is FK_METRICS_OTHER (one past the
- * cap), and the refusal is counted under F's name. @locks the caller holds it. */
+ * cap), and the lookup is counted under F's name. @locks the caller holds the registry's. */
 static struct fk_series *fold_locked(struct fk_family *f)
 {
     const char *other[FK_MAX_LABELS] = {FK_METRICS_OTHER, FK_METRICS_OTHER, FK_METRICS_OTHER,
@@ -139,13 +145,20 @@ static struct fk_series *fold_locked(struct fk_family *f)
         fk_buf_printf(&key, "%s%s", i ? "\x1f" : "", FK_METRICS_OTHER);
     }
     fk_buf_putc(&key, '\0');
-    struct fk_series *s = series_locked(f, key.data, other);
+    struct fk_series *s = find_locked(f, key.data);
+    if (!s) {
+        s = add_locked(f, key.data, other);
+    }
     fk_buf_free(&key);
     struct fk_family *folded = fk_m_series_folded;
     if (folded && folded != f) {
+        /* One series per family name: the folded family itself never fills up. */
         const char *name[1] = {f->name};
-        atomic_fetch_add_explicit(&series_locked(folded, f->name, name)->v, 1,
-                                  memory_order_relaxed);
+        struct fk_series *c = find_locked(folded, f->name);
+        if (!c) {
+            c = add_locked(folded, f->name, name);
+        }
+        atomic_fetch_add_explicit(&c->v, 1, memory_order_relaxed);
     }
     return s;
 }
@@ -165,15 +178,9 @@ struct fk_series *fk_metrics_series(struct fk_family *f, const char *const *valu
     }
     fk_buf_putc(&key, '\0');
     pthread_mutex_lock(&reg_lock);
-    struct fk_series *s = NULL;
-    for (size_t i = 0; i < f->n_series && !s; i++) {
-        if (strcmp(f->series[i]->sort_key, key.data) == 0) {
-            s = f->series[i];
-        }
-    }
+    struct fk_series *s = find_locked(f, key.data);
     if (!s) {
-        s = f->n_series < FK_METRICS_MAX_SERIES ? series_locked(f, key.data, values)
-                                                : fold_locked(f);
+        s = f->n_series < FK_METRICS_MAX_SERIES ? add_locked(f, key.data, values) : fold_locked(f);
     }
     pthread_mutex_unlock(&reg_lock);
     fk_buf_free(&key);

@@ -90,7 +90,6 @@ int fk_mongo_error_is_transient(const bson_error_t *error, const bson_t *reply)
     return 0;
 }
 
-/* Per-document errors of a bulk reply: calls FN(index, code, message) for each. */
 /* Names for the server's codes a sink meets; the server's own message is never kept (see
  * fk_mongo_error_text). */
 static const char *code_name(uint32_t code)
