@@ -16,8 +16,10 @@
 /* Main, about every second: takes a snapshot when 5 s have passed since the last one. */
 void fk_dashboard_tick(void);
 
-/* A record with violations (the dq group, after its batch committed). RULES: the violated
- * rules' names, comma-separated. NAME and EMAIL are masked here. */
+/* A record with violations (the dq group, after its batch committed). QUALITY: the label as
+ * fk_ruleset_label_name() names it (declared by the rules file, NULL or other; never a value
+ * computed from the record). RULES: the violated rules' names, comma-separated. NAME and
+ * EMAIL are masked here. */
 void fk_dashboard_exception(int64_t ts_ms, const char *quality, size_t quality_len,
                             const char *rules, const char *name, size_t name_len,
                             const char *email, size_t email_len, const char *topic,

@@ -47,7 +47,7 @@ struct tally {
     uint64_t *pass, *fail; /* per rule of the batch's ruleset */
     size_t n_rules;
     struct label_count {
-        char *label; /* NULL: the NULL label */
+        char *label; /* as fk_ruleset_label_name() gives it */
         uint64_t n;
     } * labels;
     size_t n_labels, cap_labels;
@@ -258,14 +258,11 @@ static void tally_free(struct tally *t)
     free(t->fail);
 }
 
-static void count_label(struct tally *t, const struct fk_value *label)
+/* LABEL: what fk_ruleset_label_name() calls the record's label, never a computed value. */
+static void count_label(struct tally *t, const char *label)
 {
-    int is_null = label->type != FK_T_VARCHAR;
     for (size_t i = 0; i < t->n_labels; i++) {
-        const char *l = t->labels[i].label;
-        if (is_null ? !l
-                    : l && strlen(l) == label->u.s.len &&
-                          memcmp(l, label->u.s.p, label->u.s.len) == 0) {
+        if (strcmp(t->labels[i].label, label) == 0) {
             t->labels[i].n++;
             return;
         }
@@ -274,7 +271,7 @@ static void count_label(struct tally *t, const struct fk_value *label)
         t->cap_labels = t->cap_labels ? t->cap_labels * 2 : 8;
         t->labels = fk_realloc(t->labels, t->cap_labels * sizeof *t->labels);
     }
-    t->labels[t->n_labels].label = is_null ? NULL : fk_strndup(label->u.s.p, label->u.s.len);
+    t->labels[t->n_labels].label = fk_strdup(label);
     t->labels[t->n_labels].n = 1;
     t->n_labels++;
 }
@@ -320,9 +317,7 @@ static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct
     e->ts_ms = prov->timestamp_ms;
     e->partition = prov->partition;
     e->offset = prov->offset;
-    size_t ql = v->label.type == FK_T_VARCHAR ? v->label.u.s.len : 4;
-    const char *q = v->label.type == FK_T_VARCHAR ? v->label.u.s.p : "NULL";
-    snprintf(e->quality, sizeof e->quality, "%.*s", (int)(ql < 63 ? ql : 63), q);
+    snprintf(e->quality, sizeof e->quality, "%s", fk_ruleset_label_name(rs, &v->label));
     size_t k = 0;
     e->rules[0] = '\0';
     for (size_t i = 0; i < v->n_violations && k < sizeof e->rules; i++) {
@@ -501,7 +496,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
     produce(dq, dq->cfg->topic_verdicts, verdict->data, verdict->len, rkm->key, rkm->key_len, NULL);
     atomic_fetch_add(&dq->labelled, 1);
     atomic_fetch_add(&dq->violations, v->n_violations);
-    count_label(t, &v->label);
+    count_label(t, fk_ruleset_label_name(rs, &v->label));
     t->by_severity[v->n_violations ? (size_t)v->worst : 3]++;
     for (size_t i = 0; i < rs->n_rules; i++) {
         t->pass[i] += v->results[i] == FK_CHECK_PASS;
@@ -527,8 +522,7 @@ static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_mess
         fk_counter_add(dq->m_fail[i], t->fail[i]);
     }
     for (size_t i = 0; i < t->n_labels; i++) {
-        const char *l = t->labels[i].label;
-        fk_counter_add(fk_metrics_get(fk_m_labelled, l ? l : "NULL", NULL, NULL, NULL),
+        fk_counter_add(fk_metrics_get(fk_m_labelled, t->labels[i].label, NULL, NULL, NULL),
                        t->labels[i].n);
     }
     static const char *const severities[] = {"error", "warning", "info", "none"};

@@ -534,7 +534,9 @@ static int load_golds(struct mdm *m, mongoc_collection_t *coll, char *errstr, si
     bson_error_t error;
     int rc = 0;
     if (mongoc_cursor_error(cur, &error)) {
-        snprintf(errstr, errstr_size, "reading golden records: %s", error.message);
+        char why[160];
+        snprintf(errstr, errstr_size, "reading golden records: %s",
+                 fk_mongo_error_text(&error, why, sizeof why));
         rc = -1;
     }
     mongoc_cursor_destroy(cur);
@@ -599,7 +601,7 @@ static int bulk_failed(uint32_t ok, const bson_error_t *error, const bson_t *rep
 {
     if (!ok &&
         (fk_mongo_error_is_transient(error, reply) || !bson_has_field(reply, "writeErrors"))) {
-        snprintf(errstr, errstr_size, "%s", error->message);
+        fk_mongo_error_text(error, errstr, errstr_size);
         return 1;
     }
     return 0;

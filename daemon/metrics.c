@@ -100,6 +100,69 @@ struct fk_family *fk_metrics_family(const char *name, const char *help, enum fk_
  * component without the daemon's families). */
 static struct fk_series discard;
 
+/* @locks the caller holds the registry's. */
+static struct fk_series *find_locked(const struct fk_family *f, const char *key)
+{
+    for (size_t i = 0; i < f->n_series; i++) {
+        if (strcmp(f->series[i]->sort_key, key) == 0) {
+            return f->series[i];
+        }
+    }
+    return NULL;
+}
+
+/* A new series of F, whatever the cap. @locks the caller holds the registry's. */
+static struct fk_series *add_locked(struct fk_family *f, const char *key,
+                                    const char *const *values)
+{
+    struct fk_series *s = fk_calloc(1, sizeof *s);
+    s->family = f;
+    s->sort_key = fk_strdup(key);
+    s->values = fk_calloc(f->n_labels ? f->n_labels : 1, sizeof *s->values);
+    for (size_t i = 0; i < f->n_labels; i++) {
+        s->values[i] = fk_strdup(values[i] ? values[i] : "");
+    }
+    if (f->type == FK_M_HISTOGRAM) {
+        s->buckets = fk_calloc(f->n_bounds + 1, sizeof *s->buckets);
+    }
+    if (f->n_series == f->cap_series) {
+        f->cap_series = f->cap_series ? f->cap_series * 2 : 8;
+        f->series = fk_realloc(f->series, f->cap_series * sizeof *f->series);
+    }
+    f->series[f->n_series++] = s;
+    return s;
+}
+
+/* F is full: the caller gets F's series whose every label is FK_METRICS_OTHER (one past the
+ * cap), and the lookup is counted under F's name. @locks the caller holds the registry's. */
+static struct fk_series *fold_locked(struct fk_family *f)
+{
+    const char *other[FK_MAX_LABELS] = {FK_METRICS_OTHER, FK_METRICS_OTHER, FK_METRICS_OTHER,
+                                        FK_METRICS_OTHER};
+    struct fk_buf key;
+    fk_buf_init(&key);
+    for (size_t i = 0; i < f->n_labels; i++) {
+        fk_buf_printf(&key, "%s%s", i ? "\x1f" : "", FK_METRICS_OTHER);
+    }
+    fk_buf_putc(&key, '\0');
+    struct fk_series *s = find_locked(f, key.data);
+    if (!s) {
+        s = add_locked(f, key.data, other);
+    }
+    fk_buf_free(&key);
+    struct fk_family *folded = fk_m_series_folded;
+    if (folded && folded != f) {
+        /* One series per family name: the folded family itself never fills up. */
+        const char *name[1] = {f->name};
+        struct fk_series *c = find_locked(folded, f->name);
+        if (!c) {
+            c = add_locked(folded, f->name, name);
+        }
+        atomic_fetch_add_explicit(&c->v, 1, memory_order_relaxed);
+    }
+    return s;
+}
+
 struct fk_series *fk_metrics_series(struct fk_family *f, const char *const *values)
 {
     if (!f) {
@@ -115,29 +178,10 @@ struct fk_series *fk_metrics_series(struct fk_family *f, const char *const *valu
     }
     fk_buf_putc(&key, '\0');
     pthread_mutex_lock(&reg_lock);
-    for (size_t i = 0; i < f->n_series; i++) {
-        if (strcmp(f->series[i]->sort_key, key.data) == 0) {
-            struct fk_series *s = f->series[i];
-            pthread_mutex_unlock(&reg_lock);
-            fk_buf_free(&key);
-            return s;
-        }
+    struct fk_series *s = find_locked(f, key.data);
+    if (!s) {
+        s = f->n_series < FK_METRICS_MAX_SERIES ? add_locked(f, key.data, values) : fold_locked(f);
     }
-    struct fk_series *s = fk_calloc(1, sizeof *s);
-    s->family = f;
-    s->sort_key = fk_strdup(key.data);
-    s->values = fk_calloc(f->n_labels ? f->n_labels : 1, sizeof *s->values);
-    for (size_t i = 0; i < f->n_labels; i++) {
-        s->values[i] = fk_strdup(values[i] ? values[i] : "");
-    }
-    if (f->type == FK_M_HISTOGRAM) {
-        s->buckets = fk_calloc(f->n_bounds + 1, sizeof *s->buckets);
-    }
-    if (f->n_series == f->cap_series) {
-        f->cap_series = f->cap_series ? f->cap_series * 2 : 8;
-        f->series = fk_realloc(f->series, f->cap_series * sizeof *f->series);
-    }
-    f->series[f->n_series++] = s;
     pthread_mutex_unlock(&reg_lock);
     fk_buf_free(&key);
     return s;
@@ -435,7 +479,7 @@ void fk_metrics_reset(void)
     fk_m_generated = fk_m_produced = fk_m_produce_failed = fk_m_consumed = fk_m_checks = NULL;
     fk_m_labelled = fk_m_dlq = fk_m_sink_writes = fk_m_sink_errors = fk_m_notifications = NULL;
     fk_m_lag = fk_m_latency = fk_m_rules_generation = fk_m_rules_reloads = NULL;
-    fk_m_build_info = fk_m_start_time = fk_m_regex_jit = fk_m_verdicts = NULL;
+    fk_m_build_info = fk_m_start_time = fk_m_regex_jit = fk_m_verdicts = fk_m_series_folded = NULL;
     pthread_mutex_unlock(&reg_lock);
     pthread_mutex_lock(&coll_lock);
     n_collectors = 0;
@@ -445,7 +489,8 @@ void fk_metrics_reset(void)
 struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_consumed,
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
-    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts;
+    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts,
+    *fk_m_series_folded;
 
 void fk_metrics_init_families(void)
 {
@@ -502,6 +547,9 @@ void fk_metrics_init_families(void)
          "Generation of the installed ruleset (1 at start-up)."},
         {&fk_m_rules_reloads, "faker_kafka_rules_reloads_total", FK_M_COUNTER, "result",
          "Rules reloads (SIGHUP) by result: ok, or error (the running rules kept)."},
+        {&fk_m_series_folded, "faker_kafka_metrics_series_folded_total", FK_M_COUNTER, "family",
+         "Lookups of a new series in a family that already had its cap of series (1000): they "
+         "were counted in the family's series whose labels are all 'other'."},
     };
     for (size_t i = 0; i < sizeof families_of_the_daemon / sizeof families_of_the_daemon[0]; i++) {
         const int histogram = families_of_the_daemon[i].type == FK_M_HISTOGRAM;

@@ -6,7 +6,8 @@
  * fk_metrics_reset(): callers look it up at start or when something changes (a new ruleset
  * generation, a partition assigned) and keep the pointer. Updating a series is a relaxed
  * atomic operation, safe from any thread and never blocking. Label values are the daemon's
- * own names (rules, groups, topics, labels): never customer data.
+ * own names (rules, groups, topics, the labels the rules file declares): never customer data;
+ * a family's series are capped all the same (FK_METRICS_MAX_SERIES).
  */
 #ifndef FK_METRICS_H
 #define FK_METRICS_H
@@ -27,8 +28,15 @@ struct fk_series;
 struct fk_family *fk_metrics_family(const char *name, const char *help, enum fk_mtype type,
                                     const char *labels, const double *buckets, size_t n_buckets);
 
+/* A family holds at most this many series, so that no label value a rules edit or a cluster
+ * brings can grow /metrics without bound. A new series past the cap is not created: the
+ * caller gets the family's series whose labels are all FK_METRICS_OTHER, and
+ * faker_kafka_metrics_series_folded_total{family} counts the lookup. */
+#define FK_METRICS_MAX_SERIES 1000
+#define FK_METRICS_OTHER "other"
+
 /* The series of F with these label values (as many as F has label names), created on the
- * first call. @locks the registry. */
+ * first call (see FK_METRICS_MAX_SERIES). @locks the registry. */
 struct fk_series *fk_metrics_series(struct fk_family *f, const char *const *values);
 /* The same for a family of at most four labels, values given in order. */
 struct fk_series *fk_metrics_get(struct fk_family *f, const char *v1, const char *v2,
@@ -72,7 +80,8 @@ void fk_metrics_reset(void);
 extern struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_consumed,
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
-    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts;
+    *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts,
+    *fk_m_series_folded;
 void fk_metrics_init_families(void);
 
 #endif

@@ -109,7 +109,50 @@ int fk_mongo_error_is_transient(const bson_error_t *error, const bson_t *reply)
     return 0;
 }
 
-/* Per-document errors of a bulk reply: calls FN(index, code, message) for each. */
+/* Names for the server's codes a sink meets; the server's own message is never kept (see
+ * fk_mongo_error_text). */
+static const char *code_name(uint32_t code)
+{
+    switch (code) {
+    case 2:
+        return "bad value";
+    case 13:
+        return "unauthorized";
+    case 18:
+        return "authentication failed";
+    case 50:
+    case 262:
+        return "time limit exceeded";
+    case 91:
+    case 11600:
+        return "shutting down";
+    case 121:
+        return "document failed validation";
+    case 189:
+    case 10107:
+        return "not primary";
+    case 10334:
+    case 17419:
+        return "document too large";
+    case FK_MONGO_DUPLICATE_KEY:
+        return "duplicate key";
+    default:
+        return "server error";
+    }
+}
+
+const char *fk_mongo_error_text(const bson_error_t *error, char *buf, size_t size)
+{
+    if (error->domain == MONGOC_ERROR_SERVER_SELECTION || error->domain == MONGOC_ERROR_STREAM ||
+        error->domain == MONGOC_ERROR_CLIENT || error->domain == MONGOC_ERROR_PROTOCOL) {
+        snprintf(buf, size, "%s", error->message);
+    } else {
+        snprintf(buf, size, "MongoDB error %u: %s", (unsigned)error->code,
+                 code_name(error->code));
+    }
+    return buf;
+}
+
 void fk_mongo_each_write_error(const bson_t *reply,
                                void (*fn)(void *opaque, size_t index, int32_t code,
                                           const char *message),
@@ -128,20 +171,17 @@ void fk_mongo_each_write_error(const bson_t *reply,
         bson_iter_recurse(&arr, &doc);
         int64_t index = -1;
         int32_t code = 0;
-        const char *msg = "";
         while (bson_iter_next(&doc)) {
             const char *k = bson_iter_key(&doc);
             if (strcmp(k, "index") == 0) {
                 index = bson_iter_as_int64(&doc);
             } else if (strcmp(k, "code") == 0) {
                 code = (int32_t)bson_iter_as_int64(&doc);
-            } else if (strcmp(k, "errmsg") == 0 && BSON_ITER_HOLDS_UTF8(&doc)) {
-                msg = bson_iter_utf8(&doc, NULL);
             }
         }
         (void)f;
         if (index >= 0) {
-            fn(opaque, (size_t)index, code, msg);
+            fn(opaque, (size_t)index, code, code_name((uint32_t)code));
         }
     }
 }

@@ -7,6 +7,16 @@
 
 #include "sink.h"
 
+/* ERROR as a line safe to log and to put into a dead letter's headers: the driver's message
+ * for a failure on the client's side (no server, a closed socket), which names hosts and
+ * settings only; for an error the server returned, its code and a fixed name, because the
+ * server's message may quote the document ("E11000 duplicate key ... dup key: { email: ... }").
+ * Returns BUF. */
+const char *fk_mongo_error_text(const bson_error_t *error, char *buf, size_t size);
+
+/* Calls FN for each per-document error of a bulk write's REPLY: the document's index, the
+ * server's code and a fixed name for it (never the server's message, which may quote the
+ * document). */
 void fk_mongo_each_write_error(const bson_t *reply,
                                void (*fn)(void *opaque, size_t index, int32_t code,
                                           const char *message),

@@ -173,7 +173,7 @@ static int sb_flush(void *p, struct fk_sink_rejects *rej, struct fk_sink_counts 
      * the batch for a retry. */
     if (!ok &&
         (fk_mongo_error_is_transient(&error, &reply) || !bson_has_field(&reply, "writeErrors"))) {
-        snprintf(errstr, errstr_size, "%s", error.message);
+        fk_mongo_error_text(&error, errstr, errstr_size);
         rc = -1;
     } else {
         struct sb_result r = {s, rej, 0, 0};

@@ -2218,3 +2218,27 @@ size_t fk_expr_share(struct fk_expr *const *exprs, size_t n)
     }
     return slots;
 }
+
+static void each_result(const struct fk_node *n,
+                        void (*fn)(void *opaque, const struct fk_value *lit, int line, int col),
+                        void *opaque)
+{
+    if (n->op == FK_OP_CASE) {
+        size_t i = (n->sub & 1) ? 1 : 0, end = (n->sub & 2) ? n->nkid - 1 : n->nkid;
+        for (; i + 1 < end; i += 2) {
+            each_result(n->kid[i + 1], fn, opaque);
+        }
+        if (n->sub & 2) {
+            each_result(n->kid[n->nkid - 1], fn, opaque);
+        }
+        return;
+    }
+    fn(opaque, n->op == FK_OP_LIT ? &n->v : NULL, n->line, n->col);
+}
+
+void fk_expr_each_result(const struct fk_expr *e,
+                         void (*fn)(void *opaque, const struct fk_value *lit, int line, int col),
+                         void *opaque)
+{
+    each_result(e->root, fn, opaque);
+}

@@ -58,6 +58,14 @@ int fk_expr_test(const struct fk_expr *e, const struct fk_row *row, struct fk_ar
  * distinct shared subexpressions it found. */
 size_t fk_expr_share(struct fk_expr *const *exprs, size_t n);
 
+/* Calls FN for each value E can result in: the THEN and ELSE branches of a CASE (of nested
+ * CASEs too), or E itself. LIT is the literal for a constant branch, NULL for one computed from
+ * the row; LINE and COL say where the branch is written. A CASE without ELSE can also give
+ * NULL, which is not reported. */
+void fk_expr_each_result(const struct fk_expr *e,
+                         void (*fn)(void *opaque, const struct fk_value *lit, int line, int col),
+                         void *opaque);
+
 /* Bit i set when E reads schema column i (columns past 63 share bit 63). */
 uint64_t fk_expr_columns(const struct fk_expr *e);
 

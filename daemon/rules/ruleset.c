@@ -1201,6 +1201,71 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
     return load_notifications(ld, fk_yaml_map_get(root, "notifications"));
 }
 
+static void declare(struct fk_ruleset *rs, const char *s, size_t len)
+{
+    for (size_t i = 0; i < rs->n_declared; i++) {
+        if (strlen(rs->declared[i]) == len && memcmp(rs->declared[i], s, len) == 0) {
+            return;
+        }
+    }
+    rs->declared = fk_realloc(rs->declared, (rs->n_declared + 1) * sizeof *rs->declared);
+    rs->declared[rs->n_declared++] = fk_strndup(s, len);
+}
+
+struct label_scan {
+    struct ld *ld;
+    int warned;
+};
+
+static void scan_result(void *opaque, const struct fk_value *lit, int line, int col)
+{
+    struct label_scan *sc = opaque;
+    if (lit && lit->type == FK_T_VARCHAR) {
+        declare(sc->ld->rs, lit->u.s.p, lit->u.s.len);
+    } else if (!lit && !sc->warned) {
+        /* Accepted, not refused: any ksqlDB statement should load, and the records still get
+         * the computed label on the labelled stream; only metrics and the dashboard fold it. */
+        fk_log(FK_LOG_WARNING, "rules",
+               "%s:%d:%d: the label is computed from the record, not a constant: metrics and "
+               "the dashboard count such values as '%s'",
+               sc->ld->file, line, col, FK_LABEL_OTHER);
+        sc->warned = 1;
+    }
+}
+
+/* The label values the file declares, collected once so that judging a record only compares. */
+static void declare_labels(struct ld *ld)
+{
+    struct fk_ruleset *rs = ld->rs;
+    for (size_t i = 0; i < rs->n_whens; i++) {
+        declare(rs, rs->whens[i].then, strlen(rs->whens[i].then));
+    }
+    if (rs->else_label) {
+        declare(rs, rs->else_label, strlen(rs->else_label));
+    }
+    if (rs->n_whens == 0 && rs->label_index < rs->n_select && rs->select[rs->label_index].expr) {
+        struct label_scan sc = {ld, 0};
+        fk_expr_each_result(rs->select[rs->label_index].expr, scan_result, &sc);
+    }
+}
+
+const char *fk_ruleset_label_name(const struct fk_ruleset *rs, const struct fk_value *label)
+{
+    if (label->type == FK_T_NULL) {
+        return "NULL";
+    }
+    if (label->type != FK_T_VARCHAR) {
+        return FK_LABEL_OTHER;
+    }
+    for (size_t i = 0; i < rs->n_declared; i++) {
+        const char *d = rs->declared[i];
+        if (strlen(d) == label->u.s.len && memcmp(d, label->u.s.p, label->u.s.len) == 0) {
+            return d;
+        }
+    }
+    return FK_LABEL_OTHER;
+}
+
 /* Every expression of RS evaluates the same row, one after the other: let them share the
  * values of their common subexpressions (the same REGEXP_MATCHES(dob, ...) in several rules). */
 static void share_subexpressions(struct fk_ruleset *rs)
@@ -1237,6 +1302,7 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     struct ld ld = {name, errstr, errstr_size, rs};
     if (load_root(&ld, doc->root) == 0) {
         share_subexpressions(rs);
+        declare_labels(&ld);
     } else {
         fk_ruleset_unref(rs);
         rs = NULL;
@@ -1314,6 +1380,10 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
     free(rs->label_stream);
     free(rs->label_topic);
     free(rs->else_label);
+    for (size_t i = 0; i < rs->n_declared; i++) {
+        free(rs->declared[i]);
+    }
+    free(rs->declared);
     free(rs->path);
     free(rs);
 }

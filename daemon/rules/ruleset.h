@@ -104,6 +104,10 @@ struct fk_ruleset {
     struct fk_when *whens;
     size_t n_whens;
     char *else_label; /* NULL: no ELSE, the label is NULL */
+    /* The label values the file itself declares (its THEN and ELSE constants), the only ones
+     * that may name a metric series or a dashboard entry: see fk_ruleset_label_name(). */
+    char **declared;
+    size_t n_declared;
 
     struct fk_rule *rules;
     size_t n_rules;
@@ -128,6 +132,13 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
 struct fk_ruleset *fk_ruleset_ref(struct fk_ruleset *rs);
 /* Drops a reference; the last one frees. NULL is a no-op. */
 void fk_ruleset_unref(struct fk_ruleset *rs);
+
+/* What metrics and the dashboard call a record's label: "NULL" for no label, the label when
+ * the rules file declares it, else FK_LABEL_OTHER. A label computed from the record (SELECT
+ * email AS quality) would otherwise put customer data into /metrics, one series per value.
+ * The result points into RS or is a constant. @locks none. */
+#define FK_LABEL_OTHER "other" /* the word metrics.h folds a full family into, too */
+const char *fk_ruleset_label_name(const struct fk_ruleset *rs, const struct fk_value *label);
 
 /* True when RULE is a list rule and V (VARCHAR) is in its list. */
 int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v);

@@ -153,7 +153,7 @@ check_eq "a replay adds no history row" "$(mongo "db['${dbc}_mdm'].customer_hist
 check_eq "a replay leaves the golden record as it was" "$(golden "")" "$before"
 
 # 6. A document the server refuses (FerretDB refuses +Infinity, which 1e999 in a DOUBLE column
-#    becomes) goes to the DLQ with the server's error, and the groups move on.
+#    becomes) goes to the DLQ with the server's error code, and the groups move on.
 rin=$id-refused
 cat >"$T_WORK/refused.yaml" <<YAML
 version: 1
@@ -189,7 +189,11 @@ check "the sandbox's dead letter names the stage, the reason and the source offs
     grep -q "fk.error=mongo_refused,.*fk.stage=sandbox,fk.source.topic=$rin,fk.source.partition=0,fk.source.offset=0 " "$T_WORK/refused.txt"
 check "the mdm's dead letter too" \
     grep -q "fk.error=mongo_refused,.*fk.stage=mdm,fk.source.topic=$rin,fk.source.partition=0,fk.source.offset=0 " "$T_WORK/refused.txt"
-check "the dead letter carries the server's error" grep -qi "infinity" "$T_WORK/refused.txt"
+check "the dead letter names the server's error by its code" \
+    grep -q "fk.error.message=MongoDB error 2: bad value,.*fk.stage=sandbox" "$T_WORK/refused.txt"
+# The server's message quotes the value (+Infinity): it could as well be a customer's e-mail.
+check "the headers do not carry the server's message" \
+    test -z "$(sed 's/ {"name".*$//' "$T_WORK/refused.txt" | grep -i "infinity")"
 check "the dead letter is the record unchanged" \
     grep -q ' {"name":"inf","email":"inf@example.com","score":1e999}$' "$T_WORK/refused.txt"
 ok_stored() {

@@ -8,6 +8,8 @@
 #include "dashboard.h"
 #include "harness.h"
 #include "metrics.h"
+#include "mongo.h"
+#include "rules/ruleset.h"
 #include "util.h"
 
 #include <math.h>
@@ -124,7 +126,7 @@ static void daemon_families_have_help_and_type(void)
     for (const char *p = strstr(text, "# HELP "); p; p = strstr(p + 1, "# HELP ")) {
         helps++;
     }
-    CHECK_INT_EQ(types, 18);
+    CHECK_INT_EQ(types, 19);
     CHECK_INT_EQ(helps, types);
     /* A series of a family that does not exist goes nowhere, without crashing. */
     fk_metrics_reset();
@@ -192,9 +194,150 @@ static void dashboard_json_holds_masked_exceptions(void)
     fk_metrics_reset();
 }
 
+static void a_full_family_folds_new_series(void)
+{
+    fk_metrics_reset();
+    fk_metrics_init_families();
+    struct fk_family *f = fk_metrics_family("t_keys_total", "Keys.", FK_M_COUNTER, "key,kind",
+                                            NULL, 0);
+    char v[32];
+    for (int i = 0; i < FK_METRICS_MAX_SERIES; i++) {
+        snprintf(v, sizeof v, "k%04d", i);
+        fk_counter_add(fk_metrics_get(f, v, "a", NULL, NULL), 1);
+    }
+    /* Existing series are still found once the family is full. */
+    fk_counter_add(fk_metrics_get(f, "k0007", "a", NULL, NULL), 1);
+    for (int i = 0; i < 5; i++) {
+        snprintf(v, sizeof v, "someone%d@example.net", i);
+        fk_counter_add(fk_metrics_get(f, v, "a", NULL, NULL), 10);
+    }
+    struct fk_buf b;
+    fk_buf_init(&b);
+    const char *text = render(&b);
+    CHECK(strstr(text, "t_keys_total{key=\"k0007\",kind=\"a\"} 2\n") != NULL);
+    CHECK(strstr(text, "t_keys_total{key=\"k0999\",kind=\"a\"} 1\n") != NULL);
+    CHECK(strstr(text, "someone") == NULL);
+    CHECK(strstr(text, "t_keys_total{key=\"other\",kind=\"other\"} 50\n") != NULL);
+    CHECK(strstr(text, "faker_kafka_metrics_series_folded_total{family=\"t_keys_total\"} 5\n") !=
+          NULL);
+    int lines = 0;
+    for (const char *p = strstr(text, "\nt_keys_total{"); p; p = strstr(p + 1, "\nt_keys_total{")) {
+        lines++;
+    }
+    CHECK_INT_EQ(lines, FK_METRICS_MAX_SERIES + 1);
+    /* Other families are not affected by a full one. */
+    fk_counter_add(fk_metrics_get(fk_m_labelled, "Correct", NULL, NULL, NULL), 1);
+    CHECK(strstr(render(&b), "faker_kafka_labelled_records_total{quality=\"Correct\"} 1\n") !=
+          NULL);
+    fk_buf_free(&b);
+    fk_metrics_reset();
+}
+
+static const char *label_name(const struct fk_ruleset *rs, const char *s)
+{
+    struct fk_value v = {.type = FK_T_VARCHAR};
+    v.u.s.p = s;
+    v.u.s.len = strlen(s);
+    return fk_ruleset_label_name(rs, &v);
+}
+
+static struct fk_ruleset *load(const char *yaml)
+{
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    if (!rs) {
+        fprintf(stderr, "  unexpected error: %s\n", err);
+    }
+    return rs;
+}
+
+static void only_declared_labels_are_named(void)
+{
+    /* The statement: the label is the e-mail column, nothing is declared. */
+    struct fk_ruleset *rs =
+        load("version: 1\n"
+             "ksql: |\n"
+             "  CREATE STREAM s (name VARCHAR, email VARCHAR) WITH (KAFKA_TOPIC='t', "
+             "VALUE_FORMAT='JSON');\n"
+             "  CREATE STREAM custexcep AS SELECT name, email FROM s;\n");
+    CHECK(rs != NULL);
+    if (rs) {
+        CHECK_INT_EQ(rs->n_declared, 0);
+        CHECK_STR_EQ(label_name(rs, "someone@example.net"), "other");
+        struct fk_value null = {.type = FK_T_NULL};
+        CHECK_STR_EQ(fk_ruleset_label_name(rs, &null), "NULL");
+        fk_ruleset_unref(rs);
+    }
+    /* A CASE of constants, one branch computed, a nested CASE: the constants are declared. */
+    rs = load("version: 1\n"
+              "ksql: |\n"
+              "  CREATE STREAM s (name VARCHAR, email VARCHAR) WITH (KAFKA_TOPIC='t', "
+              "VALUE_FORMAT='JSON');\n"
+              "  CREATE STREAM o AS SELECT name, CASE WHEN email IS NULL THEN 'Missing' "
+              "WHEN name = 'x' THEN CASE WHEN email LIKE '%@%' THEN 'Odd' ELSE 'Odd' END "
+              "WHEN name = 'y' THEN email ELSE 'Correct' END AS quality FROM s;\n");
+    CHECK(rs != NULL);
+    if (rs) {
+        CHECK_INT_EQ(rs->n_declared, 3);
+        CHECK_STR_EQ(label_name(rs, "Missing"), "Missing");
+        CHECK_STR_EQ(label_name(rs, "Odd"), "Odd");
+        CHECK_STR_EQ(label_name(rs, "Correct"), "Correct");
+        CHECK_STR_EQ(label_name(rs, "Correc"), "other");
+        CHECK_STR_EQ(label_name(rs, "Corrects"), "other");
+        CHECK_STR_EQ(label_name(rs, "y@example.com"), "other");
+        fk_ruleset_unref(rs);
+    }
+    /* The YAML form: its then and else values. */
+    rs = load("version: 1\n"
+              "source: {stream: s, topic: t, columns: {a: varchar}}\n"
+              "label: {stream: o, as: q, case: [{when: \"a = 'x'\", then: Bad}], else: Good}\n");
+    CHECK(rs != NULL);
+    if (rs) {
+        CHECK_INT_EQ(rs->n_declared, 2);
+        CHECK_STR_EQ(label_name(rs, "Bad"), "Bad");
+        CHECK_STR_EQ(label_name(rs, "Good"), "Good");
+        CHECK_STR_EQ(label_name(rs, "x"), "other");
+        fk_ruleset_unref(rs);
+    }
+}
+
+static void take_write_error(void *opaque, size_t index, int32_t code, const char *message)
+{
+    snprintf(opaque, 128, "%zu %d %s", index, (int)code, message);
+}
+
+/* What the sinks log and put in a dead letter's headers: never the server's message, which
+ * can quote the refused document. */
+static void mongo_errors_keep_no_server_message(void)
+{
+    static const char dup[] = "E11000 duplicate key error collection: fk.golden index: email_1 "
+                              "dup key: { email: \"jane.roe@example.com\" }";
+    bson_error_t e = {0};
+    char buf[160];
+    bson_set_error(&e, MONGOC_ERROR_SERVER, 11000, "%s", dup);
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf), "MongoDB error 11000: duplicate key");
+    bson_set_error(&e, MONGOC_ERROR_WRITE_CONCERN, 64, "waiting for replication: { x: 1 }");
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf), "MongoDB error 64: server error");
+    bson_set_error(&e, MONGOC_ERROR_SERVER_SELECTION, MONGOC_ERROR_SERVER_SELECTION_FAILURE,
+                   "No suitable servers found: connection refused calling hello on '127.0.0.1'");
+    CHECK_STR_EQ(fk_mongo_error_text(&e, buf, sizeof buf),
+                 "No suitable servers found: connection refused calling hello on '127.0.0.1'");
+    bson_t *reply = BCON_NEW("writeErrors", "[", "{", "index", BCON_INT32(3), "code",
+                             BCON_INT32(121), "errmsg", BCON_UTF8("Document failed validation: "
+                                                                  "{ name: \"Jane Roe\" }"),
+                             "}", "]");
+    char got[128] = "";
+    fk_mongo_each_write_error(reply, take_write_error, got);
+    CHECK_STR_EQ(got, "3 121 document failed validation");
+    bson_destroy(reply);
+}
+
 int main(void)
 {
     FK_TEST_RUN(exposition_is_exact);
+    FK_TEST_RUN(a_full_family_folds_new_series);
+    FK_TEST_RUN(only_declared_labels_are_named);
+    FK_TEST_RUN(mongo_errors_keep_no_server_message);
     FK_TEST_RUN(collectors_run_before_rendering);
     FK_TEST_RUN(daemon_families_have_help_and_type);
     FK_TEST_RUN(customer_data_is_masked);
