@@ -213,6 +213,22 @@ stack_down() {
 }
 trap stack_down EXIT
 
+# Interrupted: programs started in the background ignore SIGINT (bash does that for them), so
+# they and whatever they started (daemons, clients) are ended here, by PID, before the stack
+# is stopped.
+kill_tree() {
+    local c
+    for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
+    kill -TERM "$1" 2>/dev/null
+}
+interrupted() {
+    local e
+    for e in "${pending[@]}"; do kill_tree "${e#* }"; done
+    [ -n "${fuzz_pid:-}" ] && kill_tree "$fuzz_pid"
+    exit 130
+}
+trap interrupted INT TERM
+
 # system_layer [NAME...]: the system tests (all but the static ones, or those NAMEd), on one
 # stack, started only when a test needs it. First, SYSTEM_JOBS at once: the first test marked
 # "exclusive mongo" (it stops FerretDB; started first, as it is the longest) beside the tests
