@@ -1,8 +1,11 @@
 # faker_kafka: one hand-written GNU Makefile.
 #   make            build build/faker-kafkad
 #   make demo       install what is missing, build, start the local stack, run the daemon
-#   make test       install what is missing, build, run unit, mock and system tests, stop the stack
-#   make check      unit and mock tests only (no servers needed)
+#   make test       install what is missing, build (in parallel), run every test layer, stop the stack
+#   make check      static, unit and mock tests only (no servers needed)
+#   make static     checks that need no server (compose files, the systemd unit, make install)
+#   make system     the system tests on the local stack (started and stopped as needed);
+#                   T=test_dq (or T="test_dq test_sinks") runs only those
 #   make bench-produce, make bench-rules, make bench-sinks, make valgrind, make fuzz,
 #   make docs, make install, make format, make tidy
 # Variables: CI=true adds -Werror; SANITIZE=address,undefined builds into build/san/;
@@ -16,6 +19,7 @@ DESTDIR ?=
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 BUILD := build
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 ifneq ($(SANITIZE),)
 BUILD := build/san
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -48,7 +52,7 @@ MOCK_BINS := $(MOCK_SRCS:tests/mock/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check unit mock system bench-produce bench-rules bench-sinks valgrind fuzz docs \
+.PHONY: all deps demo test check static unit mock system bench-produce bench-rules bench-sinks valgrind fuzz docs \
         install uninstall format tidy clean stack-up stack-down
 
 all: $(BIN)
@@ -98,7 +102,10 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(LIB_OBJS)
 deps:
 	@sh tests/deps.sh
 
-check: unit mock
+check: static unit mock
+
+static: $(BIN)
+	@BUILD=$(BUILD) tests/run.sh static
 
 unit: $(BIN) $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run.sh unit
@@ -106,12 +113,12 @@ unit: $(BIN) $(UNIT_BINS)
 mock: $(MOCK_BINS)
 	@BUILD=$(BUILD) tests/run.sh mock
 
-system: $(BIN)
-	@BUILD=$(BUILD) tests/run.sh system
+system: $(BIN) $(BUILD)/tests/bench_generator
+	@BUILD=$(BUILD) tests/run.sh system $(T)
 
 # The README's test command: everything, on the real local stack, which it starts and stops.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BINS) $(MOCK_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) tests/run.sh all
 
 demo: deps

@@ -1,19 +1,27 @@
 # Shared by the end-to-end benchmark scripts (sourced, from the repository's top): a work
-# directory removed on exit, and the local stack, started if it is not running and then
-# stopped again on exit. Sets FK_KAFKA_BOOTSTRAP and FK_MONGO_URI.
+# directory removed on exit, and the local stack: each server (Kafka, FerretDB) is started only
+# when it is not already answering, and on exit only what was started here is stopped again.
+# Sets FK_KAFKA_BOOTSTRAP and FK_MONGO_URI.
 work=$(mktemp -d)
-started=0
+started=() # the stack's servers this script started, in order
 cleanup() {
     rm -rf "$work"
-    if ((started)); then compose/local/stack down >/dev/null; fi
+    local i
+    for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+        compose/local/stack down "${started[i]}" >/dev/null
+    done
 }
 trap cleanup EXIT
 
 stack_up() {
-    if ! compose/local/stack status >/dev/null 2>&1; then
-        compose/local/stack up >/dev/null
-        started=1
-    fi
+    local s
+    for s in kafka mongo; do
+        if ! compose/local/stack status "$s" >/dev/null 2>&1; then
+            # Counted before it is up: a start that fails half-way is still stopped on exit.
+            started+=("$s")
+            compose/local/stack up "$s" >/dev/null
+        fi
+    done
     eval "$(compose/local/stack env)"
 }
 

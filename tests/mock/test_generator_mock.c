@@ -104,34 +104,74 @@ static int64_t records_in_topic(struct mock *m)
     return total;
 }
 
+/* Records produced but neither acknowledged nor given up on: in flight in the producer. */
+static int64_t in_flight(const struct fk_generator_stats *st)
+{
+    return (int64_t)(st->produced - st->delivered - st->failed - st->purged);
+}
+
+/* Waits until the generator has records in flight, up to TIMEOUT_MS. */
+static int wait_in_flight(struct fk_generator *gen, int64_t timeout_ms)
+{
+    int64_t end = fk_mono_ms() + timeout_ms;
+    struct fk_generator_stats st;
+    do {
+        fk_generator_get_stats(gen, &st);
+        if (in_flight(&st) > 0) {
+            return 1;
+        }
+        pause_ms(1);
+    } while (fk_mono_ms() < end);
+    return 0;
+}
+
+#define FLAP_COUNT 60000
+#define FLAP_RATE 20000 /* records/s: producing lasts about 3 s, longer than the three flaps */
+
 static void nothing_lost_when_a_broker_flaps(void)
 {
     struct mock m;
     mock_up(&m);
-    struct fk_config *cfg = config_for(&m, 20000);
+    struct fk_config *cfg = config_for(&m, FLAP_COUNT);
+    cfg->gen_rate = FLAP_RATE;
     char err[256];
     struct fk_generator *gen = fk_generator_start(cfg, err, sizeof err);
     CHECK(gen != NULL);
     if (!gen) {
         return;
     }
-    /* Take each broker down in turn while records flow. */
+    /* Take each broker down in turn while records flow. A flap with nothing in flight would
+     * test nothing, so each one asserts that records were unacknowledged when its broker went
+     * down and still are while it is down (those of the partitions it leads). */
+    struct fk_generator_stats st;
     for (int b = 1; b <= NBROKERS; b++) {
-        pause_ms(100);
+        CHECK(wait_in_flight(gen, 10000));
         rd_kafka_mock_broker_set_down(m.mc, b);
+        fk_generator_get_stats(gen, &st);
+        if (in_flight(&st) <= 0 || st.finished) {
+            fprintf(stderr, "  broker %d went down with %lld in flight (finished %d)\n", b,
+                    (long long)in_flight(&st), st.finished);
+        }
+        CHECK(in_flight(&st) > 0);
+        CHECK(!st.finished);
         pause_ms(300);
+        fk_generator_get_stats(gen, &st);
+        if (in_flight(&st) <= 0) {
+            fprintf(stderr, "  broker %d down 300 ms: nothing in flight\n", b);
+        }
+        CHECK(in_flight(&st) > 0);
         rd_kafka_mock_broker_set_up(m.mc, b);
+        pause_ms(100);
     }
     CHECK(wait_finished(gen, 60000));
     fk_generator_stop(gen, fk_mono_ms() + 5000);
-    struct fk_generator_stats st;
     fk_generator_get_stats(gen, &st);
-    CHECK_INT_EQ(st.produced, 20000);
-    CHECK_INT_EQ(st.delivered, 20000);
+    CHECK_INT_EQ(st.produced, FLAP_COUNT);
+    CHECK_INT_EQ(st.delivered, FLAP_COUNT);
     CHECK_INT_EQ(st.failed, 0);
     CHECK_INT_EQ(st.purged, 0);
     /* Idempotence: retries across the outages wrote nothing twice. */
-    CHECK_INT_EQ(records_in_topic(&m), 20000);
+    CHECK_INT_EQ(records_in_topic(&m), FLAP_COUNT);
     fk_generator_destroy(gen);
     fk_config_destroy(cfg);
     mock_down(&m);

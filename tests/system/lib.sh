@@ -1,6 +1,19 @@
 # Shared helpers for the system tests: results, waiting on conditions with deadlines, the
 # daemon as a child process, and reading topics back with kcat. Sourced, not run.
 # Needs FK_KAFKA_BOOTSTRAP and FK_BIN (tests/run.sh exports both).
+#
+# tests/run.sh runs the system tests side by side (SYSTEM_JOBS at once, 2 by default) on one
+# shared stack, so a test must use its own topics, consumer groups, transactional ids and
+# databases (name them with unique()), and the HTTP port 0 (write_conf's default). A test that
+# cannot share the stack says so with one marker line near its top, read by tests/run.sh:
+#   # fk-test: exclusive   it stops or restarts Kafka, or otherwise disturbs any test beside
+#                          it: it runs alone, after the others.
+#   # fk-test: exclusive mongo
+#                          it stops or restarts FerretDB only: it runs beside the tests that do
+#                          not use FerretDB (tests/run.sh's uses_mongo says which do).
+#   # fk-test: static      it needs no server at all: it runs in the static layer (make static),
+#                          where no stack is started.
+# One test alone, starting and stopping the stack as needed: make system T=test_dq
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 : "${FK_BIN:=build/faker-kafkad}"
@@ -36,6 +49,34 @@ wait_for() {
     while ! "$@"; do
         ((SECONDS >= deadline)) && return 1
         sleep 0.2
+    done
+}
+
+# wait_progress STALL_S CONDITION-COMMAND...: waits for a condition that follows a growing
+# figure (records stored, judged, delivered): polls it every 0.5 s and fails only when the
+# figure has not moved for STALL_S seconds, or after FK_WAIT_CAP seconds in all (default 1800),
+# so a loaded machine that is slow but moving does not fail the test. The figure is what the
+# condition prints on stdout, plus PROGRESS if it sets it (the *_at_least helpers below do); a
+# condition that shows no figure behaves as wait_for STALL_S. On failure, says what it saw.
+wait_progress() {
+    local stall=$1 t0=$SECONDS last= fig moved=$SECONDS
+    local cap=$((SECONDS + ${FK_WAIT_CAP:-1800}))
+    shift
+    while :; do
+        PROGRESS=
+        "$@" >"$T_WORK/.progress" && return 0
+        fig=$(<"$T_WORK/.progress")
+        [ -n "$PROGRESS" ] && fig+=${fig:+ }$PROGRESS
+        if [ "$fig" != "$last" ]; then
+            last=$fig
+            moved=$SECONDS
+        fi
+        if ((SECONDS - moved >= stall || SECONDS >= cap)); then
+            echo "  wait_progress: gave up after $((SECONDS - t0)) s, $((SECONDS - moved)) s without" \
+                "progress, last figure '${last}': $*"
+            return 1
+        fi
+        sleep 0.5
     done
 }
 
@@ -118,7 +159,10 @@ topic_count() {
     done
     echo "$total"
 }
-topic_count_at_least() { (($(topic_count "$1") >= $2)); }
+topic_count_at_least() {
+    PROGRESS=$(topic_count "$1")
+    ((PROGRESS >= $2))
+}
 
 # Every record of TOPIC as "key<TAB>value" lines.
 topic_dump() {
@@ -132,7 +176,10 @@ committed_offsets() {
         -X isolation.level=read_committed -f '%p %o\n' 2>/dev/null
 }
 committed_count() { committed_offsets "$1" | wc -l; }
-committed_count_at_least() { (($(committed_count "$1") >= $2)); }
+committed_count_at_least() {
+    PROGRESS=$(committed_count "$1")
+    ((PROGRESS >= $2))
+}
 # Values of TOPIC, read_committed, one per line.
 committed_values() {
     kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$1" -o beginning -e -q \

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# fk-test: static (needs no server)
 # Checks compose/docker-compose.yml (and the files it points at) without a Docker engine: it is
 # parsed with a real YAML parser (Debian's python3-yaml, installed when missing) and must be a
 # mapping with `services`, hold every service the README promises, publish ports on 127.0.0.1

@@ -30,16 +30,19 @@ stop_daemon TERM
 
 # 2. The dq group, in small transactions so that SIGKILL lands mid-run, then restarted.
 dconf=$(write_conf dq "$topic" "topics: {input: $topic, partitions: 3, verdicts: $topic.verdicts, dlq: $topic.dlq}
-dq: {group: $topic, batch_max: 40}
+dq: {group: $topic, transactional_id: $topic-tx, batch_max: 40}
 generator: {enabled: false}")
 start_daemon "$dconf" "$rules"
-check "notifications start flowing" wait_for 60 committed_count_at_least "$notify" 20
+check "notifications start flowing" wait_progress 60 committed_count_at_least "$notify" 20
 judged_at_kill=$(committed_count "$topic.verdicts")
 stop_daemon KILL
 check "killed mid-run (fewer than $N verdicts committed: $judged_at_kill)" test "$judged_at_kill" -lt "$N"
 start_daemon "$dconf" "$rules"
-all_judged() { (($(committed_count "$topic.verdicts") + $(committed_count "$topic.dlq") >= N)); }
-check "after the restart every record is judged" wait_for 120 all_judged
+all_judged() {
+    PROGRESS=$(($(committed_count "$topic.verdicts") + $(committed_count "$topic.dlq")))
+    ((PROGRESS >= N))
+}
+check "after the restart every record is judged" wait_progress 120 all_judged
 sleep 1
 stop_daemon TERM
 check_eq "SIGTERM exits 0" "$DAEMON_RC" 0

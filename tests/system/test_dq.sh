@@ -31,8 +31,11 @@ conf=$(write_conf dq "$input" "$body")
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq1.log
 check "the generator delivers $N records" wait_for 60 log_has "generator: done: $N records"
-both_done() { (($(committed_count "$labelled") + $(committed_count "$dlq") >= N)); }
-check "every record is labelled or dead-lettered" wait_for 120 both_done
+both_done() {
+    PROGRESS=$(($(committed_count "$labelled") + $(committed_count "$dlq")))
+    ((PROGRESS >= N))
+}
+check "every record is labelled or dead-lettered" wait_progress 120 both_done
 stop_daemon TERM
 check_eq "exit 0" "$DAEMON_RC" 0
 nl=$(committed_count "$labelled")
@@ -117,8 +120,11 @@ check "kill -9 landed mid-run ($killed_at of $N2 judged)" test "$killed_at" -lt 
 "$FK_BIN" -f -c "$dq_conf" -r "$T_WORK/rules2.yaml" 2>"$T_WORK/dq3.log" &
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq3.log
-done2() { (($(committed_count "$lab2") + $(committed_count "$id2.dlq") >= N2)); }
-check "after the restart every record is judged" wait_for 180 done2
+done2() {
+    PROGRESS=$(($(committed_count "$lab2") + $(committed_count "$id2.dlq")))
+    ((PROGRESS >= N2))
+}
+check "after the restart every record is judged" wait_progress 120 done2
 stop_daemon TERM
 check_eq "after kill -9: labelled + dead letters == N, exactly" \
     $(($(committed_count "$lab2") + $(committed_count "$id2.dlq"))) "$N2"
@@ -142,14 +148,14 @@ r_conf=$(write_conf reload "$input3" "$r_body")
 "$FK_BIN" -f -c "$r_conf" -r "$live_rules" 2>"$T_WORK/dq4.log" &
 DAEMON_PID=$!
 DAEMON_LOG=$T_WORK/dq4.log
-check "records are judged before the reload" wait_for 60 committed_count_at_least "$lab3" 200
+check "records are judged before the reload" wait_progress 60 committed_count_at_least "$lab3" 200
 cp "$live_rules" "$T_WORK/good-rules.yaml"
 printf 'version: 1\nsource: [\n' >"$live_rules"
 kill -HUP "$DAEMON_PID"
 check "a broken rules file is rejected with its position" \
     wait_for 20 log_has "reload failed, keeping the running rules: $live_rules:3:1: "
 before=$(committed_count "$lab3")
-check "the old rules keep running" wait_for 30 committed_count_at_least "$lab3" $((before + 200))
+check "the old rules keep running" wait_progress 60 committed_count_at_least "$lab3" $((before + 200))
 sed -e "s/then: Policyexception/then: Policy exception (v2)/" "$T_WORK/good-rules.yaml" >"$live_rules"
 kill -HUP "$DAEMON_PID"
 check "a changed rules file is installed as generation 2" wait_for 20 log_has "generation 2"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# fk-test: static (needs no server)
 # make install / make uninstall into a DESTDIR: the files land where the unit expects them,
 # the unit's paths follow PREFIX and SYSCONFDIR, an operator's edited config survives a
 # reinstall (the shipped one goes beside it as .dist), and uninstall keeps the config.

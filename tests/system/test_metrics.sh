@@ -20,7 +20,7 @@ check "http.port defaults to 9464" grep -q '^  port: 9464$' <<<"$defaults"
 
 # Its own dq group: the group's uniqueness and notification state must start empty.
 conf=$(write_conf metrics "$topic" "topics: {input: $topic, partitions: 3, verdicts: $topic.verdicts, dlq: $topic.dlq}
-dq: {group: $topic}
+dq: {group: $topic, transactional_id: $topic-tx}
 generator:
   rate: 0
   count: $N
@@ -41,8 +41,11 @@ base=http://127.0.0.1:$port
 check "it listens on 127.0.0.1 only" wait_for 5 sh -c "ss -Hltn | awk '{print \$4}' | grep -qx '127.0.0.1:$port'"
 check "not on any other address" test -z "$(ss -Hltn | awk '{print $4}' | grep ":$port\$" | grep -v '^127.0.0.1:')"
 
-done_judging() { [ "$(metric "faker_kafka_consumed_records_total{group=\"$topic\"}")" == "$N" ]; }
-check "the dq group judged all $N records" wait_for 120 done_judging
+done_judging() {
+    PROGRESS=$(metric "faker_kafka_consumed_records_total{group=\"$topic\"}")
+    [ "$PROGRESS" == "$N" ]
+}
+check "the dq group judged all $N records" wait_progress 120 done_judging
 sleep 1 # let the last scrape-visible counters settle (they are published at commit)
 scrape >"$T_WORK/scrape.prom"
 

@@ -4,7 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 sock=$T_WORK/notify.sock
 topic=$(unique fk-notify)
-conf=$(write_conf notify "$topic" "generator: {rate: 50, seed: 5}")
+conf=$(write_conf notify "$topic" "generator: {rate: 50, seed: 5}
+# Its own group and transactional id: other tests run beside this one.
+dq: {group: $topic, transactional_id: $topic-tx}")
 
 # A datagram listener standing in for systemd: it prints each message on one line.
 python3 -u - "$sock" >"$T_WORK/notify.txt" <<'PY' &

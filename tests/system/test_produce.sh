@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# fk-test: exclusive (it stops and starts Kafka)
 # The customer application against the real local Kafka: option and config handling of the
 # real binary, N records read back with kcat (count, JSON shape, keys, byte-identical to the
 # generator for the same seed), SIGTERM during production, and Kafka going away mid-run.
@@ -88,7 +89,7 @@ check "records in Kafka are byte-identical to the generator's for the same seed"
 topic=$(unique fk-sigterm)
 conf=$(write_conf sigterm "$topic" "generator: {rate: 2000, count: 0, seed: 2}")
 start_daemon "$conf"
-check "records flow at 2000/s" wait_for 60 topic_count_at_least "$topic" 1000
+check "records flow at 2000/s" wait_progress 60 topic_count_at_least "$topic" 1000
 stop_daemon TERM
 check_eq "SIGTERM during production exits 0" "$DAEMON_RC" 0
 check "shutdown took no longer than the 10 s grace period" test "$DAEMON_STOP_S" -le 10
@@ -113,7 +114,7 @@ N=4000
 topic=$(unique fk-outage)
 conf=$(write_conf outage "$topic" "generator: {rate: 400, count: $N, seed: 3}")
 start_daemon "$conf"
-check "records flow before the outage" wait_for 60 topic_count_at_least "$topic" 500
+check "records flow before the outage" wait_progress 60 topic_count_at_least "$topic" 500
 before=$(topic_count "$topic")
 compose/local/stack down kafka >/dev/null
 check "the daemon survives Kafka going away" daemon_alive

@@ -34,8 +34,11 @@ kill -TERM "$a_pid"
 wait "$a_pid"
 check_eq "daemon A leaves cleanly" "$?" 0
 check "daemon B takes over every partition" wait_for 60 grep -Eq "dq: assigned 3 " "$T_WORK/b.log"
-all_done() { (($(committed_count "$lab") + $(committed_count "$id.dlq") >= N)); }
-check "every record is judged" wait_for 180 all_done
+all_done() {
+    PROGRESS=$(($(committed_count "$lab") + $(committed_count "$id.dlq")))
+    ((PROGRESS >= N))
+}
+check "every record is judged" wait_progress 120 all_done
 kill -TERM "$b_pid"
 wait "$b_pid"
 check_eq "daemon B leaves cleanly" "$?" 0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# fk-test: static (needs no server)
 # Checks systemd/faker-kafka.service: systemd-analyze verify finds nothing to say about it, the
 # keys the daemon's behaviour depends on (Type=notify, the reload path, the exit status that must
 # not restart) and the hardening are all there, and prints the offline security exposure score.
