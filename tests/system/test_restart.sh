@@ -42,7 +42,7 @@ for line in open(sys.argv[1]):
 print(f"{(t1 - t0).total_seconds():.1f}" if t0 and t1 else "none")
 PY
 }
-both_assigned() { log_has "dq: assigned" && log_has "sandbox: thread 0 assigned"; }
+both_assigned() { log_has "dq: assigned" 2>/dev/null && log_has "sandbox: thread 0 assigned"; }
 
 # measure STATIC SUFFIX: runs, kill -9 mid-run, restarts; sets DQ_S and SB_S.
 measure() {
