@@ -70,6 +70,7 @@ struct fk_dq {
     atomic_llong deadline_ms;
     atomic_int rebalanced; /* set by the rebalance callback: drop the batch being collected */
     int txn_open; /* a transaction could not be aborted (Kafka away): see fk_dq_destroy */
+    int unclosed; /* the consumer's close did not complete: see fk_dq_destroy */
 
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
     atomic_int fatal;
@@ -819,8 +820,9 @@ out:
     fk_kafka_lag_clear(&dq->lag);
     /* Leave the group now so the partitions move at once, not after a session timeout; but
      * not past the deadline (with Kafka away the close would wait for ever). */
-    if (fk_kafka_consumer_close_by(dq->consumer, atomic_load(&dq->deadline_ms), rebalance_cb,
-                                   dq) != 0) {
+    dq->unclosed = fk_kafka_consumer_close_by(dq->consumer, atomic_load(&dq->deadline_ms),
+                                              rebalance_cb, dq) != 0;
+    if (dq->unclosed) {
         fk_log(FK_LOG_WARNING, "dq",
                "could not leave the group before the shutdown deadline (Kafka away?): its "
                "partitions move after session.timeout.ms");
@@ -956,21 +958,23 @@ void fk_dq_destroy(struct fk_dq *dq)
     if (dq->started) {
         pthread_join(dq->thread, NULL);
     }
-    /* The thread closed the consumer or ran out of time trying; the restorer never joins the
-     * group and never commits: neither may wait on a coordinator here. */
-    if (dq->consumer) {
-        rd_kafka_destroy_flags(dq->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    }
-    if (dq->producer && dq->txn_open) {
-        /* rd_kafka_destroy() waits for a transaction still open on an unreachable broker
-         * (measured: over 30 minutes). Left to the exit instead; the next start with the same
-         * transactional.id fences it, and its batch is judged again. */
-        fk_log(FK_LOG_INFO, "dq", "transactional producer left open for the exit to reclaim");
-    } else if (dq->producer) {
-        rd_kafka_destroy(dq->producer);
-    }
-    if (dq->restorer) {
-        rd_kafka_destroy_flags(dq->restorer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    /* rd_kafka_destroy() waits for a close still in progress and for a transaction still
+     * open on an unreachable broker (measured: over 30 minutes). Whatever the thread could not
+     * finish by the deadline is left to the exit to reclaim; the next start with the same
+     * transactional.id fences the transaction, and its batch is judged again. */
+    if (dq->unclosed || dq->txn_open) {
+        fk_log(FK_LOG_INFO, "dq", "Kafka clients left for the exit to reclaim");
+    } else {
+        /* Closed by the thread; the restorer never joins the group and never commits. */
+        if (dq->consumer) {
+            rd_kafka_destroy_flags(dq->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
+        if (dq->producer) {
+            rd_kafka_destroy(dq->producer);
+        }
+        if (dq->restorer) {
+            rd_kafka_destroy_flags(dq->restorer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
     }
     fk_uniq_destroy(dq->uniq);
     tally_free(&dq->tally);

@@ -44,7 +44,8 @@ struct worker {
     int64_t dlq_retry_ms;
     int undelivered; /* dead letters the broker refused, from the delivery reports */
     struct fk_lag lag;
-    int closed; /* the consumer left the group (else destroyed without a close) */
+    int started_close; /* the worker began closing its consumer */
+    int closed;        /* ... and the close completed */
 };
 
 struct fk_group {
@@ -496,6 +497,7 @@ static void *worker_main(void *arg)
     }
     fk_kafka_lag_clear(&w->lag);
     /* Leave the group now so the partitions move at once, not after a session timeout. */
+    w->started_close = 1;
     w->closed = fk_kafka_consumer_close_by(w->consumer, atomic_load(&g->deadline_ms),
                                            rebalance_cb, w) == 0;
     if (!w->closed) {
@@ -636,9 +638,14 @@ void fk_group_destroy(struct fk_group *g)
         if (w->sink) {
             g->ops->close(w->sink);
         }
-        if (w->consumer) {
-            /* The worker closed it, or ran out of time trying: never wait on the group here. */
+        if (w->consumer && (w->closed || !w->started_close)) {
+            /* Closed, or never subscribed (start-up failed): never wait on the group here. */
             rd_kafka_destroy_flags(w->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        } else if (w->consumer) {
+            /* A close still waiting for the coordinator: rd_kafka_destroy() would wait with it
+             * (minutes, with Kafka away). Left to the exit to reclaim. */
+            fk_log(FK_LOG_INFO, g->ops->name, "thread %d: consumer left for the exit to reclaim",
+                   w->id);
         }
         if (w->producer) {
             /* Dead letters were delivered before their offsets moved: nothing here matters. */
