@@ -65,6 +65,11 @@ static const struct cdesc descs[] = {
      "kafka.pass}."},
     {"kafka.admin_timeout_ms", CT_INT, OFF(kafka_admin_timeout_ms), "10000", 100, 600000, NULL,
      "Timeout of one Admin API request (topic creation); failures are retried."},
+    {"kafka.static_membership", CT_BOOL, OFF(kafka_static_membership), "true", 0, 0, NULL,
+     "Static group membership (KIP-345): the dq and sink consumers join with group.instance.id "
+     "<group>-<instance.name>[-<thread>], so a restarted daemon takes its partitions back at "
+     "once instead of after the dead member's session.timeout.ms. The cost: a daemon stopped "
+     "for good holds its partitions until session.timeout.ms (45 s) has passed."},
 
     {"topics.input", CT_STR, OFF(topic_input), "custchannel", 0, 0, NULL,
      "Topic the customer application produces registrations to."},
@@ -166,7 +171,10 @@ static const struct cdesc descs[] = {
     {"generator.rate", CT_DOUBLE, OFF(gen_rate), "10", 0, 10000000, NULL,
      "Records per second; 0 produces as fast as the broker takes them."},
     {"generator.count", CT_INT, OFF(gen_count), "0", 0, (double)(INT64_C(1) << 62), NULL,
-     "Records to produce before the generator stops; 0 means forever."},
+     "Records topics.input is to hold: at start the generator reads the topic's end offsets "
+     "and produces only what is missing, so a restart does not produce the count again (with "
+     "a fixed seed it continues the sequence). Records other producers wrote count too. 0 "
+     "means forever."},
     {"generator.seed", CT_INT, OFF(gen_seed), "0", 0, (double)(INT64_C(1) << 62), NULL,
      "Random seed; 0 picks one at start-up (logged). With a fixed seed and start_time the "
      "records are byte-identical from run to run."},

@@ -58,6 +58,7 @@ struct fk_config {
     char *kafka_brokers;
     struct fk_props kafka_props;
     int64_t kafka_admin_timeout_ms;
+    int kafka_static_membership;
 
     char *topic_input;
     int64_t topic_partitions;

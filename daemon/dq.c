@@ -71,6 +71,8 @@ struct fk_dq {
     atomic_int stop;
     atomic_llong deadline_ms;
     atomic_int rebalanced; /* set by the rebalance callback: drop the batch being collected */
+    int txn_open; /* a transaction could not be aborted (Kafka away): see fk_dq_destroy */
+    int unclosed; /* the consumer's close did not complete: see fk_dq_destroy */
 
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
     atomic_int fatal;
@@ -175,18 +177,28 @@ static int stopping(struct fk_dq *dq)
     return atomic_load(&dq->stop) || atomic_load(&dq->fatal);
 }
 
-static int64_t left_ms(struct fk_dq *dq, int64_t floor_ms)
+/* The timeout of a transactional call: NORMAL_MS while running, what is left of the shutdown
+ * deadline (at least 100 ms) once stopping. A call in progress cannot be interrupted, so the
+ * calls that are retried (send offsets, commit) make short attempts: a SIGTERM arriving while
+ * Kafka is away waits for one attempt, not for a 30 s one. */
+static int64_t left_ms(struct fk_dq *dq, int64_t normal_ms)
 {
     if (!atomic_load(&dq->stop)) {
-        return 30000;
+        return normal_ms;
     }
     int64_t l = atomic_load(&dq->deadline_ms) - fk_mono_ms();
-    return l > floor_ms ? l : floor_ms;
+    return l > normal_ms ? normal_ms : l > 100 ? l : 100;
+}
+
+/* Stopping, and the shutdown deadline has passed: retry no more. */
+static int past_deadline(struct fk_dq *dq)
+{
+    return atomic_load(&dq->stop) && fk_mono_ms() >= atomic_load(&dq->deadline_ms);
 }
 
 /* Handles an error from a transactional call. Returns 1 to retry the call, 0 when the
  * transaction must be aborted, -1 when fatal. */
-static int txn_error(struct fk_dq *dq, rd_kafka_error_t *error, const char *what)
+static int txn_error(struct fk_dq *dq, rd_kafka_error_t *error, const char *what, int attempt)
 {
     int rc;
     if (rd_kafka_error_is_fatal(error)) {
@@ -198,7 +210,9 @@ static int txn_error(struct fk_dq *dq, rd_kafka_error_t *error, const char *what
                rd_kafka_error_string(error));
         rc = 0;
     } else {
-        fk_log(FK_LOG_WARNING, "dq", "%s: %s; retrying", what, rd_kafka_error_string(error));
+        /* Once per call: with Kafka away the short attempts would repeat it every 2 s. */
+        fk_log(attempt == 0 ? FK_LOG_WARNING : FK_LOG_DEBUG, "dq", "%s: %s; retrying", what,
+               rd_kafka_error_string(error));
         rc = rd_kafka_error_is_retriable(error) ? 1 : 0;
     }
     rd_kafka_error_destroy(error);
@@ -567,6 +581,9 @@ static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_mess
 /* Moves the consumer back to the first offset of each partition in the batch. */
 static void rewind_batch(struct fk_dq *dq, rd_kafka_message_t **batch, size_t n)
 {
+    if (atomic_load(&dq->stop)) {
+        return; /* closing: the next owner reads from the committed offsets anyway */
+    }
     rd_kafka_topic_partition_list_t *pos = fk_kafka_batch_offsets(batch, n, 1);
     rd_kafka_error_t *error = rd_kafka_seek_partitions(dq->consumer, pos, 10000);
     if (error) {
@@ -606,7 +623,7 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
     rule_series(dq, rs);
     tally_reset(&dq->tally, rs);
     while ((error = rd_kafka_begin_transaction(dq->producer))) {
-        if (txn_error(dq, error, "begin transaction") != 1) {
+        if (txn_error(dq, error, "begin transaction", 0) != 1) {
             rewind_batch(dq, batch, n);
             fk_uniq_rollback(dq->uniq);
             return -1;
@@ -623,18 +640,22 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
     fk_uniq_each_change(dq->uniq, write_change, dq);
     rd_kafka_topic_partition_list_t *offs = fk_kafka_batch_offsets(batch, n, 0);
     rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(dq->consumer);
+    int attempt = 0;
     do {
         error =
-            rd_kafka_send_offsets_to_transaction(dq->producer, offs, cgmd, (int)left_ms(dq, 5000));
-        rc = error ? txn_error(dq, error, "send offsets") : 2;
-    } while (rc == 1);
+            rd_kafka_send_offsets_to_transaction(dq->producer, offs, cgmd, (int)left_ms(dq, 2000));
+        rc = error ? txn_error(dq, error, "send offsets", attempt++) : 2;
+    } while (rc == 1 && !past_deadline(dq));
     rd_kafka_consumer_group_metadata_destroy(cgmd);
     rd_kafka_topic_partition_list_destroy(offs);
     if (rc == 2) {
         do {
-            error = rd_kafka_commit_transaction(dq->producer, (int)left_ms(dq, 5000));
-            rc = error ? txn_error(dq, error, "commit") : 2;
-        } while (rc == 1);
+            error = rd_kafka_commit_transaction(dq->producer, (int)left_ms(dq, 2000));
+            rc = error ? txn_error(dq, error, "commit", attempt++) : 2;
+        } while (rc == 1 && !past_deadline(dq));
+    }
+    if (rc == 1) {
+        rc = 0; /* out of time: abort; the next start fences what the broker may still hold */
     }
     if (rc == 2) {
         fk_uniq_commit(dq->uniq);
@@ -644,9 +665,10 @@ static int process_batch(struct fk_dq *dq, struct fk_engine *eng, struct fk_rule
         return 0;
     }
     if (rc == 0) {
-        error = rd_kafka_abort_transaction(dq->producer, 30000);
+        error = rd_kafka_abort_transaction(dq->producer, (int)left_ms(dq, 30000));
+        dq->txn_open = error != NULL;
         if (error) {
-            txn_error(dq, error, "abort");
+            txn_error(dq, error, "abort", 0);
         }
         atomic_fetch_add(&dq->aborts, 1);
         rewind_batch(dq, batch, n);
@@ -691,7 +713,7 @@ static int init_transactions(struct fk_dq *dq)
             return 0;
         }
         if (rd_kafka_error_is_fatal(error)) {
-            txn_error(dq, error, "init transactions");
+            txn_error(dq, error, "init transactions", 0);
             return -1;
         }
         fk_log(backoff > 1000 ? FK_LOG_WARNING : FK_LOG_INFO, "dq",
@@ -801,8 +823,15 @@ out:
     fk_buf_free(&b2);
     fk_engine_destroy(eng);
     fk_kafka_lag_clear(&dq->lag);
-    /* Leave the group now so the partitions move at once, not after a session timeout. */
-    rd_kafka_consumer_close(dq->consumer);
+    /* Leave the group now so the partitions move at once, not after a session timeout; but
+     * not past the deadline (with Kafka away the close would wait for ever). */
+    dq->unclosed = fk_kafka_consumer_close_by(dq->consumer, atomic_load(&dq->deadline_ms),
+                                              rebalance_cb, dq) != 0;
+    if (dq->unclosed) {
+        fk_log(FK_LOG_WARNING, "dq",
+               "could not leave the group before the shutdown deadline (Kafka away?): its "
+               "partitions move after session.timeout.ms");
+    }
     fk_log(FK_LOG_NOTICE, "dq",
            "stopped: %llu records judged in %llu transactions (%llu "
            "aborted), %llu dead letters",
@@ -842,6 +871,8 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
         snprintf(errstr, errstr_size, "dq producer: %s", why);
         goto fail;
     }
+    char member[512];
+    fk_kafka_instance_id(cfg, cfg->dq_group, -1, member, sizeof member);
     const char *cdefaults[] = {"group.id",
                                cfg->dq_group,
                                "enable.auto.commit",
@@ -850,6 +881,8 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
                                "read_committed",
                                "auto.offset.reset",
                                cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest",
+                               member[0] ? "group.instance.id" : NULL, /* last: off ends the list */
+                               member,
                                NULL};
     conf = fk_kafka_conf_new(cfg, cdefaults, errstr, errstr_size);
     if (!conf) {
@@ -903,13 +936,23 @@ fail:
 
 void fk_dq_stop(struct fk_dq *dq, int64_t deadline_ms)
 {
-    if (!dq || !dq->started) {
+    if (!dq || !dq->started || atomic_load(&dq->stop)) {
         return;
     }
     atomic_store(&dq->deadline_ms, deadline_ms);
     atomic_store(&dq->stop, 1);
-    pthread_join(dq->thread, NULL);
+}
+
+int fk_dq_join(struct fk_dq *dq, int64_t deadline_ms)
+{
+    if (!dq || !dq->started) {
+        return 0;
+    }
+    if (fk_join_by(dq->thread, deadline_ms) != 0) {
+        return -1;
+    }
     dq->started = 0;
+    return 0;
 }
 
 void fk_dq_destroy(struct fk_dq *dq)
@@ -918,15 +961,26 @@ void fk_dq_destroy(struct fk_dq *dq)
         return;
     }
     fk_dq_stop(dq, fk_mono_ms());
-    if (dq->consumer) {
-        rd_kafka_destroy(dq->consumer);
+    if (dq->started) {
+        pthread_join(dq->thread, NULL);
     }
-    if (dq->producer) {
-        rd_kafka_destroy(dq->producer);
-    }
-    if (dq->restorer) {
-        rd_kafka_consumer_close(dq->restorer);
-        rd_kafka_destroy(dq->restorer);
+    /* rd_kafka_destroy() waits for a close still in progress and for a transaction still
+     * open on an unreachable broker (measured: over 30 minutes). Whatever the thread could not
+     * finish by the deadline is left to the exit to reclaim; the next start with the same
+     * transactional.id fences the transaction, and its batch is judged again. */
+    if (dq->unclosed || dq->txn_open) {
+        fk_log(FK_LOG_INFO, "dq", "Kafka clients left for the exit to reclaim");
+    } else {
+        /* Closed by the thread; the restorer never joins the group and never commits. */
+        if (dq->consumer) {
+            rd_kafka_destroy_flags(dq->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
+        if (dq->producer) {
+            rd_kafka_destroy(dq->producer);
+        }
+        if (dq->restorer) {
+            rd_kafka_destroy_flags(dq->restorer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
     }
     fk_uniq_destroy(dq->uniq);
     tally_free(&dq->tally);

@@ -79,9 +79,9 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         atomic_store(&gen->fatal, 1);
         return;
     }
-    /* Transient (brokers down, timeouts): librdkafka retries by itself and has already
-     * logged it through the log bridge. */
-    fk_log(FK_LOG_DEBUG, "generator", "kafka: %s: %s", rd_kafka_err2name(err), reason);
+    /* Transient (brokers down, timeouts): librdkafka retries by itself; the shared callback
+     * tracks Kafka being away. */
+    fk_kafka_error_cb(rk, err, reason, opaque);
 }
 
 static int stopping(struct fk_generator *gen)
@@ -120,7 +120,40 @@ static int ensure_topic(struct fk_generator *gen)
     return -1;
 }
 
-static void produce_loop(struct fk_generator *gen, struct fk_customer_gen *cg)
+/* Records topics.input holds already: the sum of its partitions' end offsets (records ever
+ * written, so retention deleting old ones changes nothing). Retries while Kafka is away;
+ * -1 only when stopped first. */
+static int64_t records_in_topic(struct fk_generator *gen)
+{
+    const char *topic = gen->cfg->topic_input;
+    int64_t backoff = 1000;
+    while (!stopping(gen)) {
+        int parts = fk_kafka_partition_count(gen->rk, topic, 5000);
+        int64_t total = 0;
+        int p = 0;
+        for (; parts > 0 && p < parts; p++) {
+            int64_t lo, hi;
+            if (rd_kafka_query_watermark_offsets(gen->rk, topic, p, &lo, &hi, 5000) != 0) {
+                break;
+            }
+            total += hi;
+        }
+        if (parts > 0 && p == parts) {
+            return total;
+        }
+        /* A topic created a moment ago has no leaders yet: a first failure is expected. */
+        fk_log(backoff > 1000 ? FK_LOG_WARNING : FK_LOG_INFO, "generator",
+               "cannot read the end offsets of %s (for generator.count); retrying in %lld ms",
+               topic, (long long)backoff);
+        nap(gen, backoff);
+        backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+    }
+    return -1;
+}
+
+/* Produces until topics.input holds generator.count records (HAVE of them are there
+ * already), or for ever when the count is 0. */
+static void produce_loop(struct fk_generator *gen, struct fk_customer_gen *cg, uint64_t have)
 {
     const struct fk_config *cfg = gen->cfg;
     const double rate = cfg->gen_rate;
@@ -128,7 +161,7 @@ static void produce_loop(struct fk_generator *gen, struct fk_customer_gen *cg)
     uint64_t n = 0;
     int64_t last_report = fk_mono_ms();
 
-    while (!stopping(gen) && (cfg->gen_count == 0 || n < (uint64_t)cfg->gen_count)) {
+    while (!stopping(gen) && (cfg->gen_count == 0 || have + n < (uint64_t)cfg->gen_count)) {
         if (rate > 0) {
             int64_t due = t0 + (int64_t)((double)n * 1e6 / rate);
             int64_t now = fk_mono_us();
@@ -202,17 +235,25 @@ static void *generator_main(void *arg)
     }
     struct fk_customer_gen *cg = fk_customer_gen_new(&o);
 
-    if (!cfg->topic_create || ensure_topic(gen) == 0) {
+    int64_t have = 0;
+    if ((!cfg->topic_create || ensure_topic(gen) == 0) &&
+        (cfg->gen_count == 0 || (have = records_in_topic(gen)) >= 0)) {
+        /* A restart with a fixed seed continues the sequence where the topic ends, so that the
+         * topic holds what one uninterrupted run would have produced. */
+        for (int64_t i = 0; cfg->gen_seed && i < have && i < cfg->gen_count; i++) {
+            fk_customer_next(cg);
+        }
         char rate[64];
         if (cfg->gen_rate > 0) {
             snprintf(rate, sizeof rate, "%g records/s", cfg->gen_rate);
         } else {
             snprintf(rate, sizeof rate, "full speed");
         }
-        fk_log(FK_LOG_NOTICE, "generator", "producing to %s at %s, count %lld%s, seed %llu",
+        fk_log(FK_LOG_NOTICE, "generator",
+               "producing to %s at %s, count %lld%s (%lld in the topic already), seed %llu",
                cfg->topic_input, rate, (long long)cfg->gen_count,
-               cfg->gen_count ? "" : " (forever)", (unsigned long long)gen->seed);
-        produce_loop(gen, cg);
+               cfg->gen_count ? "" : " (forever)", (long long)have, (unsigned long long)gen->seed);
+        produce_loop(gen, cg, (uint64_t)have);
     }
     fk_customer_gen_destroy(cg);
 
@@ -223,8 +264,10 @@ static void *generator_main(void *arg)
         }
         if (!stopping(gen)) {
             atomic_store(&gen->finished, 1);
-            fk_log(FK_LOG_NOTICE, "generator", "done: %llu records produced and delivered",
-                   (unsigned long long)atomic_load(&gen->delivered));
+            fk_log(FK_LOG_NOTICE, "generator",
+                   "done: %llu records produced and delivered; %s holds generator.count (%lld)",
+                   (unsigned long long)atomic_load(&gen->delivered), cfg->topic_input,
+                   (long long)cfg->gen_count);
         }
         while (!stopping(gen)) {
             rd_kafka_poll(gen->rk, 100);
@@ -308,13 +351,23 @@ fail:
 
 void fk_generator_stop(struct fk_generator *gen, int64_t deadline_ms)
 {
-    if (!gen || !gen->started) {
+    if (!gen || !gen->started || atomic_load(&gen->stop)) {
         return;
     }
     atomic_store(&gen->deadline_ms, deadline_ms);
     atomic_store(&gen->stop, 1);
-    pthread_join(gen->thread, NULL);
+}
+
+int fk_generator_join(struct fk_generator *gen, int64_t deadline_ms)
+{
+    if (!gen || !gen->started) {
+        return 0;
+    }
+    if (fk_join_by(gen->thread, deadline_ms) != 0) {
+        return -1;
+    }
     gen->started = 0;
+    return 0;
 }
 
 void fk_generator_destroy(struct fk_generator *gen)
@@ -323,6 +376,9 @@ void fk_generator_destroy(struct fk_generator *gen)
         return;
     }
     fk_generator_stop(gen, fk_mono_ms());
+    if (gen->started) {
+        pthread_join(gen->thread, NULL);
+    }
     if (gen->rkt) {
         rd_kafka_topic_destroy(gen->rkt);
     }

@@ -29,9 +29,12 @@ struct fk_generator_stats {
 struct fk_generator *fk_generator_start(const struct fk_config *cfg, char *errstr,
                                         size_t errstr_size);
 
-/* Asks the thread to stop producing and to flush until DEADLINE_MS (fk_mono_ms() clock),
- * then waits for it. @locality main thread. */
+/* Asks the thread to stop producing and to flush until DEADLINE_MS (fk_mono_ms() clock);
+ * returns at once. @locality main thread. */
 void fk_generator_stop(struct fk_generator *gen, int64_t deadline_ms);
+/* Waits for the thread until DEADLINE_MS. 0 joined, -1 still running (then the generator
+ * must not be destroyed). @locality main thread. */
+int fk_generator_join(struct fk_generator *gen, int64_t deadline_ms);
 
 void fk_generator_destroy(struct fk_generator *gen);
 

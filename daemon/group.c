@@ -2,7 +2,8 @@
  * The mdm and sandbox consumer groups; see group.h for the contract. One worker per thread:
  *
  *   poll a batch -> judge each record, sink->add() -> sink->flush() -> DLQ the refused
- *   records (and wait for their delivery) -> commit the batch's offsets (synchronously).
+ *   records (and wait for their delivery) -> commit the batch's offsets (and wait for the
+ *   answer, up to the shutdown deadline once stopping).
  *
  * A failed flush pauses the worker's partitions and retries with backoff, polling meanwhile so
  * the worker stays in the group (max.poll.interval.ms) and rebalances are served. Rebalance
@@ -43,6 +44,8 @@ struct worker {
     int64_t dlq_retry_ms;
     int undelivered; /* dead letters the broker refused, from the delivery reports */
     struct fk_lag lag;
+    int started_close; /* the worker began closing its consumer */
+    int closed;        /* ... and the close completed */
 };
 
 struct fk_group {
@@ -91,6 +94,18 @@ static int stopping(const struct worker *w)
     return atomic_load(&w->g->stop) || atomic_load(&w->g->failed);
 }
 
+/* How long a wait on Kafka may last: NORMAL_MS while running, what is left of the shutdown
+ * deadline (at most NORMAL_MS) once stopping, so that no broker that is away holds the
+ * shutdown past shutdown.grace_ms. */
+static int wait_ms(const struct worker *w, int64_t normal_ms)
+{
+    if (!atomic_load(&w->g->stop)) {
+        return (int)normal_ms;
+    }
+    int64_t left = atomic_load(&w->g->deadline_ms) - fk_mono_ms();
+    return (int)(left < 0 ? 0 : left < normal_ms ? left : normal_ms);
+}
+
 /* ---- offsets ------------------------------------------------------------------------------- */
 
 static void drop_batch(struct worker *w)
@@ -115,7 +130,9 @@ static void rewind_and_drop(struct worker *w, const rd_kafka_topic_partition_lis
             rd_kafka_topic_partition_list_add(keep, p->topic, p->partition)->offset = p->offset;
         }
     }
-    if (keep->cnt > 0) {
+    /* Not when stopping: the consumer is closing, and the next owner reads from the committed
+     * offsets anyway (a seek waits on the partition's broker thread). */
+    if (keep->cnt > 0 && !atomic_load(&w->g->stop)) {
         rd_kafka_error_t *error = rd_kafka_seek_partitions(w->consumer, keep, 10000);
         if (error) {
             fk_log(FK_LOG_ERR, w->g->ops->name, "rewinding %d partition(s): %s", keep->cnt,
@@ -195,7 +212,7 @@ static int send_rejects(struct worker *w)
         return 0;
     }
     /* Delivered before the offsets move past them: a refused record is never lost. */
-    rd_kafka_resp_err_t err = rd_kafka_flush(w->producer, 30000);
+    rd_kafka_resp_err_t err = rd_kafka_flush(w->producer, wait_ms(w, 30000));
     if (err || w->undelivered) {
         fk_log(FK_LOG_ERR, w->g->ops->name, "dead letters not delivered: %s",
                err ? rd_kafka_err2str(err) : "refused by the broker");
@@ -206,6 +223,36 @@ static int send_rejects(struct worker *w)
 }
 
 /* ---- writing a batch ----------------------------------------------------------------------- */
+
+/* Commits OFFS and waits for the coordinator's answer, at most 30 s, or until the shutdown
+ * deadline once stopping: a synchronous rd_kafka_commit() waits as long as the coordinator is
+ * away. An unanswered commit is not an error for the data: the batch is written, and whoever
+ * reads it again finds it unchanged. */
+static rd_kafka_resp_err_t commit(struct worker *w, rd_kafka_topic_partition_list_t *offs)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(w->consumer);
+    rd_kafka_resp_err_t err = rd_kafka_commit_queue(w->consumer, offs, q, NULL, NULL);
+    int64_t until = fk_mono_ms() + 30000;
+    while (!err) {
+        int64_t left = until - fk_mono_ms();
+        int slice = wait_ms(w, left < 100 ? left : 100);
+        if (slice <= 0) {
+            err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+            break;
+        }
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, slice);
+        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+            err = rd_kafka_event_error(ev);
+            rd_kafka_event_destroy(ev);
+            break;
+        }
+        if (ev) {
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    return err;
+}
 
 /* One attempt: flush, dead letters, commit. 0 done (batch released), -1 failed (batch kept),
  * ERR says why. */
@@ -228,7 +275,7 @@ static int write_once(struct worker *w, char *err, size_t err_size)
         return 0;
     }
     rd_kafka_topic_partition_list_t *offs = fk_kafka_batch_offsets(w->batch, w->n, 0);
-    rd_kafka_resp_err_t cerr = rd_kafka_commit(w->consumer, offs, 0);
+    rd_kafka_resp_err_t cerr = commit(w, offs);
     if (cerr) {
         /* Written but not committed: read again after the rebalance, and found unchanged. */
         fk_log(FK_LOG_WARNING, w->g->ops->name, "commit: %s", rd_kafka_err2str(cerr));
@@ -449,7 +496,16 @@ static void *worker_main(void *arg)
         drop_batch(w); /* failed: not committed, read again after the restart */
     }
     fk_kafka_lag_clear(&w->lag);
-    rd_kafka_consumer_close(w->consumer);
+    /* Leave the group now so the partitions move at once, not after a session timeout. */
+    w->started_close = 1;
+    w->closed = fk_kafka_consumer_close_by(w->consumer, atomic_load(&g->deadline_ms),
+                                           rebalance_cb, w) == 0;
+    if (!w->closed) {
+        fk_log(FK_LOG_WARNING, g->ops->name,
+               "thread %d could not leave the group before the shutdown deadline (Kafka away?): "
+               "its partitions move after session.timeout.ms",
+               w->id);
+    }
     return NULL;
 }
 
@@ -477,6 +533,8 @@ struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind k
         w->cap = (size_t)g->sc->batch_max;
         w->batch = fk_calloc(w->cap, sizeof *w->batch);
         w->eng = fk_engine_new(&dopts);
+        char member[512];
+        fk_kafka_instance_id(cfg, g->sc->group, w->id, member, sizeof member);
         const char *cdefaults[] = {"group.id",
                                    g->sc->group,
                                    "enable.auto.commit",
@@ -489,6 +547,8 @@ struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind k
                                    "cooperative-sticky",
                                    "auto.offset.reset",
                                    g->sc->start == FK_START_EARLIEST ? "earliest" : "latest",
+                                   member[0] ? "group.instance.id" : NULL, /* last: off ends the list */
+                                   member,
                                    NULL};
         rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, cdefaults, errstr, errstr_size);
         if (!conf) {
@@ -536,17 +596,26 @@ fail:
 
 void fk_group_stop(struct fk_group *g, int64_t deadline_ms)
 {
-    if (!g) {
+    if (!g || atomic_load(&g->stop)) {
         return;
     }
     atomic_store(&g->deadline_ms, deadline_ms);
     atomic_store(&g->stop, 1);
-    for (size_t i = 0; i < g->nw; i++) {
+}
+
+int fk_group_join(struct fk_group *g, int64_t deadline_ms)
+{
+    int rc = 0;
+    for (size_t i = 0; g && i < g->nw; i++) {
         if (g->w[i].started) {
-            pthread_join(g->w[i].thread, NULL);
+            if (fk_join_by(g->w[i].thread, deadline_ms) != 0) {
+                rc = -1;
+                continue;
+            }
             g->w[i].started = 0;
         }
     }
+    return rc;
 }
 
 void fk_group_destroy(struct fk_group *g)
@@ -556,6 +625,12 @@ void fk_group_destroy(struct fk_group *g)
     }
     fk_group_stop(g, fk_mono_ms());
     for (size_t i = 0; i < g->nw; i++) {
+        if (g->w[i].started) {
+            pthread_join(g->w[i].thread, NULL);
+        }
+    }
+    int64_t left = atomic_load(&g->deadline_ms) - fk_mono_ms();
+    for (size_t i = 0; i < g->nw; i++) {
         struct worker *w = &g->w[i];
         for (size_t k = 0; k < w->n; k++) {
             rd_kafka_message_destroy(w->batch[k]);
@@ -563,11 +638,18 @@ void fk_group_destroy(struct fk_group *g)
         if (w->sink) {
             g->ops->close(w->sink);
         }
-        if (w->consumer) {
-            rd_kafka_destroy(w->consumer);
+        if (w->consumer && (w->closed || !w->started_close)) {
+            /* Closed, or never subscribed (start-up failed): never wait on the group here. */
+            rd_kafka_destroy_flags(w->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        } else if (w->consumer) {
+            /* A close still waiting for the coordinator: rd_kafka_destroy() would wait with it
+             * (minutes, with Kafka away). Left to the exit to reclaim. */
+            fk_log(FK_LOG_INFO, g->ops->name, "thread %d: consumer left for the exit to reclaim",
+                   w->id);
         }
         if (w->producer) {
-            rd_kafka_flush(w->producer, 5000);
+            /* Dead letters were delivered before their offsets moved: nothing here matters. */
+            rd_kafka_flush(w->producer, (int)(left > 0 ? left : 0));
             rd_kafka_destroy(w->producer);
         }
         fk_engine_destroy(w->eng);

@@ -37,8 +37,13 @@ struct fk_group;
 struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind kind,
                                 mongoc_client_pool_t *pool, char *errstr, size_t errstr_size);
 /* Asks the threads to write and commit what they hold and leave the group by DEADLINE_MS
- * (fk_mono_ms clock), then waits for them. */
+ * (fk_mono_ms clock); returns at once. Every wait on Kafka is cut at the deadline: what could
+ * not be committed is read again at the next start (the sinks' writes are idempotent). */
 void fk_group_stop(struct fk_group *g, int64_t deadline_ms);
+/* Waits for the threads until DEADLINE_MS. 0 all joined, -1 some still running (then the
+ * group must not be destroyed). @locality main thread. */
+int fk_group_join(struct fk_group *g, int64_t deadline_ms);
+/* Stops (deadline now) and joins the threads if that was not done, and frees the group. */
 void fk_group_destroy(struct fk_group *g);
 void fk_group_get_stats(struct fk_group *g, struct fk_group_stats *st);
 /* True when a thread hit an error it cannot recover from. */

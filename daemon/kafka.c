@@ -1,21 +1,194 @@
 /*
  * librdkafka helpers. Configuration objects are built here and handed to the client
- * constructors, which take ownership. The log callback runs on librdkafka's internal threads;
- * fk_log is thread-safe, so it is called directly.
+ * constructors, which take ownership. The log and error callbacks run on librdkafka's
+ * threads and on whichever thread polls a client; fk_log is thread-safe, and the one piece of
+ * shared state, whether Kafka is away, is kept under a mutex.
  */
 #include "kafka.h"
 
+#include "instance.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* While the brokers are unreachable every client logs a connection failure per broker and
+ * per attempt: dozens of lines a minute that say one thing. Instead one warning when all
+ * brokers of a client are down, a summary every FK_KAFKA_AWAY_SUMMARY_MS while they stay so,
+ * one line when they answer again; the per-connection lines go to debug. A report of "all
+ * down" is only a suspicion until main's tick has failed to reach a broker too: a client that
+ * is rarely polled (a dead-letter producer) may hand over an old report after Kafka is back. */
+#define FK_KAFKA_AWAY_SUMMARY_MS 60000
+#define FK_KAFKA_PROBE_MS 500
+
+static struct {
+    pthread_mutex_t lock;
+    rd_kafka_t *suspect; /* the client that reported all brokers down, for the probe */
+    int away;
+    int64_t since_ms, summary_ms;
+    char reason[256]; /* the last connection failure: it says why (refused, TLS, SASL) */
+} away = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The shutdown deadline once main has set one (0 before): the Admin API waits below end there,
+ * since a thread inside one cannot be asked to stop. */
+static atomic_llong shutdown_deadline_ms;
+
+void fk_kafka_shutdown_by(int64_t deadline_ms)
+{
+    atomic_store(&shutdown_deadline_ms, deadline_ms);
+}
+
+/* TIMEOUT_MS, or less when the shutdown deadline comes first. */
+static int bounded(int64_t timeout_ms)
+{
+    int64_t d = atomic_load(&shutdown_deadline_ms);
+    if (d) {
+        int64_t left = d - fk_mono_ms();
+        if (left < timeout_ms) {
+            return (int)(left > 0 ? left : 0);
+        }
+    }
+    return (int)timeout_ms;
+}
+
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    if (strcmp(fac, "FAIL") == 0) {
+        /* A broker connection failed: remembered for the away warning, logged at debug. */
+        pthread_mutex_lock(&away.lock);
+        snprintf(away.reason, sizeof away.reason, "%s", buf);
+        pthread_mutex_unlock(&away.lock);
+        level = FK_LOG_DEBUG;
+    }
     fk_log(level, "rdkafka", "%s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+void fk_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        pthread_mutex_lock(&away.lock);
+        if (!away.suspect && !away.away) {
+            away.suspect = rk;
+            away.since_ms = fk_mono_ms();
+        }
+        pthread_mutex_unlock(&away.lock);
+    }
+    /* Connection-level errors are the away episode's, said once by fk_kafka_tick; a fatal
+     * error is handled (and logged) by the client's owner. */
+    int quiet = err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__FATAL;
+    fk_log(quiet ? FK_LOG_DEBUG : FK_LOG_WARNING, "kafka", "%s: %s: %s", rd_kafka_name(rk),
+           rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* True when a broker answers RK's metadata request within FK_KAFKA_PROBE_MS. */
+static int reachable(rd_kafka_t *rk)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &md, FK_KAFKA_PROBE_MS);
+    if (md) {
+        rd_kafka_metadata_destroy(md);
+    }
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void fk_kafka_tick(void)
+{
+    pthread_mutex_lock(&away.lock);
+    rd_kafka_t *rk = away.suspect;
+    pthread_mutex_unlock(&away.lock);
+    if (!rk) {
+        return;
+    }
+    /* Outside the lock: the probe waits, and the callbacks must not. */
+    int up = reachable(rk);
+    int64_t now = fk_mono_ms();
+    pthread_mutex_lock(&away.lock);
+    long long s = (long long)((now - away.since_ms) / 1000);
+    if (up) {
+        if (away.away) {
+            fk_log(FK_LOG_NOTICE, "kafka", "brokers reachable again after %lld s away", s);
+        } else {
+            fk_log(FK_LOG_DEBUG, "kafka", "an old 'all brokers down' report: they answer");
+        }
+        away.suspect = NULL;
+        away.away = 0;
+    } else if (!away.away) {
+        away.away = 1;
+        away.summary_ms = now;
+        fk_log(FK_LOG_WARNING, "kafka",
+               "brokers unreachable (%s): waiting for them, nothing is lost; last error: %s",
+               rd_kafka_name(rk), away.reason[0] ? away.reason : "none logged");
+    } else if (now - away.summary_ms >= FK_KAFKA_AWAY_SUMMARY_MS) {
+        away.summary_ms = now;
+        fk_log(FK_LOG_WARNING, "kafka", "brokers still unreachable, away for %lld s; last error: %s",
+               s, away.reason[0] ? away.reason : "none logged");
+    }
+    pthread_mutex_unlock(&away.lock);
+}
+
+void fk_kafka_tick_reset(void)
+{
+    pthread_mutex_lock(&away.lock);
+    away.suspect = NULL;
+    away.away = 0;
+    away.reason[0] = '\0';
+    pthread_mutex_unlock(&away.lock);
+}
+
+int fk_kafka_consumer_close_by(rd_kafka_t *rk, int64_t deadline_ms, fk_kafka_rebalance_fn *cb,
+                               void *opaque)
+{
+    /* rd_kafka_consumer_close() waits for the group (a final commit, LeaveGroup) however
+     * long the coordinator takes to answer, and with Kafka away that is forever. The queue
+     * form lets the wait end at the deadline; a consumer left unclosed is destroyed with
+     * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE, and its partitions move after session.timeout.ms. */
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(rk, q);
+    if (error) {
+        fk_log(FK_LOG_WARNING, "kafka", "%s: close: %s", rd_kafka_name(rk),
+               rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        rd_kafka_queue_destroy(q);
+        return -1;
+    }
+    while (!rd_kafka_consumer_closed(rk)) {
+        int64_t left = deadline_ms - fk_mono_ms();
+        if (left <= 0) {
+            break;
+        }
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)(left < 100 ? left : 100));
+        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE && cb) {
+            /* The revoke of a close: the owner's callback writes what it holds first. */
+            cb(rk, rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev), opaque);
+        }
+        if (ev) {
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    int closed = rd_kafka_consumer_closed(rk);
+    rd_kafka_queue_destroy(q);
+    return closed ? 0 : -1;
+}
+
+void fk_kafka_instance_id(const struct fk_config *cfg, const char *group, int thread, char *out,
+                          size_t size)
+{
+    /* The instance name is unique among live daemons and stable across restarts: what makes
+     * a static member the same member after a restart, and never two members at once. */
+    if (!cfg->kafka_static_membership) {
+        out[0] = '\0';
+    } else if (thread < 0) {
+        snprintf(out, size, "%s-%s", group, fk_instance_name());
+    } else {
+        snprintf(out, size, "%s-%s-%d", group, fk_instance_name(), thread);
+    }
 }
 
 static int prop_error(const struct fk_config *cfg, const struct fk_prop *p, const char *why,
@@ -39,6 +212,7 @@ rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *cons
         return NULL;
     }
     rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, fk_kafka_error_cb);
     for (size_t i = 0; defaults && defaults[i]; i += 2) {
         if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], why, sizeof why) !=
             RD_KAFKA_CONF_OK) {
@@ -107,7 +281,7 @@ int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms)
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
     int n = -1;
-    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, bounded(timeout_ms)) == RD_KAFKA_RESP_ERR_NO_ERROR &&
         md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         n = md->topics[0].partition_cnt;
     }
@@ -152,7 +326,14 @@ int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
         }
     }
     rd_kafka_CreateTopics(rk, nt, n, opts, q);
-    ev = rd_kafka_queue_poll(q, (int)cfg->kafka_admin_timeout_ms + 5000);
+    /* In slices, so that a shutdown started meanwhile ends the wait. */
+    for (int64_t until = fk_mono_ms() + cfg->kafka_admin_timeout_ms + 5000; !ev;) {
+        int left = bounded(until - fk_mono_ms());
+        if (left <= 0) {
+            break;
+        }
+        ev = rd_kafka_queue_poll(q, left < 100 ? left : 100);
+    }
     if (!ev) {
         snprintf(errstr, errstr_size, "CreateTopics: no answer within %lld ms",
                  (long long)cfg->kafka_admin_timeout_ms + 5000);

@@ -10,12 +10,45 @@
 
 #include <librdkafka/rdkafka.h>
 
-/* A new librdkafka configuration: client.id, bootstrap.servers, the log bridge, the DEFAULTS
+/* A new librdkafka configuration: client.id, bootstrap.servers, the log bridge and
+ * fk_kafka_error_cb, the DEFAULTS
  * (name/value pairs, NULL-terminated, may be NULL), then cfg->kafka_props, which may override
  * any of them. NULL with "file:line:col: kafka.properties.NAME: librdkafka's reason" in errstr
  * when a property is unknown or its value is bad. */
 rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *const *defaults,
                                    char *errstr, size_t errstr_size);
+
+/* The error callback every client gets (a client with its own calls it for what it does not
+ * handle): "all brokers down" starts the away watch of fk_kafka_tick; connection-level
+ * errors are logged at debug, others as warnings. @locality the thread polling RK. */
+void fk_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+
+/* Once a second from main: while a client has reported all brokers down, probes them with
+ * that client's metadata request (up to 500 ms) and logs one warning when they are away, a
+ * summary every 60 s while they stay away, and one line when they answer again.
+ * @locality main thread, only while every client lives (not during start-up or shutdown). */
+void fk_kafka_tick(void);
+/* Forgets the away state and the client it names (before the clients are destroyed). */
+void fk_kafka_tick_reset(void);
+
+/* From now on the waits of the Admin API calls below end at DEADLINE_MS (fk_mono_ms clock).
+ * @locality main thread, at shutdown. */
+void fk_kafka_shutdown_by(int64_t deadline_ms);
+
+/* Closes consumer RK (leaves its group after the revoke) unless DEADLINE_MS (fk_mono_ms clock)
+ * comes first. A revoke arriving during the close is handed to CB (RK's rebalance callback,
+ * may be NULL) with OPAQUE. 0 closed; -1 not closed in time: destroy RK with
+ * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE. @locality the thread that polls RK. */
+typedef void fk_kafka_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t *parts, void *opaque);
+int fk_kafka_consumer_close_by(rd_kafka_t *rk, int64_t deadline_ms, fk_kafka_rebalance_fn *cb,
+                               void *opaque);
+
+/* Writes the group.instance.id of a consumer of GROUP (THREAD < 0: the only one of this
+ * daemon in it) into OUT: "<group>-<instance name>[-<thread>]", or "" when
+ * kafka.static_membership is off (then the property is to be left out). */
+void fk_kafka_instance_id(const struct fk_config *cfg, const char *group, int thread, char *out,
+                          size_t size);
 
 /* Checks every pass-through property against librdkafka for a producer and a consumer
  * (for -t). 0, or -1 with errstr as above. */

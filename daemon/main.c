@@ -27,6 +27,10 @@
 #include <time.h>
 #include <yaml.h>
 
+/* What the join adds to shutdown.grace_ms: the time for a thread to return from a wait that
+ * was cut at the deadline and to free its buffers. */
+#define FK_SHUTDOWN_SLACK_MS 1000
+
 #ifndef FK_VERSION
 #define FK_VERSION "0.1.0"
 #endif
@@ -328,6 +332,7 @@ int main(int argc, char **argv)
         int sig = sigtimedwait(&sigs, NULL, &tick);
         fk_http_heartbeat(http);
         fk_dashboard_tick();
+        fk_kafka_tick();
         if (sig == SIGTERM || sig == SIGINT) {
             fk_log(FK_LOG_NOTICE, "main", "%s received: shutting down",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -366,15 +371,49 @@ int main(int argc, char **argv)
 
 shutdown:
     fk_sdnotify("STOPPING=1");
+    /* The grace period counts from the signal: stopping HTTP may wait on a readiness check. */
+    int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
     fk_http_stop(http); /* first: no scrape may read a component being destroyed */
     fk_metrics_remove_collector(collect, &parts);
+    fk_kafka_tick_reset();
     {
-        /* Reverse of start-up: stop ingesting, then let the dq group finish its batch. */
-        int64_t deadline = fk_mono_ms() + cfg->shutdown_grace_ms;
+        /* Every component is asked at once and all share one deadline, so that the slowest
+         * (a commit waiting on a broker that is away) cannot add its wait to the others'.
+         * Each cuts its own waits on Kafka at the deadline; the join waits a little longer
+         * for the threads to return from those cut waits. */
+        fk_kafka_shutdown_by(deadline);
         fk_generator_stop(gen, deadline);
         fk_dq_stop(dq, deadline);
         fk_group_stop(groups[0], deadline);
         fk_group_stop(groups[1], deadline);
+        int64_t join_by = deadline + FK_SHUTDOWN_SLACK_MS;
+        const char *stuck[4];
+        int n_stuck = 0;
+        if (fk_generator_join(gen, join_by) != 0) {
+            stuck[n_stuck++] = "generator";
+        }
+        if (fk_dq_join(dq, join_by) != 0) {
+            stuck[n_stuck++] = "dq";
+        }
+        if (fk_group_join(groups[0], join_by) != 0) {
+            stuck[n_stuck++] = "mdm";
+        }
+        if (fk_group_join(groups[1], join_by) != 0) {
+            stuck[n_stuck++] = "sandbox";
+        }
+        if (n_stuck > 0) {
+            /* A thread still inside a call that has no timeout (MongoDB's server selection,
+             * the Admin API): its objects cannot be freed under it. Exit without freeing;
+             * what it had not committed is read again at the next start. */
+            fk_log(FK_LOG_ERR, "main",
+                   "%s%s%s%s%s%s%s did not stop within shutdown.grace_ms (%lld ms); exiting "
+                   "without waiting (exit %d)",
+                   stuck[0], n_stuck > 1 ? ", " : "", n_stuck > 1 ? stuck[1] : "",
+                   n_stuck > 2 ? ", " : "", n_stuck > 2 ? stuck[2] : "", n_stuck > 3 ? ", " : "",
+                   n_stuck > 3 ? stuck[3] : "", (long long)cfg->shutdown_grace_ms,
+                   FK_EXIT_FAILURE);
+            return FK_EXIT_FAILURE;
+        }
     }
     fk_generator_destroy(gen);
     fk_dq_destroy(dq);

@@ -50,6 +50,9 @@ mongoc_client_pool_t *fk_mongo_pool_new(const struct fk_config *cfg, char *errst
             mongoc_uri_set_option_as_int32(uri, opts[i], t);
         }
     }
+    /* The URI may name the application already (the default does): setting it twice is an
+     * error libmongoc logs at start. */
+    int named = mongoc_uri_get_appname(uri) != NULL;
     mongoc_client_pool_t *pool = mongoc_client_pool_new_with_error(uri, &error);
     mongoc_uri_destroy(uri);
     if (!pool) {
@@ -57,7 +60,9 @@ mongoc_client_pool_t *fk_mongo_pool_new(const struct fk_config *cfg, char *errst
         return NULL;
     }
     mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
-    mongoc_client_pool_set_appname(pool, "faker-kafkad");
+    if (!named) {
+        mongoc_client_pool_set_appname(pool, "faker-kafkad");
+    }
     return pool;
 }
 

@@ -480,6 +480,16 @@ int64_t fk_wall_ms(void)
     return clock_us(CLOCK_REALTIME) / 1000;
 }
 
+int fk_join_by(pthread_t thread, int64_t deadline_ms)
+{
+    /* pthread_timedjoin_np takes a CLOCK_REALTIME time: translate what is left of the
+     * monotonic deadline to it, at the last moment. */
+    int64_t left = deadline_ms - fk_mono_ms();
+    int64_t at = clock_us(CLOCK_REALTIME) + (left > 0 ? left : 0) * 1000;
+    struct timespec ts = {(time_t)(at / 1000000), (long)(at % 1000000) * 1000};
+    return pthread_timedjoin_np(thread, NULL, &ts) == 0 ? 0 : -1;
+}
+
 /* Howard Hinnant's civil-date algorithms: exact for the proleptic Gregorian calendar. */
 int64_t fk_days_from_civil(int y, unsigned m, unsigned d)
 {

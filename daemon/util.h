@@ -6,6 +6,7 @@
 #ifndef FK_UTIL_H
 #define FK_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -103,6 +104,10 @@ int fk_parse_double(const char *s, size_t n, int flags, double *out);
 int64_t fk_mono_ms(void);
 int64_t fk_mono_us(void);
 int64_t fk_wall_ms(void);
+
+/* Joins THREAD if it ends by DEADLINE_MS (fk_mono_ms clock). 0 joined, -1 still running (it
+ * stays joinable). Shutdown is bounded by one deadline for every thread, whatever is down. */
+int fk_join_by(pthread_t thread, int64_t deadline_ms);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t fk_days_from_civil(int y, unsigned m, unsigned d);

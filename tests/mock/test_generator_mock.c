@@ -128,6 +128,14 @@ static int wait_in_flight(struct fk_generator *gen, int64_t timeout_ms)
 #define FLAP_COUNT 60000
 #define FLAP_RATE 20000 /* records/s: producing lasts about 3 s, longer than the three flaps */
 
+/* Stops the generator as main does: ask, then join within the deadline (plus slack for a
+ * loaded machine); a thread still running then is a failure. */
+static void stop_and_join(struct fk_generator *gen, int64_t deadline_ms)
+{
+    fk_generator_stop(gen, deadline_ms);
+    CHECK_INT_EQ(fk_generator_join(gen, deadline_ms + 5000), 0);
+}
+
 static void nothing_lost_when_a_broker_flaps(void)
 {
     struct mock m;
@@ -164,7 +172,7 @@ static void nothing_lost_when_a_broker_flaps(void)
         pause_ms(100);
     }
     CHECK(wait_finished(gen, 60000));
-    fk_generator_stop(gen, fk_mono_ms() + 5000);
+    stop_and_join(gen, fk_mono_ms() + 5000);
     fk_generator_get_stats(gen, &st);
     CHECK_INT_EQ(st.produced, FLAP_COUNT);
     CHECK_INT_EQ(st.delivered, FLAP_COUNT);
@@ -197,7 +205,7 @@ static void waits_for_brokers_at_start(void)
     CHECK(!st.finished);
     all_brokers(&m, 1);
     CHECK(wait_finished(gen, 60000));
-    fk_generator_stop(gen, fk_mono_ms() + 5000);
+    stop_and_join(gen, fk_mono_ms() + 5000);
     fk_generator_get_stats(gen, &st);
     CHECK_INT_EQ(st.delivered, 500);
     CHECK_INT_EQ(records_in_topic(&m), 500);
@@ -231,7 +239,7 @@ static void stops_within_deadline_when_brokers_stay_down(void)
     } while (st.produced < st.delivered + 10000 && fk_mono_ms() < end);
 
     int64_t t0 = fk_mono_ms();
-    fk_generator_stop(gen, t0 + 1000);
+    stop_and_join(gen, t0 + 1000);
     int64_t took = fk_mono_ms() - t0;
     fk_generator_get_stats(gen, &st);
     /* A correctness bound, not a speed measurement: the deadline plus generous slack. */
