@@ -82,6 +82,19 @@ wait_progress() {
 
 unique() { echo "$1-$$-$RANDOM$RANDOM"; }
 
+# test_names PREFIX: a test's own names, unique to this run: id, input (topic), labelled (the
+# label stream's output topic), verdicts, dlq (topics), dbname (a MongoDB database name made
+# from id) and rules (the shipped rules pointed at input and labelled; test_rules).
+test_names() {
+    id=$(unique "$1")
+    input=$id-in
+    labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
+    verdicts=$id.verdicts
+    dlq=$id.dlq
+    dbname=$(tr -c 'a-z0-9\n' _ <<<"$id")
+    rules=$(test_rules "$input" "$labelled")
+}
+
 # Writes a daemon config to $T_WORK/NAME.yaml with the given YAML body appended to the basics;
 # a body with its own topics: line replaces the default one.
 write_conf() { # NAME TOPIC BODY

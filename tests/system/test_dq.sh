@@ -6,14 +6,8 @@
 # file later verdicts carry the new generation and nothing is lost.
 source "$(dirname "$0")/lib.sh"
 
-id=$(unique dq)
-input=$id-in
-labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-verdicts=$id.verdicts
-dlq=$id.dlq
-
-# Rules under test: the shipped ones pointed at this test's topics.
-rules=$(test_rules "$input" "$labelled")
+# The shipped rules pointed at this test's topics.
+test_names dq
 check "the test rules compile" "$FK_BIN" -t -c conf/faker-kafka.yaml -r "$rules"
 
 N=3000

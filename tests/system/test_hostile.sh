@@ -6,12 +6,7 @@
 # key comes back exactly from "key_base64"; unreadable values reach the DLQ byte for byte.
 source "$(dirname "$0")/lib.sh"
 
-id=$(unique hostile)
-input=$id-in
-labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-verdicts=$id.verdicts
-dlq=$id.dlq
-rules=$(test_rules "$input" "$labelled")
+test_names hostile
 check "the test rules compile" "$FK_BIN" -t -c conf/faker-kafka.yaml -r "$rules"
 
 # The input records, "key<TAB>value" per line, and what each must become (a verdict or a

@@ -3,10 +3,7 @@
 # leaves. Every input is still judged exactly once (read_committed counts and contiguous
 # offsets per partition), and the uniqueness and notification state moves with the partitions.
 source "$(dirname "$0")/lib.sh"
-id=$(unique rb)
-input=$id-in
-lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$(test_rules "$input" "$lab")
+test_names rb
 N=40000
 gen=$(write_conf gen "$input" "generator: {rate: 0, count: $N, seed: 21, defects: {duplicate: 0.05, bad_json: 0.01}}
 dq: {enabled: false}")
@@ -25,7 +22,7 @@ a_conf=$(dq_conf a "$id-tx-a")
 b_conf=$(dq_conf b "$id-tx-b")
 "$FK_BIN" -f -c "$a_conf" -r "$rules" 2>"$T_WORK/a.log" &
 a_pid=$!
-check "daemon A judges" wait_for 60 topic_count_at_least "$lab" 1
+check "daemon A judges" wait_for 60 topic_count_at_least "$labelled" 1
 "$FK_BIN" -f -c "$b_conf" -r "$rules" 2>"$T_WORK/b.log" &
 b_pid=$!
 check "daemon B joins and is given partitions" wait_for 60 grep -q "dq: assigned [1-9]" "$T_WORK/b.log"
@@ -37,7 +34,7 @@ check_eq "daemon A leaves cleanly" "$?" 0
 # stops: its partitions move once its session.timeout.ms (45 s) has passed.
 check "daemon B takes over every partition" wait_for 120 grep -Eq "dq: assigned 3 " "$T_WORK/b.log"
 all_done() {
-    PROGRESS=$(($(committed_count "$lab") + $(committed_count "$id.dlq")))
+    PROGRESS=$(($(committed_count "$labelled") + $(committed_count "$id.dlq")))
     ((PROGRESS >= N))
 }
 check "every record is judged" wait_progress 120 all_done
@@ -45,7 +42,7 @@ kill -TERM "$b_pid"
 wait "$b_pid"
 check_eq "daemon B leaves cleanly" "$?" 0
 check_eq "labelled + dead letters == N across the rebalances" \
-    $(($(committed_count "$lab") + $(committed_count "$id.dlq"))) "$N"
+    $(($(committed_count "$labelled") + $(committed_count "$id.dlq"))) "$N"
 gaps=$(judged_gaps "$id.verdicts" "$id.dlq")
 check_eq "per partition every offset judged exactly once" "$gaps" 0
 # Duplicates injected by the generator are caught whichever daemon judged them: exactly as
@@ -59,7 +56,7 @@ check "duplicates were injected and caught ($dups)" test "$dups" -gt 0
 check_eq "duplicates caught across the rebalances equal the offline mode's" "$dups" "$off"
 # Notifications: exactly what the templates and the window say, none twice, whichever daemon
 # judged the record (recomputed from the verdicts).
-expect_notifications "$rules" "$id.verdicts" "$lab-notify"
+expect_notifications "$rules" "$id.verdicts" "$labelled-notify"
 check "notifications were sent across the rebalances ($(expected sent))" test "$(expected sent)" -gt 0
 check_eq "notifications in the topic == what the templates and window call for" "$(wc -l <"$T_WORK/notify.jsonl")" "$(expected sent)"
 check_eq "no notification missing, unexpected or sent twice" "$(expected missing) $(expected unexpected) $(expected duplicates)" "0 0 0"

@@ -8,13 +8,8 @@
 # (for docs/operations.md; it waits out the session timeout).
 source "$(dirname "$0")/lib.sh"
 
-id=$(unique rs)
-input=$id-in
-labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-verdicts=$id.verdicts
-dlq=$id.dlq
-db=$(tr -c 'a-z0-9\n' _ <<<"$id")_sb
-rules=$(test_rules "$input" "$labelled")
+test_names rs
+db=${dbname}_sb
 N=3000
 
 # rs_conf NAME STATIC GROUP-SUFFIX

@@ -27,11 +27,8 @@ scommitted_count() {
 check "kcat reaches the SASL_SSL listener with the stack's CA and SCRAM user" \
     bash -c "kcat -F '$FK_KAFKA_SASL_CLIENT_CONF' -b '$FK_KAFKA_SASL_BOOTSTRAP' -L -m 10 2>/dev/null | grep -q 'broker 1 at $FK_KAFKA_SASL_BOOTSTRAP'"
 
-id=$(unique sec)
-input=$id-in
-labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$(test_rules "$input" "$labelled")
-db=$(tr -c 'a-z0-9\n' _ <<<"$id")
+test_names sec
+db=$dbname
 
 # --- a FerretDB that requires authentication (SCRAM-SHA-256), on a free loopback port -------
 FERRET_PID=

@@ -8,13 +8,8 @@
 # each judged once (read_committed verdicts and dead letters), each in the sandbox once.
 source "$(dirname "$0")/lib.sh"
 
-id=$(unique sd)
-input=$id-in
-labelled=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-verdicts=$id.verdicts
-dlq=$id.dlq
-db=$(tr -c 'a-z0-9\n' _ <<<"$id")_sb
-rules=$(test_rules "$input" "$labelled")
+test_names sd
+db=${dbname}_sb
 N=20000
 GRACE_MS=5000
 # sd_conf NAME RATE: the same pipeline; slow at first, so that both outages land mid-run.

@@ -5,10 +5,7 @@
 # MongoDB stopped mid-run and started again, and with a second daemon joining and the first
 # leaving; survivorship of golden records on crafted records; a full replay changes nothing.
 source "$(dirname "$0")/lib.sh"
-id=$(unique sk)
-input=$id-in
-lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$(test_rules "$input" "$lab")
+test_names sk
 N=${SINK_N:-3000}
 mongo_port=$(sed -E 's|.*:([0-9]+)/?.*|\1|' <<<"${FK_MONGO_URI:-mongodb://127.0.0.1:27017/}")
 
@@ -122,7 +119,7 @@ wait "$b_pid"
 
 # 5. Survivorship, on crafted records of one customer (one partition, in order).
 cin=$id-crafted
-crules=$(test_rules "$cin" "${lab}_C" crafted.yaml)
+crules=$(test_rules "$cin" "${labelled}_C" crafted.yaml)
 cat >"$T_WORK/crafted.txt" <<'EOF'
 {"name":"Ann","address":"1 Road","phone":"555-123-4567","job":"Buyer, retail","email":"Ann@Example.com","dob":"1980-01-01","created_at":"2026-01-01T00:00:00.000Z"}
 {"name":"Ann B","address":"","phone":"not a phone","job":"Buyer, retail","email":"  ann@example.com ","dob":"","created_at":"2026-01-02T00:00:00.000Z"}
@@ -182,7 +179,7 @@ source:
   topic: $rin
   columns: {name: varchar, email: varchar, score: double}
 label:
-  stream: ${lab}_R
+  stream: ${labelled}_R
   select: [name]
   as: quality
   case:

@@ -5,10 +5,7 @@
 # input is judged exactly once. Then one is killed with SIGKILL and restarted: it takes its slot
 # (and transactional id) back.
 source "$(dirname "$0")/lib.sh"
-id=$(unique two)
-input=$id-in
-lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$(test_rules "$input" "$lab")
+test_names two
 N=30000
 gen=$(write_conf gen "$input" "generator: {rate: 0, count: $N, seed: 23}
 dq: {enabled: false}")
@@ -22,7 +19,7 @@ topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, 
 dq: {enabled: true, group: $id-g, batch_max: 50}")
 "$FK_BIN" -f -c "$conf" -r "$rules" 2>"$T_WORK/a.log" &
 a_pid=$!
-check "daemon A judges" wait_for 60 topic_count_at_least "$lab" 1
+check "daemon A judges" wait_for 60 topic_count_at_least "$labelled" 1
 "$FK_BIN" -f -c "$conf" -r "$rules" 2>"$T_WORK/b.log" &
 b_pid=$!
 check "daemon B is given partitions" wait_for 60 grep -q "dq: assigned [1-9]" "$T_WORK/b.log"
@@ -33,7 +30,7 @@ check "each daemon has a transactional id ($txa, $txb)" test -n "$txa" -a -n "$t
 check "the transactional ids differ" test "$txa" != "$txb"
 # Both commit at the same time: the judged count grows after B has partitions, and A is still
 # alive (with one transactional id for both, B's start would have fenced A: a fatal error).
-judged_now() { echo $(($(committed_count "$lab") + $(committed_count "$id.dlq"))); }
+judged_now() { echo $(($(committed_count "$labelled") + $(committed_count "$id.dlq"))); }
 before=$(judged_now)
 grows() { (($(judged_now) > before)); }
 check "records are judged while both run" wait_for 60 grows

@@ -3,10 +3,7 @@
 # within the window, also when the second registration arrives after the daemon restarted
 # (the state is replayed from its changelog topic), and a different customer is not.
 source "$(dirname "$0")/lib.sh"
-id=$(unique uq)
-input=$id-in
-lab=$(echo "${id}_EXCEP" | tr 'a-z-' 'A-Z_')
-rules=$(test_rules "$input" "$lab")
+test_names uq
 body="generator: {enabled: false}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $id-tx}"
@@ -23,9 +20,9 @@ for r in map(json.loads, sys.stdin):
 
 rec jane@example.com "Jane One" | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$input" -K $'\t'
 start_daemon "$conf" "$rules"
-check "the first registration is judged" wait_for 60 committed_count_at_least "$lab" 1
+check "the first registration is judged" wait_for 60 committed_count_at_least "$labelled" 1
 rec jane@example.com "Jane Two" | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$input" -K $'\t'
-check "the second registration is judged" wait_for 60 committed_count_at_least "$lab" 2
+check "the second registration is judged" wait_for 60 committed_count_at_least "$labelled" 2
 stop_daemon TERM
 check_eq "exit 0" "$DAEMON_RC" 0
 check "the first registration is not a duplicate" bash -c "! grep -q email_unique <<<'$(verdict_of "Jane One")'"
@@ -35,7 +32,7 @@ check "the same e-mail again is a duplicate" grep -q email_unique <<<"$(verdict_
 rec jane@example.com "Jane Three" | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$input" -K $'\t'
 rec joe@example.com "Joe Other" | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$input" -K $'\t'
 start_daemon "$conf" "$rules"
-check "after the restart the new registrations are judged" wait_for 60 committed_count_at_least "$lab" 4
+check "after the restart the new registrations are judged" wait_for 60 committed_count_at_least "$labelled" 4
 stop_daemon TERM
 check "the state came back from the changelog" log_has "restored [1-9][0-9]* uniqueness entries"
 check "a duplicate that straddles a restart is caught" grep -q email_unique <<<"$(verdict_of "Jane Three")"

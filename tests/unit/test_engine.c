@@ -31,6 +31,18 @@ static struct fk_ruleset *load(const char *path)
     return rs;
 }
 
+/* A ruleset from YAML text; NULL (a failed check, the error printed) when it does not load. */
+static struct fk_ruleset *load_yaml(const char *yaml)
+{
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+    }
+    return rs;
+}
+
 /* Judges JSON with RS and renders the labelled record into OUT; NULL when it did not decode. */
 static const char *labelled(struct fk_engine *eng, struct fk_ruleset *rs, const char *json,
                             struct fk_buf *out)
@@ -695,11 +707,8 @@ static void results_per_rule(void)
                        "  - {name: a_present, dimension: completeness, check: \"a IS NOT NULL\"}\n"
                        "  - {name: b_pos, dimension: validity, when: \"b IS NOT NULL\", check: \"b > 0\"}\n"
                        "  - {name: a_unique, dimension: uniqueness, unique: {key: a, within: 1h}}\n";
-    char err[512] = "";
-    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
-    CHECK(rs != NULL);
+    struct fk_ruleset *rs = load_yaml(yaml);
     if (!rs) {
-        fprintf(stderr, "  %s\n", err);
         return;
     }
     struct fk_engine *eng = fk_engine_new(NULL);
@@ -739,11 +748,8 @@ static void valid_ignores_warning_and_info(void)
                        "  - {name: e, dimension: completeness, check: \"a IS NOT NULL\"}\n"
                        "  - {name: w, dimension: validity, severity: warning, check: \"b > 0\"}\n"
                        "  - {name: i, dimension: validity, severity: info, check: \"b > 10\"}\n";
-    char err[512] = "";
-    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
-    CHECK(rs != NULL);
+    struct fk_ruleset *rs = load_yaml(yaml);
     if (!rs) {
-        fprintf(stderr, "  %s\n", err);
         return;
     }
     struct fk_engine *eng = fk_engine_new(NULL);
