@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fk-test: exclusive (stops and starts Kafka)
+# fk-test: exclusive (stops and starts Kafka and FerretDB)
 # Kafka going away under a running daemon (generator, dq and the sandbox group): the log says
 # so in one line, summarises, and says when it is back, instead of a line per connection
 # attempt; MongoDB's app name set once (no false error at start). Then Kafka stopped again and
@@ -13,8 +13,8 @@ db=${dbname}_sb
 N=20000
 GRACE_MS=5000
 # sd_conf NAME RATE: the same pipeline; slow at first, so that both outages land mid-run.
-sd_conf() {
-    write_conf "$1" "$input" "generator: {rate: $2, count: $N, seed: 11, defects: {bad_json: 0.02, duplicate: 0.05}}
+sd_conf() { # NAME RATE [COUNT]
+    write_conf "$1" "$input" "generator: {rate: $2, count: ${3:-$N}, seed: 11, defects: {bad_json: 0.02, duplicate: 0.05}}
 topics: {input: $input, verdicts: $verdicts, dlq: $dlq, partitions: 3}
 dq: {enabled: true, group: $id-g, transactional_id: $id-tx, batch_max: 100}
 sandbox: {group: $id-sb, database: $db, batch_max: 100}"
@@ -104,5 +104,34 @@ check_eq "read_committed verdicts + dead letters == input" "$(judged)" "$N"
 check "some records were dead-lettered (bad_json)" test "$(committed_count "$dlq")" -gt 0
 check_eq "each input offset judged exactly once" "$(judged_gaps "$verdicts" "$dlq" | tail -1)" 0
 check_eq "sandbox documents == input" "$(sandbox_count)" "$N"
+
+# 4. MongoDB stopped while the sandbox group writes, then SIGTERM: the sink gives up its
+# retries at the deadline, nothing it could not store is committed, and a restart with MongoDB
+# back stores every record once.
+N2=$((N + 2000))
+start_daemon "$(sd_conf more 100 "$N2")" "$rules"
+check "the sandbox takes new records" wait_for 120 sandbox_at_least $((N + 50))
+compose/local/stack down mongo >/dev/null
+check "the sandbox group notices MongoDB is away" wait_for 60 log_has "partitions paused"
+t0=$SECONDS
+kill -TERM "$DAEMON_PID"
+wait_for $((GRACE_MS / 1000 + 30)) exited || kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID"
+DAEMON_RC=$?
+DAEMON_STOP_S=$((SECONDS - t0))
+DAEMON_PID=
+compose/local/stack up mongo >/dev/null
+check "SIGTERM with MongoDB away exits within grace + 2 s (took ${DAEMON_STOP_S} s)" \
+    test "$DAEMON_STOP_S" -le $((GRACE_MS / 1000 + 2))
+check_eq "... with exit 0, every component stopped in time" "$DAEMON_RC" 0
+start_daemon "$(sd_conf again 0 "$N2")" "$rules"
+all_stored2() { [ "$(sandbox_count)" == "$N2" ]; }
+check "after the restart every record reaches the sandbox" wait_for 400 all_stored2
+all_judged2() { (($(judged) >= N2)); }
+check "... and gets a verdict or a dead letter" wait_for 180 all_judged2
+stop_daemon TERM
+check_eq "sandbox documents == input, none twice" "$(sandbox_count)" "$N2"
+check_eq "the input holds generator.count records" "$(topic_count "$input")" "$N2"
+check_eq "each input offset judged exactly once" "$(judged_gaps "$verdicts" "$dlq" | tail -1)" 0
 
 finish
