@@ -627,6 +627,9 @@ struct fk_config *fk_config_load_string(const char *name, const char *yaml, size
             cfg = NULL;
         }
     }
+    if (!cfg) {
+        fk_one_line(errstr); /* whatever the file quoted into the message */
+    }
     fk_yaml_destroy(doc);
     return cfg;
 }

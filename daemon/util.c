@@ -652,3 +652,12 @@ size_t fk_levenshtein(const char *a, const char *b)
     }
     return row[lb];
 }
+
+void fk_one_line(char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            *s = ' ';
+        }
+    }
+}

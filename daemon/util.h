@@ -75,6 +75,10 @@ char *fk_json_escape(char *o, const char *s, size_t n);
 /* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */
 void fk_base64_put(struct fk_buf *out, const void *s, size_t n);
 
+/* Makes an error message one line: the control characters a quoted piece of a file may carry
+ * (a YAML key or value spanning lines, a tab) become spaces, in place. */
+void fk_one_line(char *s);
+
 /* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF): 0, or -1
  * with *BAD the offset of the first byte of the offending sequence. */
 int fk_utf8_check(const void *s, size_t n, size_t *bad);

@@ -204,6 +204,7 @@ struct fk_yaml_doc *fk_yaml_load_string(const char *name, const char *s, size_t 
     return doc;
 
 fail:
+    fk_one_line(errstr);
     /* Pending keys are not yet owned by their mapping. */
     for (int i = 0; i < depth; i++) {
         node_free(stack[i].pending_key);

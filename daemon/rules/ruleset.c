@@ -1306,12 +1306,7 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     } else {
         fk_ruleset_unref(rs);
         rs = NULL;
-        /* One line, whatever the file quoted into the message. */
-        for (char *p = errstr; *p; p++) {
-            if (*p == '\n' || *p == '\r' || *p == '\t') {
-                *p = ' ';
-            }
-        }
+        fk_one_line(errstr); /* whatever the file quoted into the message */
     }
     fk_yaml_destroy(doc);
     return rs;

@@ -49,6 +49,9 @@ static const struct error_case error_cases[] = {
     {"kafka:\n  properties: [a]\n",
      "t.yaml:2:15: kafka.properties: expected a mapping of librdkafka properties"},
     {"a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
+    /* A key quoted into a message stays on one line, whatever it holds. */
+    {"\"a\\nb\": 1\n\"a\\nb\": 2\n", "t.yaml:2:1: duplicate key 'a b' (first at line 1)"},
+    {"\"x\\ty\": 1\n", "t.yaml:1:1: unknown key 'x y'"},
     {"---\na: 1\n---\nb: 2\n", "t.yaml:3:1: expected a single YAML document"},
 };
 
