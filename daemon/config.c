@@ -454,12 +454,7 @@ static int load_ref(const char *file, const struct fk_yaml_node *node, const cha
         }
         snprintf(path, sizeof path, "%s/%s", dir, v->str);
     } else {
-        const char *slash = strrchr(file, '/');
-        if (v->str[0] == '/' || !slash) {
-            snprintf(path, sizeof path, "%s", v->str);
-        } else {
-            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - file), file, v->str);
-        }
+        fk_path_beside(path, sizeof path, file, v->str);
     }
     const char *what = is_cred ? "credential" : "file";
     struct stat st;

@@ -539,10 +539,10 @@ static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_mess
         fk_counter_add(fk_metrics_get(fk_m_labelled, t->labels[i].label, NULL, NULL, NULL),
                        t->labels[i].n);
     }
-    static const char *const severities[] = {"error", "warning", "info", "none"};
     for (size_t k = 0; k < 4; k++) {
         if (t->by_severity[k]) {
-            fk_counter_add(fk_metrics_get(fk_m_verdicts, severities[k], NULL, NULL, NULL),
+            const char *sev = k < 3 ? fk_severity_name((enum fk_severity)k) : "none";
+            fk_counter_add(fk_metrics_get(fk_m_verdicts, sev, NULL, NULL, NULL),
                            t->by_severity[k]);
         }
     }

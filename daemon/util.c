@@ -661,3 +661,13 @@ void fk_one_line(char *s)
         }
     }
 }
+
+void fk_path_beside(char *out, size_t out_size, const char *file, const char *name)
+{
+    const char *slash = strrchr(file, '/');
+    if (name[0] == '/' || !slash) {
+        snprintf(out, out_size, "%s", name);
+    } else {
+        snprintf(out, out_size, "%.*s/%s", (int)(slash - file), file, name);
+    }
+}

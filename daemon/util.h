@@ -75,6 +75,11 @@ char *fk_json_escape(char *o, const char *s, size_t n);
 /* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */
 void fk_base64_put(struct fk_buf *out, const void *s, size_t n);
 
+/* Writes to OUT the path of NAME as a file that sits beside FILE would see it: NAME itself
+ * when it is absolute or FILE has no directory, else FILE's directory + "/" + NAME (a rules
+ * file's list, a config file's secret). */
+void fk_path_beside(char *out, size_t out_size, const char *file, const char *name);
+
 /* Makes an error message one line: the control characters a quoted piece of a file may carry
  * (a YAML key or value spanning lines, a tab) become spaces, in place. */
 void fk_one_line(char *s);

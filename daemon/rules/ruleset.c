@@ -422,12 +422,7 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
                        fk_type_name(fk_expr_type(rule->list_value)));
     }
     char path[4096];
-    const char *slash = strrchr(ld->file, '/');
-    if (file->str[0] == '/' || !slash) {
-        snprintf(path, sizeof path, "%s", file->str);
-    } else {
-        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - ld->file), ld->file, file->str);
-    }
+    fk_path_beside(path, sizeof path, ld->file, file->str);
     struct fk_buf b;
     fk_buf_init(&b);
     char why[4200];
