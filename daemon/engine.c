@@ -7,6 +7,7 @@
 #include "engine.h"
 
 #include "rules/expr_internal.h"
+#include "rules/json_out.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,10 +108,18 @@ static enum fk_json_type natural_json_type(enum fk_type t)
     case FK_T_VARCHAR:
     case FK_T_DATE:
     case FK_T_TIMESTAMP:
+    case FK_T_TIME:
+    case FK_T_BYTES:
         return FK_JSON_STRING;
     case FK_T_INTEGER:
     case FK_T_DOUBLE:
+    case FK_T_DECIMAL:
         return FK_JSON_NUMBER;
+    case FK_T_ARRAY:
+        return FK_JSON_ARRAY;
+    case FK_T_MAP:
+    case FK_T_STRUCT:
+        return FK_JSON_OBJECT;
     case FK_T_BOOLEAN:
         return FK_JSON_BOOLEAN;
     case FK_T_NULL:
@@ -282,37 +291,7 @@ void fk_json_string(struct fk_buf *out, const char *s, size_t len)
 
 static void json_value(struct fk_buf *out, const struct fk_value *v)
 {
-    switch (v->type) {
-    case FK_T_NULL:
-        fk_buf_puts(out, "null");
-        break;
-    case FK_T_BOOLEAN:
-        fk_buf_puts(out, v->u.b ? "true" : "false");
-        break;
-    case FK_T_INTEGER:
-        fk_buf_put_int(out, (long long)v->u.i);
-        break;
-    case FK_T_DOUBLE:
-        /* Jackson quotes what JSON has no number for (QUOTE_NON_NUMERIC_NUMBERS): "NaN",
-         * "Infinity", "-Infinity"; printf's nan and inf would not be JSON at all. */
-        if (isnan(v->u.d)) {
-            fk_buf_puts(out, "\"NaN\"");
-        } else if (isinf(v->u.d)) {
-            fk_buf_puts(out, v->u.d < 0 ? "\"-Infinity\"" : "\"Infinity\"");
-        } else {
-            fk_buf_printf(out, "%.17g", v->u.d);
-        }
-        break;
-    case FK_T_VARCHAR:
-        fk_json_string(out, v->u.s.p, v->u.s.len);
-        break;
-    case FK_T_DATE:
-        fk_buf_printf(out, "%ld", (long)v->u.date); /* ksqlDB writes DATE as days */
-        break;
-    case FK_T_TIMESTAMP:
-        fk_buf_printf(out, "%lld", (long long)v->u.ts); /* and TIMESTAMP as epoch ms */
-        break;
-    }
+    fk_json_put_value(out, v, NULL);
 }
 
 static struct piece piece_end(struct fk_buf *b, size_t off)

@@ -6,6 +6,7 @@
 #include "mongo.h"
 
 #include "log.h"
+#include "rules/json_out.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -226,6 +227,44 @@ void fk_mongo_append_value(bson_t *doc, const char *key, const struct fk_value *
             }
         }
         bson_append_utf8(doc, key, -1, v->u.s.p, (int)v->u.s.len);
+        break;
+    }
+    case FK_T_TIME:
+        BSON_APPEND_INT64(doc, key, v->u.time);
+        break;
+    case FK_T_BYTES:
+        bson_append_binary(doc, key, -1, BSON_SUBTYPE_BINARY, (const uint8_t *)v->u.s.p,
+                           (uint32_t)v->u.s.len);
+        break;
+    case FK_T_DECIMAL: {
+        char text[64];
+        bson_decimal128_t dec;
+        fk_fmt_decimal(v->u.dec, v->scale, text, sizeof text);
+        bson_decimal128_from_string(text, &dec);
+        BSON_APPEND_DECIMAL128(doc, key, &dec);
+        break;
+    }
+    case FK_T_ARRAY: {
+        bson_t arr;
+        bson_append_array_begin(doc, key, -1, &arr);
+        for (size_t i = 0; i < v->u.c.n; i++) {
+            char idx[16];
+            const char *ik;
+            bson_uint32_to_string((uint32_t)i, &ik, idx, sizeof idx);
+            fk_mongo_append_value(&arr, ik, &v->u.c.v[i], typed);
+        }
+        bson_append_array_end(doc, &arr);
+        break;
+    }
+    case FK_T_MAP:
+    case FK_T_STRUCT: {
+        /* As JSON text: a STRUCT's field names live in its type, which a value does not
+         * carry. */
+        struct fk_buf b;
+        fk_buf_init(&b);
+        fk_json_put_value(&b, v, NULL);
+        bson_append_utf8(doc, key, -1, b.data ? b.data : "", (int)b.len);
+        fk_buf_free(&b);
         break;
     }
     }

@@ -2010,6 +2010,19 @@ static uint64_t value_hash(const struct fk_value *v)
     case FK_T_INTEGER:
     case FK_T_TIMESTAMP:
         return mix(h, (uint64_t)v->u.i);
+    case FK_T_TIME:
+        return mix(h, (uint64_t)v->u.time);
+    case FK_T_DECIMAL:
+        return mix(mix(h, (uint64_t)v->u.dec), (uint64_t)v->scale);
+    case FK_T_BYTES:
+        for (size_t i = 0; i < v->u.s.len; i++) {
+            h = h * 1099511628211ULL ^ (unsigned char)v->u.s.p[i];
+        }
+        return h;
+    case FK_T_ARRAY:
+    case FK_T_MAP:
+    case FK_T_STRUCT:
+        return mix(h, v->u.c.n); /* literals of these are built by constructors, not kept */
     case FK_T_NULL:
         break;
     }
@@ -2033,6 +2046,16 @@ static int value_eq(const struct fk_value *a, const struct fk_value *b)
     case FK_T_INTEGER:
     case FK_T_TIMESTAMP:
         return a->u.i == b->u.i;
+    case FK_T_TIME:
+        return a->u.time == b->u.time;
+    case FK_T_DECIMAL:
+        return a->u.dec == b->u.dec && a->scale == b->scale;
+    case FK_T_BYTES:
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.p, b->u.s.p, a->u.s.len) == 0;
+    case FK_T_ARRAY:
+    case FK_T_MAP:
+    case FK_T_STRUCT:
+        return 0;
     case FK_T_NULL:
         break;
     }

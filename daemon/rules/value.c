@@ -5,6 +5,10 @@
  */
 #include "rules/value.h"
 
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *fk_type_name(enum fk_type t)
@@ -24,6 +28,18 @@ const char *fk_type_name(enum fk_type t)
         return "DATE";
     case FK_T_TIMESTAMP:
         return "TIMESTAMP";
+    case FK_T_TIME:
+        return "TIME";
+    case FK_T_BYTES:
+        return "BYTES";
+    case FK_T_DECIMAL:
+        return "DECIMAL";
+    case FK_T_ARRAY:
+        return "ARRAY";
+    case FK_T_MAP:
+        return "MAP";
+    case FK_T_STRUCT:
+        return "STRUCT";
     }
     return "UNKNOWN";
 }
@@ -132,4 +148,122 @@ int fk_schema_find(const struct fk_schema *schema, const char *name, size_t len)
         }
     }
     return -1;
+}
+
+struct fk_sqltype *fk_sqltype_scalar(enum fk_type kind, int int32, int precision, int scale)
+{
+    struct fk_sqltype *t = fk_calloc(1, sizeof *t);
+    t->kind = kind;
+    t->int32 = int32;
+    t->precision = precision;
+    t->scale = scale;
+    return t;
+}
+
+struct fk_sqltype *fk_sqltype_copy(const struct fk_sqltype *t)
+{
+    if (!t) {
+        return NULL;
+    }
+    struct fk_sqltype *c = fk_sqltype_scalar(t->kind, t->int32, t->precision, t->scale);
+    c->elem = fk_sqltype_copy(t->elem);
+    c->key = fk_sqltype_copy(t->key);
+    if (t->n_fields) {
+        c->fields = fk_calloc(t->n_fields, sizeof *c->fields);
+        c->n_fields = t->n_fields;
+        for (size_t i = 0; i < t->n_fields; i++) {
+            c->fields[i].name = fk_strdup(t->fields[i].name);
+            c->fields[i].type = fk_sqltype_copy(t->fields[i].type);
+        }
+    }
+    return c;
+}
+
+void fk_sqltype_free(struct fk_sqltype *t)
+{
+    if (!t) {
+        return;
+    }
+    fk_sqltype_free(t->elem);
+    fk_sqltype_free(t->key);
+    for (size_t i = 0; i < t->n_fields; i++) {
+        free(t->fields[i].name);
+        fk_sqltype_free(t->fields[i].type);
+    }
+    free(t->fields);
+    free(t);
+}
+
+int fk_sqltype_equal(const struct fk_sqltype *a, const struct fk_sqltype *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    if (a->kind != b->kind || a->n_fields != b->n_fields) {
+        return 0;
+    }
+    if (a->kind == FK_T_INTEGER && a->int32 != b->int32) {
+        return 0;
+    }
+    if (a->kind == FK_T_DECIMAL && (a->precision != b->precision || a->scale != b->scale)) {
+        return 0;
+    }
+    if (!fk_sqltype_equal(a->elem, b->elem) || !fk_sqltype_equal(a->key, b->key)) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_fields; i++) {
+        if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+            !fk_sqltype_equal(a->fields[i].type, b->fields[i].type)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void type_str(const struct fk_sqltype *t, struct fk_buf *b)
+{
+    switch (t->kind) {
+    case FK_T_INTEGER:
+        fk_buf_puts(b, t->int32 ? "INTEGER" : "BIGINT");
+        return;
+    case FK_T_DECIMAL:
+        fk_buf_printf(b, "DECIMAL(%d, %d)", t->precision, t->scale);
+        return;
+    case FK_T_VARCHAR:
+        fk_buf_puts(b, "STRING");
+        return;
+    case FK_T_ARRAY:
+        fk_buf_puts(b, "ARRAY<");
+        type_str(t->elem, b);
+        fk_buf_putc(b, '>');
+        return;
+    case FK_T_MAP:
+        fk_buf_puts(b, "MAP<");
+        type_str(t->key, b);
+        fk_buf_puts(b, ", ");
+        type_str(t->elem, b);
+        fk_buf_putc(b, '>');
+        return;
+    case FK_T_STRUCT:
+        fk_buf_puts(b, "STRUCT<");
+        for (size_t i = 0; i < t->n_fields; i++) {
+            fk_buf_printf(b, "%s`%s` ", i ? ", " : "", t->fields[i].name);
+            type_str(t->fields[i].type, b);
+        }
+        fk_buf_putc(b, '>');
+        return;
+    default:
+        fk_buf_puts(b, fk_type_name(t->kind));
+        return;
+    }
+}
+
+const char *fk_sqltype_str(const struct fk_sqltype *t, char *buf, size_t size)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    type_str(t, &b);
+    snprintf(buf, size, "%s", b.data ? b.data : "");
+    fk_buf_free(&b);
+    return buf;
 }

@@ -18,10 +18,37 @@ enum fk_type {
     FK_T_VARCHAR,   /* ksqlDB VARCHAR / STRING: UTF-8 */
     FK_T_DATE,      /* days since 1970-01-01 */
     FK_T_TIMESTAMP, /* milliseconds since the epoch, UTC */
+    FK_T_TIME,      /* milliseconds since midnight */
+    FK_T_BYTES,     /* ksqlDB BYTES: u.s, any bytes */
+    FK_T_DECIMAL,   /* ksqlDB DECIMAL(p, s): u.dec unscaled, scale in .scale (p <= 18) */
+    FK_T_ARRAY,     /* u.c: n items */
+    FK_T_MAP,       /* u.c: n entries as 2n values, key0, value0, key1, value1, ... */
+    FK_T_STRUCT,    /* u.c: n fields, in the order of the struct type's fields */
+};
+
+/* The full SQL type of a column or an expression, for the types that enum fk_type does not
+ * describe alone: INT (32-bit) against BIGINT, a DECIMAL's precision and scale, the element,
+ * key and field types of ARRAY, MAP and STRUCT. Scalars have no parts. Immutable once built;
+ * made by fk_sqltype_parse() or the fk_sqltype_*() constructors, freed with
+ * fk_sqltype_free(). */
+struct fk_sqlfield;
+struct fk_sqltype {
+    enum fk_type kind;
+    int int32;                       /* FK_T_INTEGER: 1 for INT, 0 for BIGINT */
+    int precision, scale;            /* FK_T_DECIMAL */
+    struct fk_sqltype *elem;         /* FK_T_ARRAY: the items; FK_T_MAP: the values */
+    struct fk_sqltype *key;          /* FK_T_MAP: the keys (ksqlDB allows only VARCHAR) */
+    struct fk_sqlfield *fields;      /* FK_T_STRUCT */
+    size_t n_fields;
+};
+struct fk_sqlfield {
+    char *name; /* as declared: upper-cased unless it was `quoted` */
+    struct fk_sqltype *type;
 };
 
 struct fk_value {
     enum fk_type type;
+    int32_t scale; /* FK_T_DECIMAL: digits after the point */
     union {
         int b;
         int64_t i;
@@ -32,6 +59,12 @@ struct fk_value {
         } s;
         int32_t date;
         int64_t ts;
+        int32_t time; /* FK_T_TIME: ms since midnight */
+        int64_t dec;  /* FK_T_DECIMAL: the unscaled value */
+        struct {
+            const struct fk_value *v;
+            size_t n;
+        } c; /* ARRAY, MAP, STRUCT */
     } u;
 };
 
@@ -41,12 +74,25 @@ const char *fk_type_name(enum fk_type t);
  * DOUBLE, DECIMAL[(p,s)], BOOLEAN, DATE, TIMESTAMP. -1 when unknown. */
 int fk_type_parse(const char *name, size_t len, enum fk_type *out);
 
+/* "VARCHAR", "INTEGER", "ARRAY<VARCHAR>", "DECIMAL(4, 2)", "STRUCT<`A` INTEGER>" ... as ksqlDB
+ * prints the type in messages, into BUF. Returns BUF. */
+const char *fk_sqltype_str(const struct fk_sqltype *t, char *buf, size_t size);
+/* A scalar type of KIND (DECIMAL: PRECISION and SCALE; INTEGER: INT32). */
+struct fk_sqltype *fk_sqltype_scalar(enum fk_type kind, int int32, int precision, int scale);
+struct fk_sqltype *fk_sqltype_copy(const struct fk_sqltype *t);
+void fk_sqltype_free(struct fk_sqltype *t);
+/* Equal types (field names compared exactly). */
+int fk_sqltype_equal(const struct fk_sqltype *a, const struct fk_sqltype *b);
+
 /* The columns of a stream, in declaration order. Names are stored as declared; lookups are
  * case-insensitive, as ksqlDB upper-cases unquoted identifiers. */
 struct fk_schema {
     const char *const *names;
     const enum fk_type *types;
     size_t n;
+    /* The full types, one per column; NULL when every column is a scalar that TYPES
+     * describes (rules.yaml's flat columns). */
+    const struct fk_sqltype *const *sqltypes;
 };
 
 /* Index of NAME (LEN bytes) in SCHEMA, case-insensitively, or -1. */
@@ -60,6 +106,8 @@ struct fk_row {
     size_t n;
     int64_t rowtime_ms;
     int64_t now_ms;
+    int32_t rowpartition; /* ROWPARTITION and ROWOFFSET: where the record was read */
+    int64_t rowoffset;
 };
 
 #endif
