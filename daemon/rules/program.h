@@ -31,7 +31,7 @@ const char *fk_format_name(enum fk_format f);
 
 struct fk_column {
     char *name;        /* as ksqlDB names it: upper-cased unless it was `quoted` */
-    enum fk_type type; /* its SQL type */
+    struct fk_sqltype *type; /* its SQL type */
     int key;           /* a KEY column */
 };
 

@@ -93,6 +93,10 @@ struct fk_schema {
     /* The full types, one per column; NULL when every column is a scalar that TYPES
      * describes (rules.yaml's flat columns). */
     const struct fk_sqltype *const *sqltypes;
+    /* Names that may qualify a column, as in SRC.COL or ALIAS.COL (a statement's source
+     * stream and its alias), compared case-insensitively; none when n_qualifiers is 0. */
+    const char *const *qualifiers;
+    size_t n_qualifiers;
 };
 
 /* Index of NAME (LEN bytes) in SCHEMA, case-insensitively, or -1. */
