@@ -12,6 +12,7 @@
  * A decoder is not thread-safe: one per thread, no shared state, no locks.
  */
 #include "record.h"
+#include "record_internal.h"
 
 #include "util.h"
 
@@ -23,118 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_BYTES ((size_t)1024 * 1024)
-#define DEFAULT_MAX_DEPTH 64
-/* Rendering a nested value recurses once per level: keep that well inside a thread's stack. */
-#define DEPTH_CAP 1024
-#define ARENA_CHUNK ((size_t)16 * 1024)
-#define ARENA_ALIGN 16
-#define GUESS_KEYS 64
-
-/* A column as ksqlDB names it: unquoted identifiers are upper-cased. */
-struct col {
-    char *uname;
-    char *lname;    /* in ASCII lower case: how most producers spell the key */
-    int lname_same; /* lname is uname (the name has no letters) */
-    size_t len;
-    enum fk_type type;
-};
-
-/* What one column got from the record so far: the current winning key's value, raw. */
-struct slot {
-    enum fk_json_type jt;
-    int b;                      /* a boolean's value */
-    int is_float;               /* a number written with a fraction or an exponent */
-    size_t off, len;            /* a string's decoded text or a number's text, in d->text */
-    const char *direct;         /* or, for a VARCHAR column's string without escapes, the
-                                 * string in the input itself (not copied) */
-    size_t node;                /* an object or array for a VARCHAR column, in d->nodes; 0 = none */
-    int exact;                  /* the value came from a key spelled exactly as the column's name */
-    size_t nspell;              /* distinct other spellings seen */
-    const unsigned char *spell; /* the winning other spelling (see stable_key()) */
-    size_t spell_len;
-};
-
-/* A value inside an object or array that will be printed back as a VARCHAR. */
-struct node {
-    enum fk_json_type jt;
-    int b;
-    int is_float;
-    int skip;     /* a duplicate key printed at its first position instead */
-    size_t alias; /* the node whose value is printed here: itself, or the last duplicate */
-    size_t first, last, next;
-    size_t key_off, key_len;
-    size_t off, len;
-};
-
-/* One spelling of a column's name seen in this record, for the duplicate-key rule. */
-struct spell {
-    size_t col, len;
-    const unsigned char *s;
-    uint64_t hash;
-};
-
-struct chunk {
-    struct chunk *next;
-    size_t cap, used;
-    max_align_t data[];
-};
-
-struct fk_decoder {
-    struct col *cols;
-    size_t n;
-    size_t max_bytes;
-    int max_depth;
-
-    struct fk_value *vals;
-    enum fk_json_type *jts;
-    struct slot *slots;
-
-    struct fk_buf text;    /* decoded strings, numbers, rendered text; NUL after each piece */
-    struct fk_buf keys;    /* spellings of column names other than the exact one */
-    struct fk_buf scratch; /* a key upper-cased the way Java does it */
-    struct node *nodes;
-    size_t nnodes, cap_nodes;
-    size_t *stack; /* open containers of the value being kept: max_depth + 1 */
-    size_t sp;
-    size_t *order; /* scratch for duplicate keys of one object */
-    size_t cap_order;
-    struct spell *spells;
-    size_t nspells, cap_spells;
-    size_t *htab; /* spells by hash: index + 1, 0 empty */
-    size_t hcap;
-
-    /* One parse. */
-    yajl_handle h;
-    const unsigned char *in;
-    size_t in_len;
-    size_t base;   /* bytes of a UTF-8 byte order mark skipped before d->in */
-    int ascii;     /* d->in has no byte above 0x7F */
-    int u_escapes; /* d->in has a \u somewhere */
-    int plain;     /* ascii and no \u: no string needs checking */
-    int depth;
-    enum fk_json_type top; /* the top-level value's type; FK_JSON_MISSING until seen */
-    int target;            /* column that the next value at depth 1 belongs to, or -1 */
-    size_t pend_key_off, pend_key_len;
-    size_t value_end; /* just after the top-level value */
-    int at_end;       /* yajl is finishing: its offsets no longer point into d->in */
-    enum fk_decode_err err;
-    size_t err_at;
-    const char *err_what;
-    size_t err_col;
-    enum fk_json_type err_jt;
-
-    /* The column the i-th top-level key of the previous record named (+ 1; 0 for none):
-     * records of one producer spell their keys in the same order, so the first guess is
-     * usually right. */
-    uint16_t guess[GUESS_KEYS];
-    size_t key_pos; /* top-level keys seen in this record */
-
-    yajl_alloc_funcs afs;
-    struct chunk *chunks;
-    struct chunk *cur;
-    void *last_alloc;
-};
 
 static const char *const decode_err_names[] = {
     "ok", "too_large", "invalid_utf8", "invalid_json", "not_object", "too_deep", "uncoercible",
@@ -178,7 +67,7 @@ static struct chunk *chunk_new(size_t cap)
     return c;
 }
 
-static void *arena_malloc(void *ctx, size_t sz)
+void *fk_rec_alloc(void *ctx, size_t sz)
 {
     struct fk_decoder *d = ctx;
     size_t need = sizeof(struct arena_hdr) + align_up(sz);
@@ -201,7 +90,7 @@ static void *arena_realloc(void *ctx, void *p, size_t sz)
 {
     struct fk_decoder *d = ctx;
     if (!p) {
-        return arena_malloc(ctx, sz);
+        return fk_rec_alloc(ctx, sz);
     }
     struct arena_hdr *hdr = (struct arena_hdr *)p - 1;
     size_t old = hdr->size;
@@ -216,7 +105,7 @@ static void *arena_realloc(void *ctx, void *p, size_t sz)
             return p;
         }
     }
-    void *q = arena_malloc(ctx, sz);
+    void *q = fk_rec_alloc(ctx, sz);
     memcpy(q, p, old < sz ? old : sz);
     return q;
 }
@@ -248,7 +137,7 @@ static void arena_reset(struct fk_decoder *d)
 }
 
 /* Appends N bytes to d->text and a NUL after them; returns where they start. */
-static size_t text_put(struct fk_decoder *d, const void *p, size_t n)
+size_t fk_rec_text_put(struct fk_decoder *d, const void *p, size_t n)
 {
     size_t off = d->text.len;
     fk_buf_append(&d->text, p, n);
@@ -512,7 +401,7 @@ static int float_in_range(const char *s, size_t n)
  * written except that -0 is 0 (IntNode); a float as BigDecimal.toString() of its exact value
  * (DecimalNode): "1.50" stays "1.50", "1e3" is "1E+3", "0.0000001" is "1E-7".
  */
-static void put_number(struct fk_decoder *d, size_t off, size_t len, int is_float)
+void fk_rec_put_number(struct fk_decoder *d, size_t off, size_t len, int is_float)
 {
     if (!is_float) {
         if (len == 2 && d->text.data[off] == '-' && d->text.data[off + 1] == '0') {
@@ -663,7 +552,7 @@ static int cmp_child_keys(const void *pa, const void *pb, void *ctx)
  * Jackson's ObjectNode keeps a duplicate key at its first position with its last value
  * (LinkedHashMap.put): mark the later duplicates skipped and point the first at the last.
  */
-static void dedup_object(struct fk_decoder *d, size_t obj)
+void fk_rec_dedup(struct fk_decoder *d, size_t obj)
 {
     size_t k = 0;
     for (size_t c = d->nodes[obj].first; c; c = d->nodes[c].next) {
@@ -696,7 +585,7 @@ static void dedup_object(struct fk_decoder *d, size_t obj)
 }
 
 /* Jackson's compact JSON text of a node (ObjectMapper.writeValueAsString). */
-static void render_json(struct fk_decoder *d, size_t idx)
+void fk_rec_render_json(struct fk_decoder *d, size_t idx)
 {
     const struct node *nd = &d->nodes[idx];
     switch (nd->jt) {
@@ -704,14 +593,14 @@ static void render_json(struct fk_decoder *d, size_t idx)
         put_json_string(d, nd->off, nd->len);
         break;
     case FK_JSON_NUMBER:
-        put_number(d, nd->off, nd->len, nd->is_float);
+        fk_rec_put_number(d, nd->off, nd->len, nd->is_float);
         break;
     case FK_JSON_BOOLEAN:
         fk_buf_puts(&d->text, nd->b ? "true" : "false");
         break;
     case FK_JSON_OBJECT: {
         int first = 1;
-        dedup_object(d, idx);
+        fk_rec_dedup(d, idx);
         fk_buf_putc(&d->text, '{');
         for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
             if (d->nodes[c].skip) {
@@ -723,7 +612,7 @@ static void render_json(struct fk_decoder *d, size_t idx)
             first = 0;
             put_json_string(d, d->nodes[c].key_off, d->nodes[c].key_len);
             fk_buf_putc(&d->text, ':');
-            render_json(d, d->nodes[c].alias);
+            fk_rec_render_json(d, d->nodes[c].alias);
         }
         fk_buf_putc(&d->text, '}');
         break;
@@ -734,7 +623,7 @@ static void render_json(struct fk_decoder *d, size_t idx)
             if (c != d->nodes[idx].first) {
                 fk_buf_putc(&d->text, ',');
             }
-            render_json(d, c);
+            fk_rec_render_json(d, c);
         }
         fk_buf_putc(&d->text, ']');
         break;
@@ -750,7 +639,7 @@ static void render_json(struct fk_decoder *d, size_t idx)
  * VARCHAR the same way as a column, and prints the Java list: "[" elements ", " "]", strings
  * unquoted, null as "null", objects as JSON text, arrays the same way again.
  */
-static void render_list(struct fk_decoder *d, size_t idx)
+void fk_rec_render_list(struct fk_decoder *d, size_t idx)
 {
     fk_buf_putc(&d->text, '[');
     for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
@@ -763,10 +652,10 @@ static void render_list(struct fk_decoder *d, size_t idx)
             text_copy(d, nd->off, nd->len);
             break;
         case FK_JSON_ARRAY:
-            render_list(d, c);
+            fk_rec_render_list(d, c);
             break;
         default:
-            render_json(d, c);
+            fk_rec_render_json(d, c);
             break;
         }
     }
@@ -791,7 +680,7 @@ static size_t add_node(struct fk_decoder *d, enum fk_json_type jt, const char *s
     } else if (s) {
         nd->is_float = flag;
         nd->len = len;
-        nd->off = text_put(d, s, len);
+        nd->off = fk_rec_text_put(d, s, len);
     }
     if (d->sp > 0) {
         struct node *parent = &d->nodes[d->stack[d->sp - 1]];
@@ -825,7 +714,7 @@ static void set_slot(struct fk_decoder *d, enum fk_json_type jt, const char *s, 
     } else if (s) {
         sl->is_float = flag;
         sl->len = len;
-        sl->off = text_put(d, s, len);
+        sl->off = fk_rec_text_put(d, s, len);
     }
     d->target = -1;
 }
@@ -889,7 +778,7 @@ static int on_open(struct fk_decoder *d, enum fk_json_type jt)
         struct slot *sl = &d->slots[d->target];
         sl->jt = jt;
         sl->node = 0;
-        if (d->cols[d->target].type == FK_T_VARCHAR) {
+        if (d->cols[d->target].type == FK_T_VARCHAR || d->cols[d->target].st) {
             sl->node = add_node(d, jt, NULL, 0, 0);
             d->stack[d->sp++] = sl->node;
         }
@@ -1021,7 +910,7 @@ static int ascii_upper(int c)
  * the Latin ligatures). Other characters are kept, so a column whose name is not ASCII is
  * matched only when the key has the same bytes. Assumes a non-Turkish default locale.
  */
-static const char *java_upper(struct fk_decoder *d, const unsigned char *s, size_t len,
+const char *fk_rec_java_upper(struct fk_decoder *d, const unsigned char *s, size_t len,
                               size_t *out_len)
 {
     static const char *const lig[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
@@ -1098,7 +987,7 @@ static int find_col(struct fk_decoder *d, const unsigned char *key, size_t len, 
         return -1;
     }
     size_t ulen;
-    const char *up = java_upper(d, key, len, &ulen);
+    const char *up = fk_rec_java_upper(d, key, len, &ulen);
     for (size_t i = 0; i < d->n; i++) {
         if (d->cols[i].len == ulen && memcmp(up, d->cols[i].uname, ulen) == 0) {
             *exact = 0;
@@ -1126,7 +1015,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     }
     if (d->sp > 0) {
         d->pend_key_len = len;
-        d->pend_key_off = text_put(d, key, len);
+        d->pend_key_off = fk_rec_text_put(d, key, len);
         return 1;
     }
     if (d->depth != 1 || d->top != FK_JSON_OBJECT) {
@@ -1176,7 +1065,7 @@ static const yajl_callbacks callbacks = {
  * A JSON number as a BIGINT: NumericNode.asLong(), which truncates a fraction toward zero
  * (41.9 -> 41, 1e3 -> 1000). Java would wrap a value beyond 64 bits; we refuse it.
  */
-static int number_to_long(const char *s, size_t n, int is_float, int64_t *out)
+int fk_rec_number_to_long(const char *s, size_t n, int is_float, int64_t *out)
 {
     if (!is_float) {
         return fk_parse_long(s, n, out);
@@ -1244,7 +1133,7 @@ static int coerce(struct fk_decoder *d, size_t c)
          * objects as JSON text, arrays as a Java list. The text is pointed at at the end. */
         if (sl->jt == FK_JSON_NUMBER) {
             size_t off = d->text.len;
-            put_number(d, sl->off, sl->len, sl->is_float);
+            fk_rec_put_number(d, sl->off, sl->len, sl->is_float);
             if (d->text.len - off != sl->len ||
                 memcmp(d->text.data + off, d->text.data + sl->off, sl->len) != 0) {
                 sl->off = off;
@@ -1260,9 +1149,9 @@ static int coerce(struct fk_decoder *d, size_t c)
         } else if (sl->jt == FK_JSON_OBJECT || sl->jt == FK_JSON_ARRAY) {
             size_t off = d->text.len;
             if (sl->jt == FK_JSON_OBJECT) {
-                render_json(d, sl->node);
+                fk_rec_render_json(d, sl->node);
             } else {
-                render_list(d, sl->node);
+                fk_rec_render_list(d, sl->node);
             }
             sl->off = off;
             sl->len = d->text.len - off;
@@ -1294,7 +1183,7 @@ static int coerce(struct fk_decoder *d, size_t c)
          * and TIMESTAMP (milliseconds) are read the same way, as ksqlDB's JSON format writes
          * them as numbers. An ISO-8601 string is not one of them. */
         if (sl->jt == FK_JSON_NUMBER) {
-            if (number_to_long(txt, sl->len, sl->is_float, &i) < 0) {
+            if (fk_rec_number_to_long(txt, sl->len, sl->is_float, &i) < 0) {
                 return coerce_err(d, c, sl->jt, "out of range");
             }
         } else if (sl->jt == FK_JSON_STRING) {
@@ -1316,7 +1205,7 @@ static int coerce(struct fk_decoder *d, size_t c)
         }
         return 0;
     default:
-        return coerce_err(d, c, sl->jt, NULL);
+        return fk_rec_coerce_typed(d, c);
     }
 }
 
@@ -1396,6 +1285,11 @@ static void format_err(const struct fk_decoder *d, char *errstr, size_t errstr_s
                  at);
         break;
     case FK_DECODE_UNCOERCIBLE:
+        if (d->cols[d->err_col].st) {
+            snprintf(errstr, errstr_size, "column %s: %s", d->cols[d->err_col].uname,
+                     d->err_path);
+            break;
+        }
         snprintf(errstr, errstr_size, "column %s: cannot coerce a JSON %s to %s%s%s",
                  d->cols[d->err_col].uname, fk_json_type_name(d->err_jt),
                  fk_type_name(d->cols[d->err_col].type), d->err_what ? ": " : "",
@@ -1413,8 +1307,9 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
         return NULL;
     }
     for (size_t i = 0; i < schema->n; i++) {
-        if (!schema->names[i] || schema->types[i] <= FK_T_NULL ||
-            schema->types[i] > FK_T_TIMESTAMP) {
+        const struct fk_sqltype *st = schema->sqltypes ? schema->sqltypes[i] : NULL;
+        enum fk_type t = st ? st->kind : schema->types[i];
+        if (!schema->names[i] || t <= FK_T_NULL || t > FK_T_STRUCT) {
             return NULL;
         }
     }
@@ -1429,7 +1324,11 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
     for (size_t i = 0; i < d->n; i++) {
         d->cols[i].uname = fk_strdup(schema->names[i]);
         d->cols[i].len = strlen(d->cols[i].uname);
-        d->cols[i].type = schema->types[i];
+        d->cols[i].st = schema->sqltypes ? schema->sqltypes[i] : NULL;
+        d->cols[i].type = d->cols[i].st ? d->cols[i].st->kind : schema->types[i];
+        if (d->cols[i].type <= FK_T_TIMESTAMP) {
+            d->cols[i].st = NULL; /* the flat path's scalars: coerce() as before */
+        }
         for (char *p = d->cols[i].uname; *p; p++) {
             *p = (char)ascii_upper((unsigned char)*p);
         }
@@ -1448,7 +1347,7 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
     fk_buf_init(&d->scratch);
     d->chunks = chunk_new(ARENA_CHUNK);
     d->cur = d->chunks;
-    d->afs.malloc = arena_malloc;
+    d->afs.malloc = fk_rec_alloc;
     d->afs.realloc = arena_realloc;
     d->afs.free = arena_free;
     d->afs.ctx = d;

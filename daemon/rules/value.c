@@ -267,3 +267,124 @@ const char *fk_sqltype_str(const struct fk_sqltype *t, char *buf, size_t size)
     fk_buf_free(&b);
     return buf;
 }
+
+int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_t *unscaled)
+{
+    /* BigDecimal(String): [+-] digits [. digits] [(e|E) [+-] digits], at least one digit. The
+     * value is D * 10^(exp - frac) for the significant digits D; the result is D shifted by
+     * exp - frac + scale places, rounded half up when digits fall off. */
+    char digits[40];
+    size_t i = 0, nd = 0, nd_all = 0, frac = 0, total = 0;
+    int neg = 0, seen_point = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '.' && !seen_point) {
+            seen_point = 1;
+            continue;
+        }
+        if (c < '0' || c > '9') {
+            break;
+        }
+        total++;
+        frac += seen_point;
+        if (nd_all == 0 && c == '0') {
+            continue;
+        }
+        if (nd < sizeof digits) {
+            digits[nd++] = c;
+        }
+        nd_all++;
+    }
+    if (total == 0) {
+        return -1;
+    }
+    int64_t exp = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0;
+        size_t e0 = ++i;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            e0 = ++i;
+        }
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            exp = exp < 1000000 ? exp * 10 + (s[i] - '0') : exp;
+        }
+        if (i == e0) {
+            return -1;
+        }
+        exp = eneg ? -exp : exp;
+    }
+    if (i != len || precision < 1 || precision > 18) {
+        return -1;
+    }
+    int64_t shift = exp - (int64_t)frac + scale;
+    int64_t keep = (int64_t)nd_all + (shift < 0 ? shift : 0); /* digits before the point */
+    if (keep + (shift > 0 ? shift : 0) > precision) {
+        return -2;
+    }
+    uint64_t v = 0;
+    for (int64_t k = 0; k < keep; k++) {
+        v = v * 10 + (uint64_t)((size_t)k < nd ? digits[k] - '0' : 0);
+    }
+    for (int64_t k = 0; k < shift; k++) {
+        v *= 10;
+    }
+    if (keep >= 0 && (size_t)keep < nd && digits[keep] >= '5') {
+        v++; /* HALF_UP */
+    }
+    uint64_t limit = 1;
+    for (int k = 0; k < precision; k++) {
+        limit *= 10;
+    }
+    if (v >= limit) {
+        return -2; /* 9.995 at two places is 10.00 */
+    }
+    *unscaled = neg ? -(int64_t)v : (int64_t)v;
+    return 0;
+}
+
+int fk_base64_decode(const char *s, size_t len, unsigned char *out, size_t *out_len)
+{
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t i = 0;
+    for (; i < len && s[i] != '='; i++) {
+        int c = (unsigned char)s[i], v;
+        if (c >= 'A' && c <= 'Z') {
+            v = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            v = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            v = c - '0' + 52;
+        } else if (c == '+') {
+            v = 62;
+        } else if (c == '/') {
+            v = 63;
+        } else {
+            return -1;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[k++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (bits >= 6) {
+        return -1; /* one character alone cannot end a quantum */
+    }
+    size_t pad = 0;
+    for (; i < len && s[i] == '='; i++) {
+        pad++;
+    }
+    if (i != len || pad > 2 || (pad && ((len - pad) * 3 / 4 != k || len % 4 != 0))) {
+        return -1;
+    }
+    *out_len = k;
+    return 0;
+}

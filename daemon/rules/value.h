@@ -99,6 +99,16 @@ struct fk_schema {
     size_t n_qualifiers;
 };
 
+/* A number's text as BigDecimal(String) reads it ([+-]digits[.digits][e[+-]digits]), at
+ * SCALE digits after the point (rounded half up) into UNSCALED. 0; -1 when it is not a
+ * number; -2 when it has more than PRECISION - SCALE integer digits (ksqlDB's "Numeric field
+ * overflow"). */
+int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_t *unscaled);
+
+/* Base64 text (RFC 4648's standard alphabet, '=' padding optional, as Java's basic decoder)
+ * into OUT (len * 3 / 4 bytes at least). 0, or -1 when it is not base64. */
+int fk_base64_decode(const char *s, size_t len, unsigned char *out, size_t *out_len);
+
 /* Index of NAME (LEN bytes) in SCHEMA, case-insensitively, or -1. */
 int fk_schema_find(const struct fk_schema *schema, const char *name, size_t len);
 

@@ -1,0 +1,381 @@
+/*
+ * The decoder's typed columns: ARRAY, MAP, STRUCT, DECIMAL, BYTES and TIME, built from the
+ * JSON the event callbacks kept (record.c) the way ksqlDB's KsqlJsonDeserializer coerces it:
+ *  - ARRAY from a JSON array, each element coerced to the element type;
+ *  - MAP from a JSON object: the keys are strings (Jackson's, duplicates resolved as an
+ *    ObjectNode does: the first position, the last value), each value coerced;
+ *  - STRUCT from a JSON object: each declared field takes the key spelled exactly as its name,
+ *    else the last key whose upper case is its name; fields missing in the JSON are NULL;
+ *  - DECIMAL(p, s) from a JSON number or a numeric string, at the declared scale (rounded half
+ *    up); more than p - s integer digits cannot be coerced;
+ *  - BYTES from base64 text; TIME from an integer of milliseconds since midnight;
+ *  - scalars inside them as record.c coerces a column of that type.
+ * What cannot be coerced fails the record, naming the path ($.COL[0].FIELD) as ksqlDB does.
+ * Values and their strings live in the decoder's per-record arena, valid until the next
+ * fk_decode() on the decoder. Not thread-safe: one decoder per thread.
+ */
+#include "record_internal.h"
+
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A JSON value as kept: a column's slot, or a node of a kept object or array. */
+struct raw {
+    enum fk_json_type jt;
+    int b;
+    int is_float;
+    size_t off, len; /* text in d->text */
+    const char *direct;
+    size_t node; /* the object or array, in d->nodes */
+};
+
+static void raw_of_node(const struct fk_decoder *d, size_t idx, struct raw *r)
+{
+    const struct node *nd = &d->nodes[idx];
+    memset(r, 0, sizeof *r);
+    r->jt = nd->jt;
+    r->b = nd->b;
+    r->is_float = nd->is_float;
+    r->off = nd->off;
+    r->len = nd->len;
+    r->node = idx;
+}
+
+static const char *raw_text(const struct fk_decoder *d, const struct raw *r)
+{
+    return r->direct ? r->direct : d->text.data + r->off;
+}
+
+/* Where in the column a value is: "$.COL[3].NAME", for messages. */
+struct path {
+    char buf[128];
+    size_t len;
+};
+
+static size_t path_push(struct path *p, const char *fmt, const char *s, size_t n)
+{
+    size_t was = p->len;
+    if (p->len < sizeof p->buf) {
+        int k = snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, (int)n, s);
+        if (k > 0) {
+            p->len += (size_t)k;
+            if (p->len >= sizeof p->buf) {
+                p->len = sizeof p->buf - 1;
+            }
+        }
+    }
+    return was;
+}
+
+static size_t path_index(struct path *p, size_t i)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%zu", i);
+    return path_push(p, "[%.*s]", num, (size_t)n);
+}
+
+static int fail(struct fk_decoder *d, size_t c, const struct raw *r, const struct fk_sqltype *t,
+                const struct path *p, const char *why)
+{
+    char ty[96];
+    d->err = FK_DECODE_UNCOERCIBLE;
+    d->err_col = c;
+    d->err_jt = r->jt;
+    d->err_what = NULL;
+    if (why) {
+        snprintf(d->err_path, sizeof d->err_path, "%s, path: %.*s", why, (int)p->len, p->buf);
+    } else {
+        snprintf(d->err_path, sizeof d->err_path, "cannot coerce a JSON %s to %s, path: %.*s",
+                 fk_json_type_name(r->jt), fk_sqltype_str(t, ty, sizeof ty), (int)p->len,
+                 p->buf);
+    }
+    return -1;
+}
+
+static const char *arena_copy(struct fk_decoder *d, const char *s, size_t n)
+{
+    char *p = fk_rec_alloc(d, n + 1);
+    if (n) {
+        memcpy(p, s, n);
+    }
+    p[n] = '\0';
+    return p;
+}
+
+/* A VARCHAR inside a nested value: processString(). */
+static void to_varchar(struct fk_decoder *d, const struct raw *r, struct fk_value *out)
+{
+    out->type = FK_T_VARCHAR;
+    if (r->jt == FK_JSON_STRING) {
+        out->u.s.p = arena_copy(d, raw_text(d, r), r->len);
+        out->u.s.len = r->len;
+        return;
+    }
+    if (r->jt == FK_JSON_BOOLEAN) {
+        out->u.s.p = r->b ? "true" : "false";
+        out->u.s.len = r->b ? 4 : 5;
+        return;
+    }
+    size_t off = d->text.len;
+    if (r->jt == FK_JSON_NUMBER) {
+        fk_rec_put_number(d, r->off, r->len, r->is_float);
+    } else if (r->jt == FK_JSON_OBJECT) {
+        fk_rec_render_json(d, r->node);
+    } else {
+        fk_rec_render_list(d, r->node);
+    }
+    out->u.s.len = d->text.len - off;
+    out->u.s.p = arena_copy(d, d->text.data + off, out->u.s.len);
+    d->text.len = off;
+    d->text.data[off] = '\0';
+}
+
+static int to_long(struct fk_decoder *d, const struct raw *r, int64_t *out)
+{
+    if (r->jt == FK_JSON_NUMBER) {
+        return fk_rec_number_to_long(raw_text(d, r), r->len, r->is_float, out);
+    }
+    if (r->jt == FK_JSON_STRING) {
+        return fk_parse_long(raw_text(d, r), r->len, out);
+    }
+    return -1;
+}
+
+static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, const struct raw *r,
+                 struct fk_value *out, struct path *p, int depth);
+
+static int build_array(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
+                       const struct raw *r, struct fk_value *out, struct path *p, int depth)
+{
+    size_t n = 0;
+    for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next) {
+        n++;
+    }
+    struct fk_value *items = fk_rec_alloc(d, (n ? n : 1) * sizeof *items);
+    size_t i = 0;
+    for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next, i++) {
+        struct raw e;
+        raw_of_node(d, k, &e);
+        size_t was = path_index(p, i);
+        if (build(d, c, t->elem, &e, &items[i], p, depth + 1) != 0) {
+            return -1;
+        }
+        p->len = was;
+    }
+    out->type = FK_T_ARRAY;
+    out->u.c.v = items;
+    out->u.c.n = n;
+    return 0;
+}
+
+static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
+                     const struct raw *r, struct fk_value *out, struct path *p, int depth)
+{
+    fk_rec_dedup(d, r->node);
+    size_t n = 0;
+    for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next) {
+        n += !d->nodes[k].skip;
+    }
+    struct fk_value *kv = fk_rec_alloc(d, (n ? 2 * n : 1) * sizeof *kv);
+    size_t i = 0;
+    for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next) {
+        if (d->nodes[k].skip) {
+            continue;
+        }
+        struct raw key = {.jt = FK_JSON_STRING,
+                          .off = d->nodes[k].key_off,
+                          .len = d->nodes[k].key_len};
+        struct raw val;
+        raw_of_node(d, d->nodes[k].alias, &val);
+        size_t was = path_push(p, ".%.*s", d->text.data + key.off, key.len);
+        if (build(d, c, t->key, &key, &kv[2 * i], p, depth + 1) != 0 ||
+            build(d, c, t->elem, &val, &kv[2 * i + 1], p, depth + 1) != 0) {
+            return -1;
+        }
+        p->len = was;
+        i++;
+    }
+    out->type = FK_T_MAP;
+    out->u.c.v = kv;
+    out->u.c.n = n;
+    return 0;
+}
+
+static int build_struct(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
+                        const struct raw *r, struct fk_value *out, struct path *p, int depth)
+{
+    fk_rec_dedup(d, r->node);
+    struct fk_value *fields = fk_rec_alloc(d, (t->n_fields ? t->n_fields : 1) * sizeof *fields);
+    for (size_t f = 0; f < t->n_fields; f++) {
+        const char *name = t->fields[f].name;
+        size_t nlen = strlen(name);
+        size_t exact = 0, upper = 0;
+        for (size_t k = d->nodes[r->node].first; k && !exact; k = d->nodes[k].next) {
+            const struct node *nd = &d->nodes[k];
+            if (nd->skip) {
+                continue;
+            }
+            const char *key = d->text.data + nd->key_off;
+            if (nd->key_len == nlen && memcmp(key, name, nlen) == 0) {
+                exact = k;
+                break;
+            }
+            size_t ul;
+            const char *u = fk_rec_java_upper(d, (const unsigned char *)key, nd->key_len, &ul);
+            if (ul == nlen && memcmp(u, name, nlen) == 0) {
+                upper = k; /* the last one wins, as in a HashMap filled in order */
+            }
+        }
+        size_t k = exact ? exact : upper;
+        if (!k) {
+            fields[f].type = FK_T_NULL;
+            continue;
+        }
+        struct raw val;
+        raw_of_node(d, d->nodes[k].alias, &val);
+        size_t was = path_push(p, ".%.*s", name, nlen);
+        if (build(d, c, t->fields[f].type, &val, &fields[f], p, depth + 1) != 0) {
+            return -1;
+        }
+        p->len = was;
+    }
+    out->type = FK_T_STRUCT;
+    out->u.c.v = fields;
+    out->u.c.n = t->n_fields;
+    return 0;
+}
+
+static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, const struct raw *r,
+                 struct fk_value *out, struct path *p, int depth)
+{
+    int64_t i;
+    memset(out, 0, sizeof *out);
+    if (r->jt == FK_JSON_MISSING || r->jt == FK_JSON_NULL) {
+        out->type = FK_T_NULL;
+        return 0;
+    }
+    if (depth > DEPTH_CAP) {
+        return fail(d, c, r, t, p, "nested too deeply");
+    }
+    switch (t->kind) {
+    case FK_T_VARCHAR:
+        to_varchar(d, r, out);
+        return 0;
+    case FK_T_BOOLEAN:
+        if (r->jt != FK_JSON_BOOLEAN) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        out->type = FK_T_BOOLEAN;
+        out->u.b = r->b;
+        return 0;
+    case FK_T_DOUBLE:
+        out->type = FK_T_DOUBLE;
+        if (r->jt == FK_JSON_NUMBER) {
+            fk_parse_double(raw_text(d, r), r->len, FK_PARSE_JSON, &out->u.d);
+            return 0;
+        }
+        if (r->jt == FK_JSON_STRING && fk_parse_double(raw_text(d, r), r->len, 0, &out->u.d) == 0) {
+            return 0;
+        }
+        return fail(d, c, r, t, p, NULL);
+    case FK_T_INTEGER:
+    case FK_T_DATE:
+    case FK_T_TIME:
+    case FK_T_TIMESTAMP:
+        if (to_long(d, r, &i) != 0) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        if ((t->kind != FK_T_TIMESTAMP && !(t->kind == FK_T_INTEGER && !t->int32)) &&
+            (i < INT32_MIN || i > INT32_MAX)) {
+            return fail(d, c, r, t, p, "out of range");
+        }
+        out->type = t->kind;
+        if (t->kind == FK_T_DATE) {
+            out->u.date = (int32_t)i;
+        } else if (t->kind == FK_T_TIME) {
+            out->u.time = (int32_t)i;
+        } else if (t->kind == FK_T_TIMESTAMP) {
+            out->u.ts = i;
+        } else {
+            out->u.i = i;
+        }
+        return 0;
+    case FK_T_DECIMAL: {
+        if (r->jt != FK_JSON_NUMBER && r->jt != FK_JSON_STRING) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        int rc = fk_decimal_parse(raw_text(d, r), r->len, t->precision, t->scale, &i);
+        if (rc == -2) {
+            char why[96];
+            snprintf(why, sizeof why,
+                     "Numeric field overflow: a DECIMAL(%d, %d) must be less than 10^%d",
+                     t->precision, t->scale, t->precision - t->scale);
+            return fail(d, c, r, t, p, why);
+        }
+        if (rc != 0) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        out->type = FK_T_DECIMAL;
+        out->scale = t->scale;
+        out->u.dec = i;
+        return 0;
+    }
+    case FK_T_BYTES: {
+        if (r->jt != FK_JSON_STRING) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        unsigned char *b = fk_rec_alloc(d, r->len * 3 / 4 + 3);
+        size_t n;
+        if (fk_base64_decode(raw_text(d, r), r->len, b, &n) != 0) {
+            return fail(d, c, r, t, p, "not base64");
+        }
+        out->type = FK_T_BYTES;
+        out->u.s.p = (const char *)b;
+        out->u.s.len = n;
+        return 0;
+    }
+    case FK_T_ARRAY:
+        if (r->jt != FK_JSON_ARRAY || !r->node) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        return build_array(d, c, t, r, out, p, depth);
+    case FK_T_MAP:
+        if (r->jt != FK_JSON_OBJECT || !r->node) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        return build_map(d, c, t, r, out, p, depth);
+    case FK_T_STRUCT:
+        if (r->jt != FK_JSON_OBJECT || !r->node) {
+            return fail(d, c, r, t, p, NULL);
+        }
+        return build_struct(d, c, t, r, out, p, depth);
+    case FK_T_NULL:
+        break;
+    }
+    return fail(d, c, r, t, p, NULL);
+}
+
+int fk_rec_coerce_typed(struct fk_decoder *d, size_t c)
+{
+    const struct slot *sl = &d->slots[c];
+    const struct fk_sqltype *t = d->cols[c].st;
+    struct raw r = {.jt = sl->jt,
+                    .b = sl->b,
+                    .is_float = sl->is_float,
+                    .off = sl->off,
+                    .len = sl->len,
+                    .direct = sl->direct,
+                    .node = sl->node};
+    struct path p = {.len = 0};
+    path_push(&p, "$.%.*s", d->cols[c].uname, d->cols[c].len);
+    if (!t) {
+        d->err = FK_DECODE_UNCOERCIBLE;
+        d->err_col = c;
+        d->err_jt = sl->jt;
+        d->err_what = NULL;
+        return -1;
+    }
+    return build(d, c, t, &r, &d->vals[c], &p, 0);
+}
