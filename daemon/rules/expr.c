@@ -126,16 +126,6 @@ struct fk_expr {
     struct own *owned;
 };
 
-struct fk_cc {
-    struct fk_lexer *lx;
-    const struct fk_schema *schema;
-    struct fk_expr *e;
-    char *err;
-    size_t err_size;
-    int failed;
-    int depth;
-};
-
 /* Nesting deeper than this is refused: the parser and the evaluator recurse. */
 #define MAX_DEPTH 200
 #define MAX_TREE_DEPTH 1000
@@ -190,6 +180,7 @@ static void add_kid(struct fk_cc *cc, struct fk_node *n, struct fk_node *k)
     }
     kid[n->nkid++] = k;
     n->kid = kid;
+    n->lam |= k->lam;
     if (k->depth + 1 > n->depth) {
         n->depth = k->depth + 1;
     }
@@ -391,6 +382,10 @@ static int compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b,
         *cls = FK_CC_NULL;
         return 0;
     }
+    if (ta >= FK_T_TIME || tb >= FK_T_TIME) {
+        *cls = fk_nested_compare_class(cc, a, b, ordered, at);
+        return *cls < 0 ? -1 : 0;
+    }
     if (is_time(ta) && tb == FK_T_VARCHAR && b->op == FK_OP_LIT) {
         if (time_literal(cc, b, ta) != 0) {
             return -1;
@@ -476,6 +471,9 @@ static struct fk_node *parse_literal_number(struct fk_cc *cc)
         }
         n->type = n->v.type = FK_T_INTEGER;
         n->v.u.i = v;
+        if (v <= INT32_MAX) {
+            n->st = fk_sqltype_kind(FK_T_INTEGER, 1); /* ksqlDB: INTEGER if it fits, else BIGINT */
+        }
     } else {
         n->type = n->v.type = FK_T_DOUBLE;
         n->v.u.d = strtod(buf, NULL);
@@ -500,19 +498,35 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     }
     add_kid(cc, n, x);
     struct fk_token ty = cc->lx->tok;
-    enum fk_type t;
-    if (ty.kind != FK_TOK_IDENT || fk_type_parse(ty.p, ty.len, &t) != 0) {
-        char s[80];
-        tok_text(&ty, s, sizeof s);
-        fk_cc_fail(cc, ty.line, ty.col, "unknown type %s", s);
+    enum fk_type t = FK_T_DOUBLE; /* DECIMAL, approximated */
+    int decimal = fk_lexer_is(cc->lx, "DECIMAL");
+    if (!decimal) {
+        char terr[256];
+        struct fk_sqltype *pt = fk_sqltype_parse_lx(cc->lx, terr, sizeof terr);
+        if (!pt) {
+            if (!cc->failed) {
+                cc->failed = 1;
+                snprintf(cc->err, cc->err_size, "%s", terr);
+            }
+            return NULL;
+        }
+        const struct fk_sqltype *to = fk_cc_type_copy(cc, pt);
+        fk_sqltype_free(pt);
+        if (to->kind >= FK_T_TIME || x->type >= FK_T_TIME) {
+            if (expect_op(cc, ")") != 0 || fk_cast_complex_check(cc, n, to) != 0) {
+                return NULL;
+            }
+            return n;
+        }
+        t = to->kind;
+        n->index = to->int32;
+        if (to->int32) {
+            n->st = to;
+        }
+    } else if (next(cc) != 0) {
         return NULL;
     }
     n->type = t;
-    n->index = fk_lexer_is(cc->lx, "INT") || fk_lexer_is(cc->lx, "INTEGER");
-    int decimal = fk_lexer_is(cc->lx, "DECIMAL");
-    if (next(cc) != 0) {
-        return NULL;
-    }
     if (decimal && is_op(cc, "(")) {
         int vals[2] = {-1, -1};
         for (int i = 0; i < 2; i++) {
@@ -647,7 +661,10 @@ static struct fk_node *parse_case(struct fk_cc *cc)
 static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
 {
     struct fk_node *n = node_new(cc, FK_OP_CALL, name);
-    n->fn = fk_func_find(name->p, name->len);
+    n->fn = fk_func_find_composite(name->p, name->len);
+    if (!n->fn) {
+        n->fn = fk_func_find(name->p, name->len);
+    }
     char upper[48];
     size_t ul = name->len < sizeof upper - 1 ? name->len : sizeof upper - 1;
     for (size_t i = 0; i < ul; i++) {
@@ -669,7 +686,7 @@ static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
                            FK_EXPR_MAX_ARGS);
                 return NULL;
             }
-            struct fk_node *arg = parse_expr(cc);
+            struct fk_node *arg = fk_nested_arg(cc, n);
             if (!arg) {
                 return NULL;
             }
@@ -795,13 +812,20 @@ static struct fk_node *parse_primary(struct fk_cc *cc)
     if (next(cc) != 0) {
         return NULL;
     }
+    if (t.kind == FK_TOK_IDENT && ((word_is(&t, "ARRAY") && is_op(cc, "[")) ||
+                                   ((word_is(&t, "MAP") || word_is(&t, "STRUCT")) && is_op(cc, "(")))) {
+        return fk_nested_ctor(cc, &t);
+    }
     if (t.kind == FK_TOK_IDENT && is_op(cc, "(")) {
         return parse_call(cc, &t);
+    }
+    if ((n = fk_nested_lvar(cc, &t)) != NULL) {
+        return n;
     }
     /* source.column: ksqlDB accepts the stream's name as a qualifier. There is one source, so
      * the qualifier is read and dropped. */
     if (is_op(cc, ".")) {
-        if (next(cc) != 0) {
+        if (fk_nested_qualifier(cc, &t) != 0 || next(cc) != 0) {
             return NULL;
         }
         if (cc->lx->tok.kind != FK_TOK_IDENT && cc->lx->tok.kind != FK_TOK_QIDENT) {
@@ -817,7 +841,8 @@ static struct fk_node *parse_primary(struct fk_cc *cc)
     if (idx >= 0) {
         n = node_new(cc, FK_OP_COL, &t);
         n->index = idx;
-        n->type = cc->schema->types[idx];
+        n->st = cc->schema->sqltypes ? cc->schema->sqltypes[idx] : NULL;
+        n->type = n->st ? n->st->kind : cc->schema->types[idx];
         cc->e->columns |= (uint64_t)1 << (idx < 63 ? idx : 63);
         return n;
     }
@@ -881,6 +906,9 @@ static struct fk_node *parse_unary(struct fk_cc *cc)
         return NULL;
     }
     struct fk_node *n = parse_primary(cc);
+    if (n && (is_op(cc, "[") || is_op(cc, "->"))) {
+        n = fk_nested_postfix(cc, n);
+    }
     cc->depth--;
     return n;
 }
@@ -914,6 +942,9 @@ static struct fk_node *arith(struct fk_cc *cc, const struct fk_token *at, char o
     }
     struct fk_node *n = binary(cc, FK_OP_ARITH, op, at, a, b);
     n->type = ta == FK_T_DOUBLE || tb == FK_T_DOUBLE ? FK_T_DOUBLE : FK_T_INTEGER;
+    if (n->type == FK_T_INTEGER && fk_node_sqltype(a)->int32 && fk_node_sqltype(b)->int32) {
+        n->st = fk_sqltype_kind(FK_T_INTEGER, 1); /* INT op INT is INT */
+    }
     return n;
 }
 
@@ -1237,6 +1268,66 @@ static struct fk_node *parse_expr(struct fk_cc *cc)
     return a;
 }
 
+/* ---- for expr_nested.c and the functions --------------------------------------------------- */
+
+int fk_cc_next(struct fk_cc *cc)
+{
+    return next(cc);
+}
+
+int fk_cc_expect_op(struct fk_cc *cc, const char *op)
+{
+    return expect_op(cc, op);
+}
+
+int fk_cc_unexpected(struct fk_cc *cc)
+{
+    return unexpected(cc);
+}
+
+struct fk_node *fk_cc_node(struct fk_cc *cc, enum fk_op op, const struct fk_token *at)
+{
+    return node_new(cc, op, at);
+}
+
+void fk_cc_add_kid(struct fk_cc *cc, struct fk_node *n, struct fk_node *k)
+{
+    add_kid(cc, n, k);
+}
+
+struct fk_node *fk_cc_parse_expr(struct fk_cc *cc)
+{
+    return parse_expr(cc);
+}
+
+struct fk_sqltype *fk_cc_type(struct fk_cc *cc, enum fk_type kind)
+{
+    struct fk_sqltype *t = fk_cc_alloc(cc, sizeof *t);
+    t->kind = kind;
+    return t;
+}
+
+struct fk_sqltype *fk_cc_type_copy(struct fk_cc *cc, const struct fk_sqltype *t)
+{
+    if (!t) {
+        return NULL;
+    }
+    struct fk_sqltype *c = fk_cc_type(cc, t->kind);
+    *c = *t;
+    c->elem = fk_cc_type_copy(cc, t->elem);
+    c->key = fk_cc_type_copy(cc, t->key);
+    if (t->n_fields) {
+        c->fields = fk_cc_alloc(cc, t->n_fields * sizeof *c->fields);
+        for (size_t i = 0; i < t->n_fields; i++) {
+            size_t len = strlen(t->fields[i].name);
+            c->fields[i].name = fk_cc_alloc(cc, len + 1);
+            memcpy(c->fields[i].name, t->fields[i].name, len + 1);
+            c->fields[i].type = fk_cc_type_copy(cc, t->fields[i].type);
+        }
+    }
+    return c;
+}
+
 /* ---- the API ------------------------------------------------------------------------------- */
 
 static void set_evaluators(struct fk_node *n);
@@ -1420,6 +1511,9 @@ static int compare(int cls, int sub, const struct fk_value *a, const struct fk_v
         c = x < y ? -1 : x > y;
         break;
     }
+    case FK_CC_DEEP:
+        c = fk_value_cmp(a, b);
+        break;
     default:
         return 0;
     }
@@ -1954,8 +2048,9 @@ static fk_ev_fn pick_ev(const struct fk_node *n)
             return ev_call_lit2;
         }
         return ev_call;
+    default:
+        return fk_nested_pick_ev(n);
     }
-    return ev_lit; /* not reached: every op is above */
 }
 
 /* Gives every node of the tree its evaluator. */
@@ -2076,7 +2171,8 @@ static int node_eq(const struct fk_node *a, const struct fk_node *b)
     }
     if (a->op != b->op || a->type != b->type || a->sub != b->sub || a->cls != b->cls ||
         a->index != b->index || a->prec != b->prec || a->scale != b->scale || a->fn != b->fn ||
-        a->nkid != b->nkid || (a->op == FK_OP_LIT && !value_eq(&a->v, &b->v))) {
+        a->nkid != b->nkid || (a->op == FK_OP_LIT && !value_eq(&a->v, &b->v)) ||
+        (a->st != b->st && !fk_sqltype_equal(a->st, b->st))) {
         return 0;
     }
     for (size_t i = 0; i < a->nkid; i++) {
@@ -2112,8 +2208,9 @@ static uint64_t share_walk(struct fk_node *n, struct fk_node *up, struct share_l
     for (size_t i = 0; i < n->nkid; i++) {
         h = mix(h, share_walk(n->kid[i], n, l));
     }
-    /* Leaves are cheaper to read again than to look up. */
-    if (n->op != FK_OP_LIT && n->op != FK_OP_COL && n->op != FK_OP_ROWTIME) {
+    /* Leaves are cheaper to read again than to look up; what reads a lambda's parameter
+     * changes within a row. */
+    if (n->op != FK_OP_LIT && n->op != FK_OP_COL && n->op != FK_OP_ROWTIME && !n->lam) {
         if (l->n == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 64;
             l->v = fk_realloc(l->v, l->cap * sizeof *l->v);

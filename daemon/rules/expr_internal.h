@@ -37,6 +37,14 @@ enum fk_op {
     FK_OP_NEG,
     FK_OP_CAST,
     FK_OP_CALL,
+    /* expr_nested.c */
+    FK_OP_SUBSCRIPT, /* kid[0][kid[1]]: an ARRAY's 1-based item or a MAP's value */
+    FK_OP_DEREF,     /* kid[0]->field: index is the field's position in the STRUCT */
+    FK_OP_CTOR,      /* ARRAY[...], MAP(k := v, ...), STRUCT(f := v, ...): type says which */
+    FK_OP_LAMBDA,    /* x => kid[0]: index the first parameter's slot, sub the count */
+    FK_OP_LVAR,      /* a lambda parameter: index its slot */
+    FK_OP_COERCE,    /* kid[0] widened to st (INT to DOUBLE, a STRUCT given more fields...) */
+    FK_OP_CASTX,     /* CAST to or from a nested or exact type (cast_complex.c) */
 };
 
 enum fk_cmp { FK_CMP_EQ, FK_CMP_NE, FK_CMP_LT, FK_CMP_LE, FK_CMP_GT, FK_CMP_GE };
@@ -49,6 +57,7 @@ enum fk_cmpclass {
     FK_CC_BOOL, /* BOOLEAN: = and <> only */
     FK_CC_TIME, /* DATE and TIMESTAMP, compared as epoch milliseconds */
     FK_CC_NULL, /* an operand is the literal NULL: never true */
+    FK_CC_DEEP, /* ARRAY, MAP, STRUCT, DECIMAL, BYTES, TIME: fk_value_cmp() */
 };
 
 struct fk_node;
@@ -89,6 +98,7 @@ struct fk_node {
     /* Shared-subexpression memo (fk_expr_share): slot + 1, 0 for none; CANON is the first of
      * the structurally equal nodes that share the slot. */
     uint32_t memo;
+    int lam; /* the subtree reads a lambda's parameter: never shared */
     const struct fk_node *canon;
     struct fk_node *up; /* the parent, set by fk_expr_share() for its own use */
     /* The evaluator for the node's kind, chosen once compiled, and the one to call: EV_OP, or
@@ -105,6 +115,38 @@ struct fk_ev {
     const struct fk_row *row;
     struct fk_arena *a;
     int thrown;
+    const struct fk_lframe *frames; /* the lambda parameters bound now, innermost first */
+};
+
+/* The values of one lambda's parameters during one call of its body. */
+struct fk_lframe {
+    const struct fk_lframe *up;
+    int slot0;
+    size_t n;
+    const struct fk_value *vals;
+};
+
+/* A lambda's parameters while its body is compiled, innermost first. */
+#define FK_LAMBDA_MAX_PARAMS 3
+struct fk_lscope {
+    const struct fk_lscope *up;
+    int slot0;
+    size_t n;
+    struct fk_token names[FK_LAMBDA_MAX_PARAMS];
+    const struct fk_sqltype *types[FK_LAMBDA_MAX_PARAMS];
+};
+
+/* Compile-time state. */
+struct fk_cc {
+    struct fk_lexer *lx;
+    const struct fk_schema *schema;
+    struct fk_expr *e;
+    char *err;
+    size_t err_size;
+    int failed;
+    int depth;
+    const struct fk_lscope *scope; /* lambda parameters in scope */
+    int nslots;                    /* lambda parameters so far */
 };
 
 /* One memoized value: valid while STAMP equals the arena's and CANON the node's. */
@@ -143,13 +185,72 @@ struct fk_re {
 /* The full type of a scalar KIND (INT32: INT rather than BIGINT), statically allocated. */
 const struct fk_sqltype *fk_sqltype_kind(enum fk_type kind, int int32);
 
+/* A type built at compile time refers to its parts, which may be shared and static (the
+ * scalars of fk_sqltype_kind()): struct fk_sqltype's pointers are not const, but such parts
+ * are never written through. */
+static inline struct fk_sqltype *fk_sqltype_ref(const struct fk_sqltype *t)
+{
+    return (struct fk_sqltype *)(uintptr_t)t;
+}
+
 static inline const struct fk_sqltype *fk_node_sqltype(const struct fk_node *n)
 {
     return n->st ? n->st : fk_sqltype_kind(n->type, 0);
 }
 
-/* Compile-time state; see expr.c. */
+/* Compile-time helpers of expr.c, for expr_nested.c. */
 void *fk_cc_alloc(struct fk_cc *cc, size_t n);
+int fk_cc_next(struct fk_cc *cc);
+int fk_cc_expect_op(struct fk_cc *cc, const char *op);
+int fk_cc_unexpected(struct fk_cc *cc);
+struct fk_node *fk_cc_node(struct fk_cc *cc, enum fk_op op, const struct fk_token *at);
+void fk_cc_add_kid(struct fk_cc *cc, struct fk_node *n, struct fk_node *k);
+struct fk_node *fk_cc_parse_expr(struct fk_cc *cc);
+/* Types owned by the expression being compiled (freed with it). */
+struct fk_sqltype *fk_cc_type(struct fk_cc *cc, enum fk_type kind);
+struct fk_sqltype *fk_cc_type_copy(struct fk_cc *cc, const struct fk_sqltype *t);
+
+/* expr_nested.c: subscripts and struct fields after a primary ([i], ['k'], ->f); ARRAY[...],
+ * MAP(...), STRUCT(...) with the lexer on the token after the word; a function's argument,
+ * which may be a lambda; a lambda parameter by name (NULL when T names none); the evaluator
+ * of the nested kinds of node; qualified names (SRC.COL). */
+struct fk_node *fk_nested_postfix(struct fk_cc *cc, struct fk_node *base);
+struct fk_node *fk_nested_ctor(struct fk_cc *cc, const struct fk_token *word);
+struct fk_node *fk_nested_arg(struct fk_cc *cc, struct fk_node *call);
+struct fk_node *fk_nested_lvar(struct fk_cc *cc, const struct fk_token *t);
+int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q);
+fk_ev_fn fk_nested_pick_ev(const struct fk_node *n);
+/* Decides how A and B compare when one of them is of a nested or exact type: FK_CC_DEEP, or
+ * -1 with the error set. */
+int fk_nested_compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b, int ordered,
+                            const struct fk_token *at);
+/* Three-way comparison of two non-NULL values of one nested or exact type. */
+int fk_value_cmp(const struct fk_value *a, const struct fk_value *b);
+/* CAST to or from a nested type (cast_complex.c): checks, makes N an FK_OP_CASTX to TO. */
+int fk_cast_complex_check(struct fk_cc *cc, struct fk_node *n, const struct fk_sqltype *to);
+void fk_ev_cast_complex(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+/* V (of type T) as Java's toString() writes it, as CAST(x AS STRING) gives it: "[1, 3]",
+ * "{k=1}", "Struct{F0=1,f1=3}"; a NULL inside is "null". */
+void fk_value_text(const struct fk_value *v, const struct fk_sqltype *t, struct fk_arena *a,
+                   struct fk_value *out);
+/* The registry of the composite functions (fn_registry_c.c). */
+const struct fk_func *fk_func_find_composite(const char *name, size_t len);
+/* When a lambda is an argument of CALL (its earlier arguments parsed): the types of its N
+ * parameters, into TYPES. 0, or -1 with the error set (fn_lambda.c). */
+int fk_lambda_params(struct fk_cc *cc, const struct fk_node *call, const struct fk_token *at,
+                     size_t n, const struct fk_sqltype **types);
+/* Evaluates lambda node L with its N parameters bound to VALS. */
+void fk_lambda_call(const struct fk_node *l, struct fk_ev *ev, const struct fk_value *vals,
+                    size_t n, struct fk_value *out);
+/* The common type of A and B for ARRAY[...], MAP(...), CASE and the collection functions
+ * (ksqlDB's widening: INT, BIGINT, DECIMAL, DOUBLE; STRUCTs merge their fields), or NULL. */
+const struct fk_sqltype *fk_common_type(struct fk_cc *cc, const struct fk_sqltype *a,
+                                        const struct fk_sqltype *b);
+/* Wraps N in a conversion to TO when its type differs (fk_common_type()'s widening). */
+struct fk_node *fk_nested_coerce(struct fk_cc *cc, struct fk_node *n, const struct fk_sqltype *to);
+/* The conversion itself, at run time: IN of type FROM to TO, into OUT (arena memory). */
+void fk_value_convert(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                      const struct fk_value *in, struct fk_arena *a, struct fk_value *out);
 void fk_cc_own_re(struct fk_cc *cc, struct fk_re *re);
 /* TEXT as an error message may quote it: one line (control characters escaped), at most
  * SIZE bytes with "..." when cut. Returns BUF. */

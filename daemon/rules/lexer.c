@@ -158,7 +158,7 @@ static void number(struct fk_lexer *lx)
 
 int fk_lexer_next(struct fk_lexer *lx)
 {
-    static const char *const two[] = {"||", "<>", "!=", "<=", ">="};
+    static const char *const two[] = {"||", "<>", "!=", "<=", ">=", "->", "=>", ":="};
     lx->err[0] = '\0';
     for (;;) {
         int c = peek(lx, 0);
@@ -208,7 +208,7 @@ int fk_lexer_next(struct fk_lexer *lx)
             return 0;
         }
     }
-    if (c >= 0 && strchr("(),;.+-*/%=<>", c) && c != '\0') {
+    if (c >= 0 && strchr("(),;.+-*/%=<>[]", c) && c != '\0') {
         advance(lx);
         lx->tok.kind = FK_TOK_OP;
         lx->tok.len = 1;

@@ -14,7 +14,7 @@ enum fk_tok {
     FK_TOK_STRING,  /* 'text': p/len exclude the quotes; '' inside stays doubled (see unquote) */
     FK_TOK_INTEGER, /* 123 */
     FK_TOK_DECIMAL, /* 1.5, 1e3, .5 */
-    FK_TOK_OP,      /* ( ) , ; . + - * / % || = <> != < <= > >= */
+    FK_TOK_OP,      /* ( ) , ; . + - * / % || = <> != < <= > >= [ ] -> => := */
 };
 
 struct fk_token {

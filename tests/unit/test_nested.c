@@ -271,6 +271,192 @@ static void test_decode_exact_types(void)
                FK_ARRAY_SIZE(cases));
 }
 
+/* ---- expressions over decoded records ---- */
+
+struct ecase {
+    const char *expr;
+    const char *json; /* the record */
+    const char *want; /* the result as JSON, "type: T" checks fk_expr_sqltype, or the error */
+};
+
+static const char *const nested_decl =
+    "id INT, items ARRAY<STRUCT<sku STRING, qty INT, price DECIMAL(6,2)>>, "
+    "tags ARRAY<STRING>, attrs MAP<STRING, BIGINT>, "
+    "address STRUCT<city STRING, `zip` STRING, geo STRUCT<lat DOUBLE, lon DOUBLE>>, "
+    "nums ARRAY<INT>, t TIME, b BYTES";
+
+static const char *const rec1 =
+    "{\"id\":7,\"items\":[{\"sku\":\"A1\",\"qty\":2,\"price\":9.5},"
+    "{\"sku\":\"B2\",\"qty\":null,\"price\":\"1.25\"}],"
+    "\"tags\":[\"x\",\"y\",null,\"x\"],\"attrs\":{\"a\":1,\"b\":2},"
+    "\"address\":{\"CITY\":\"Oslo\",\"zip\":\"0150\",\"geo\":{\"lat\":59.9}},"
+    "\"nums\":[3,1,2,3],\"t\":3723004,\"b\":\"AQID\"}";
+
+static void run_exprs(const struct ecase *cases, size_t n)
+{
+    struct tschema ts;
+    CHECK(schema_of(&ts, nested_decl) == 0);
+    static const char *const quals[] = {"SRC", "S"};
+    ts.s.qualifiers = quals;
+    ts.s.n_qualifiers = 2;
+    struct fk_decoder *d = fk_decoder_new(&ts.s, NULL);
+    struct fk_arena *a = fk_arena_new();
+    struct fk_buf out;
+    fk_buf_init(&out);
+    for (size_t i = 0; d && i < n; i++) {
+        char err[512];
+        fk_buf_reset(&out);
+        struct fk_expr *e = fk_expr_compile(cases[i].expr, strlen(cases[i].expr), &ts.s, "q.sql",
+                                            1, 1, err, sizeof err);
+        struct fk_record rec;
+        const char *json = cases[i].json ? cases[i].json : rec1;
+        if (!e) {
+            fk_buf_puts(&out, err);
+        } else if (fk_decode(d, json, strlen(json), &rec, err, sizeof err) != FK_DECODE_OK) {
+            fk_buf_printf(&out, "decode: %s", err);
+        } else if (strncmp(cases[i].want, "type: ", 6) == 0) {
+            char ty[256];
+            fk_buf_printf(&out, "type: %s", fk_sqltype_str(fk_expr_sqltype(e), ty, sizeof ty));
+        } else {
+            struct fk_row row = {.cols = rec.cols, .n = rec.n};
+            struct fk_value v;
+            fk_arena_reset(a);
+            fk_expr_eval(e, &row, a, &v);
+            fk_json_put_value(&out, &v, fk_expr_sqltype(e));
+        }
+        if (strcmp(out.data ? out.data : "", cases[i].want) != 0) {
+            fprintf(stderr, "  expr %s\n", cases[i].expr);
+        }
+        CHECK_STR_EQ(out.data ? out.data : "", cases[i].want);
+        fk_expr_destroy(e);
+    }
+    fk_buf_free(&out);
+    fk_arena_destroy(a);
+    fk_decoder_destroy(d);
+    schema_free(&ts);
+}
+
+static void test_subscripts_and_fields(void)
+{
+    static const struct ecase cases[] = {
+        {"tags[1]", NULL, "\"x\""},
+        {"tags[-1]", NULL, "\"x\""},
+        {"tags[-4]", NULL, "\"x\""},
+        {"tags[3]", NULL, "null"},
+        {"tags[0]", NULL, "null"},
+        {"tags[5]", NULL, "null"},
+        {"tags[-5]", NULL, "null"},
+        {"tags[CAST(NULL AS INT)]", NULL, "null"},
+        {"tags[1]", "{}", "null"},
+        {"attrs['b']", NULL, "2"},
+        {"attrs['zz']", NULL, "null"},
+        {"items[1]->sku", NULL, "\"A1\""},
+        {"items[2]->qty", NULL, "null"},
+        {"items[2]->price", NULL, "1.25"},
+        {"items[1]->price", NULL, "9.50"},
+        {"items[3]->sku", NULL, "null"},
+        {"address->city", NULL, "\"Oslo\""},
+        {"address->CITY", NULL, "\"Oslo\""},
+        {"address->`zip`", NULL, "\"0150\""},
+        {"address->geo->lat", NULL, "59.9"},
+        {"address->geo->lon", NULL, "null"},
+        {"address->geo->lat", "{\"address\":{\"geo\":null}}", "null"},
+        {"src.address->city", NULL, "\"Oslo\""},
+        {"S.tags[2]", NULL, "\"y\""},
+        {"items[1]->sku LIKE 'A%'", NULL, "true"},
+        {"address->city IS NOT NULL", "{}", "false"},
+        {"items", NULL, "type: ARRAY<STRUCT<`SKU` STRING, `QTY` INTEGER, `PRICE` DECIMAL(6, 2)>>"},
+        {"items[1]", NULL, "type: STRUCT<`SKU` STRING, `QTY` INTEGER, `PRICE` DECIMAL(6, 2)>"},
+        {"address->geo", NULL, "type: STRUCT<`LAT` DOUBLE, `LON` DOUBLE>"},
+        {"t", NULL, "3723004"},
+        {"b", NULL, "\"AQID\""},
+        /* refusals */
+        {"id[1]", NULL, "q.sql:1:3: cannot subscript INTEGER: only ARRAY and MAP can"},
+        {"tags['a']", NULL, "q.sql:1:6: an ARRAY's index must be an INTEGER, not STRING"},
+        {"attrs[1]", NULL, "q.sql:1:7: a MAP<STRING, BIGINT>'s key cannot be INTEGER"},
+        {"address->town", NULL,
+         "q.sql:1:10: unknown field 'TOWN' in STRUCT<`CITY` STRING, `zip` STRING, `GEO` "
+         "STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>"},
+        {"address->ZIP", NULL,
+         "q.sql:1:10: unknown field 'ZIP' in STRUCT<`CITY` STRING, `zip` STRING, `GEO` "
+         "STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>"},
+        {"tags->x", NULL, "q.sql:1:5: '->' needs a STRUCT, not ARRAY<STRING>"},
+        {"other.tags", NULL, "q.sql:1:1: 'OTHER' is not a valid stream/table name or alias."},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
+static void test_constructors(void)
+{
+    static const struct ecase cases[] = {
+        {"ARRAY[1, 2, 3]", NULL, "[1,2,3]"},
+        {"ARRAY[id, 2.5]", NULL, "[7.0,2.5]"},
+        {"ARRAY[NULL, 10, '2e1', id]", NULL, "[null,10,20,7]"},
+        {"ARRAY['a', tags[1]]", NULL, "[\"a\",\"x\"]"},
+        {"ARRAY[1, 2][2]", NULL, "2"},
+        {"ARRAY[CAST(NULL AS INT)]", NULL, "[null]"},
+        {"ARRAY[ARRAY[1], ARRAY[2, 3]]", NULL, "type: ARRAY<ARRAY<INTEGER>>"},
+        {"MAP('k' := id, 'j' := 2)", NULL, "{\"k\":7,\"j\":2}"},
+        {"MAP('k' := 1, 'k' := 2)", NULL, "{\"k\":2}"},
+        {"MAP('k' := 1)['k']", NULL, "1"},
+        {"STRUCT(a := id, `b` := 'x')", NULL, "{\"A\":7,\"b\":\"x\"}"},
+        {"STRUCT(a := id)->a", NULL, "7"},
+        {"ARRAY[NULL, STRUCT(x := 1, y := 2), STRUCT(y := 3, z := 4)]", NULL,
+         "[null,{\"X\":1,\"Y\":2,\"Z\":null},{\"X\":null,\"Y\":3,\"Z\":4}]"},
+        {"ARRAY[]", NULL,
+         "q.sql:1:1: Array constructor cannot be empty. Please supply at least one element (see "
+         "https://github.com/confluentinc/ksql/issues/4239)."},
+        {"ARRAY[NULL]", NULL,
+         "q.sql:1:1: Cannot construct an array with all NULL elements (see "
+         "https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a "
+         "NULL value to the desired type."},
+        {"ARRAY[1, 'not a number']", NULL,
+         "q.sql:1:10: invalid input syntax for type INTEGER: \"not a number\""},
+        {"MAP()", NULL,
+         "q.sql:1:1: Map constructor cannot be empty. Please supply at least one key value pair "
+         "(see https://github.com/confluentinc/ksql/issues/4239)."},
+        {"MAP('a' := NULL)", NULL, "q.sql:1:1: Cannot construct a map with all NULL values"},
+        {"MAP(NULL := 1)", NULL, "q.sql:1:1: Cannot construct a map with all NULL keys"},
+        {"STRUCT(a := 1, A := 2)", NULL,
+         "q.sql:1:16: Duplicate field names found in STRUCT: 'A'"},
+        {"ARRAY[1, TRUE]", NULL, "q.sql:1:10: ARRAY items must have one type: INTEGER and BOOLEAN"},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
+static void test_composite_compare_and_cast(void)
+{
+    static const struct ecase cases[] = {
+        {"nums = ARRAY[3, 1, 2, 3]", NULL, "true"},
+        {"nums = ARRAY[3, 1]", NULL, "false"},
+        {"nums <> ARRAY[3, 1]", NULL, "true"},
+        {"attrs = MAP('b' := CAST(2 AS BIGINT), 'a' := CAST(1 AS BIGINT))", NULL, "true"},
+        {"address->geo = STRUCT(lat := 59.9, lon := CAST(NULL AS DOUBLE))", NULL, "true"},
+        {"nums IN (ARRAY[1], ARRAY[3, 1, 2, 3])", NULL, "true"},
+        {"items[1]->price > 9.49", NULL, "true"},
+        {"items[1]->price = 9.5", NULL, "true"},
+        {"items[2]->price BETWEEN 1 AND 2", NULL, "true"},
+        {"t = '01:02:03.004'", NULL, "true"},
+        {"t < '01:02:03'", NULL, "false"},
+        {"nums < ARRAY[1]", NULL, "q.sql:1:6: ARRAY values can only be compared with = and <>"},
+        {"nums = tags", NULL, "q.sql:1:6: cannot compare ARRAY<INTEGER> with ARRAY<STRING>"},
+        {"CAST(nums AS STRING)", NULL, "\"[3, 1, 2, 3]\""},
+        {"CAST(attrs AS STRING)", NULL, "\"{a=1, b=2}\""},
+        {"CAST(address AS STRING)", NULL,
+         "\"Struct{CITY=Oslo,zip=0150,GEO=Struct{LAT=59.9}}\""},
+        {"CAST(nums AS ARRAY<STRING>)", NULL, "[\"3\",\"1\",\"2\",\"3\"]"},
+        {"CAST(tags AS ARRAY<INT>)", NULL, "[null,null,null,null]"},
+        {"CAST(attrs AS MAP<STRING, DOUBLE>)", NULL, "{\"a\":1.0,\"b\":2.0}"},
+        {"CAST(address AS STRUCT<city STRING, other INT>)", NULL,
+         "{\"CITY\":\"Oslo\",\"OTHER\":null}"},
+        {"CAST(id AS ARRAY<INT>)", NULL,
+         "q.sql:1:1: Cast of INTEGER to ARRAY<INTEGER> is not supported"},
+        {"CAST(tags AS MAP<STRING, INT>)", NULL,
+         "q.sql:1:1: Cast of ARRAY<STRING> to MAP<STRING, INTEGER> is not supported"},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
 int main(void)
 {
     FK_TEST_RUN(test_type_parser);
@@ -278,5 +464,8 @@ int main(void)
     FK_TEST_RUN(test_decode_array);
     FK_TEST_RUN(test_decode_map_struct);
     FK_TEST_RUN(test_decode_exact_types);
+    FK_TEST_RUN(test_subscripts_and_fields);
+    FK_TEST_RUN(test_constructors);
+    FK_TEST_RUN(test_composite_compare_and_cast);
     return fk_test_finish();
 }

@@ -1,0 +1,136 @@
+/*
+ * The registry of the composite functions (collections, maps, lambdas, JSON), looked up by
+ * the parser before the scalar library of functions.c, and the helpers the families share.
+ * Constant tables: any thread. @locks none.
+ */
+#include "rules/fn_composite.h"
+
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+    if (strlen(want) != len) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (c >= 'a' && c <= 'z') {
+            c = (char)(c - 'a' + 'A');
+        }
+        if (c != want[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const struct fk_func *fk_func_find_composite(const char *name, size_t len)
+{
+    static const struct {
+        const struct fk_func *t;
+        const size_t *n;
+    } families[] = {
+        {fk_fn_array, &fk_fn_array_n},
+        {fk_fn_map, &fk_fn_map_n},
+        {fk_fn_lambda, &fk_fn_lambda_n},
+        {fk_fn_json, &fk_fn_json_n},
+    };
+    for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
+        for (size_t i = 0; i < *families[f].n; i++) {
+            if (name_is(name, len, families[f].t[i].name)) {
+                return &families[f].t[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n)
+{
+    char list[512], one[160];
+    size_t k = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n->nkid; i++) {
+        const char *t = n->kid[i]->op == FK_OP_LAMBDA ? "LAMBDA"
+                        : n->kid[i]->type == FK_T_NULL
+                            ? "null"
+                            : fk_sqltype_str(fk_node_sqltype(n->kid[i]), one, sizeof one);
+        k += (size_t)snprintf(list + k, k < sizeof list ? sizeof list - k : 0, "%s%s",
+                              i ? ", " : "", t);
+        if (k >= sizeof list) {
+            break;
+        }
+    }
+    return fk_cc_fail(cc, n->line, n->col, "Function '%s' does not accept parameters (%s).",
+                      n->fn->name, list);
+}
+
+int fk_fn_is(const struct fk_node *n, size_t i, enum fk_type kind)
+{
+    return i < n->nkid && n->kid[i]->op != FK_OP_LAMBDA &&
+           (n->kid[i]->type == kind || n->kid[i]->type == FK_T_NULL);
+}
+
+const struct fk_sqltype *fk_fn_arg(const struct fk_node *n, size_t i)
+{
+    return fk_node_sqltype(n->kid[i]);
+}
+
+const struct fk_sqltype *fk_fn_array_of(struct fk_cc *cc, const struct fk_sqltype *elem)
+{
+    struct fk_sqltype *t = fk_cc_type(cc, FK_T_ARRAY);
+    t->elem = fk_sqltype_ref(elem);
+    return t;
+}
+
+const struct fk_sqltype *fk_fn_map_of(struct fk_cc *cc, const struct fk_sqltype *key,
+                                      const struct fk_sqltype *elem)
+{
+    struct fk_sqltype *t = fk_cc_type(cc, FK_T_MAP);
+    t->key = fk_sqltype_ref(key);
+    t->elem = fk_sqltype_ref(elem);
+    return t;
+}
+
+void fk_fn_result(struct fk_node *n, const struct fk_sqltype *t)
+{
+    n->type = t->kind;
+    n->st = t->kind >= FK_T_TIME || (t->kind == FK_T_INTEGER && t->int32) ? t : NULL;
+}
+
+void fk_fn_null(struct fk_value *out)
+{
+    out->type = FK_T_NULL;
+}
+
+void fk_fn_coll(struct fk_value *out, enum fk_type kind, const struct fk_value *v, size_t n)
+{
+    out->type = kind;
+    out->u.c.v = v;
+    out->u.c.n = n;
+}
+
+int fk_fn_equal(const struct fk_value *a, const struct fk_value *b)
+{
+    return fk_value_cmp(a, b) == 0;
+}
+
+struct fk_value *fk_fn_alloc(struct fk_arena *a, size_t n)
+{
+    return fk_arena_alloc(a, (n ? n : 1) * sizeof(struct fk_value));
+}
+
+void fk_fn_str(struct fk_arena *a, const char *s, size_t len, struct fk_value *out)
+{
+    char *p = fk_arena_alloc(a, len + 1);
+    if (len) {
+        memcpy(p, s, len);
+    }
+    p[len] = '\0';
+    out->type = FK_T_VARCHAR;
+    out->u.s.p = p;
+    out->u.s.len = len;
+}
