@@ -457,6 +457,105 @@ static void test_composite_compare_and_cast(void)
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
 
+static void test_collection_functions(void)
+{
+    static const struct ecase cases[] = {
+        {"ARRAY_LENGTH(tags)", NULL, "4"},
+        {"ARRAY_LENGTH(tags)", "{}", "null"},
+        {"ARRAY_CONTAINS(tags, 'y')", NULL, "true"},
+        {"ARRAY_CONTAINS(tags, CAST(NULL AS STRING))", NULL, "true"},
+        {"ARRAY_CONTAINS(tags, 'q')", "{}", "false"},
+        {"ARRAY_CONTAINS(nums, 2.0)", NULL, "true"},
+        {"ARRAY_POSITION(nums, 2)", NULL, "3"},
+        {"ARRAY_CONCAT(nums, ARRAY[9])", NULL, "[3,1,2,3,9]"},
+        {"ARRAY_CONCAT(nums, CAST(NULL AS ARRAY<INT>))", NULL, "[3,1,2,3]"},
+        {"ARRAY_CONCAT(nums, ARRAY[0.5])", NULL, "[3.0,1.0,2.0,3.0,0.5]"},
+        {"ARRAY_DISTINCT(tags)", NULL, "[\"x\",\"y\",null]"},
+        {"ARRAY_EXCEPT(nums, ARRAY[1])", NULL, "[3,2]"},
+        {"ARRAY_INTERSECT(nums, ARRAY[3, 2, 7])", NULL, "[3,2]"},
+        {"ARRAY_UNION(nums, ARRAY[7, 1])", NULL, "[3,1,2,7]"},
+        {"ARRAY_EXCEPT(nums, CAST(NULL AS ARRAY<INT>))", NULL, "null"},
+        {"ARRAY_REMOVE(nums, 3)", NULL, "[1,2]"},
+        {"ARRAY_REMOVE(tags, CAST(NULL AS STRING))", NULL, "[\"x\",\"y\",\"x\"]"},
+        {"ARRAY_JOIN(tags)", NULL, "\"x,y,null,x\""},
+        {"ARRAY_JOIN(nums, '-')", NULL, "\"3-1-2-3\""},
+        {"ARRAY_MAX(nums)", NULL, "3"},
+        {"ARRAY_MIN(tags)", NULL, "\"x\""},
+        {"ARRAY_MAX(ARRAY[CAST(NULL AS INT)])", NULL, "null"},
+        {"ARRAY_SORT(tags)", NULL, "[\"x\",\"x\",\"y\",null]"},
+        {"ARRAY_SORT(nums, 'desc')", NULL, "[3,3,2,1]"},
+        {"ARRAY_SORT(nums, 'sideways')", NULL, "null"},
+        {"SLICE(nums, 2, 3)", NULL, "[1,2]"},
+        {"SLICE(nums, 3, 10)", NULL, "[2,3]"},
+        {"GENERATE_SERIES(1, 7, 3)", NULL, "[1,4,7]"},
+        {"GENERATE_SERIES(3, 1)", NULL, "[3,2,1]"},
+        {"GENERATE_SERIES(1, 3, 0)", NULL, "null"},
+        {"SPLIT('a,,b', ',')", NULL, "[\"a\",\"\",\"b\"]"},
+        {"SPLIT('ab', '')", NULL, "[\"a\",\"b\"]"},
+        {"SPLIT('', ',')", NULL, "[]"},
+        {"SPLIT(CAST(NULL AS STRING), ',')", NULL, "null"},
+        {"MAP_KEYS(attrs)", NULL, "[\"a\",\"b\"]"},
+        {"MAP_VALUES(attrs)", NULL, "[1,2]"},
+        {"MAP_KEYS(attrs)", "{}", "null"},
+        {"MAP_UNION(attrs, MAP('b' := CAST(5 AS BIGINT), 'c' := CAST(6 AS BIGINT)))", NULL,
+         "{\"a\":1,\"b\":5,\"c\":6}"},
+        {"AS_MAP(ARRAY['k1', 'k2'], ARRAY[1])", NULL, "{\"k1\":1,\"k2\":null}"},
+        {"SPLIT_TO_MAP('a=1;;b=2;c', ';', '=')", NULL, "{\"a\":\"1\",\"b\":\"2\"}"},
+        {"ENTRIES(MAP('b' := 2, 'a' := 1), TRUE)", NULL,
+         "[{\"K\":\"a\",\"V\":1},{\"K\":\"b\",\"V\":2}]"},
+        {"TO_JSON_STRING(items)", NULL,
+         "\"[{\\\"SKU\\\":\\\"A1\\\",\\\"QTY\\\":2,\\\"PRICE\\\":9.50},"
+         "{\\\"SKU\\\":\\\"B2\\\",\\\"QTY\\\":null,\\\"PRICE\\\":1.25}]\""},
+        {"TO_JSON_STRING(t)", NULL, "\"\\\"01:02:03.004\\\"\""},
+        {"TO_JSON_STRING(tags[3])", NULL, "\"null\""},
+        {"JSON_ITEMS('[{\"a\": 1}, 2, \"x\"]')", NULL, "[\"{\\\"a\\\":1}\",\"2\",\"\\\"x\\\"\"]"},
+        {"JSON_KEYS('{\"a\": 1, \"b\": [2]}')", NULL, "[\"a\",\"b\"]"},
+        {"JSON_RECORDS('{\"a\": 1, \"b\": [2]}')", NULL, "{\"a\":\"1\",\"b\":\"[2]\"}"},
+        {"JSON_ITEMS('not json')", NULL, "null"},
+        /* refusals */
+        {"ARRAY_LENGTH(id)", NULL,
+         "q.sql:1:1: Function 'ARRAY_LENGTH' does not accept parameters (INTEGER)."},
+        {"ARRAY_CONTAINS(nums, 'x')", NULL,
+         "q.sql:1:1: Function 'ARRAY_CONTAINS' does not accept parameters (ARRAY<INTEGER>, "
+         "STRING)."},
+        {"MAP_KEYS(tags)", NULL,
+         "q.sql:1:1: Function 'MAP_KEYS' does not accept parameters (ARRAY<STRING>)."},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
+static void test_lambdas(void)
+{
+    static const struct ecase cases[] = {
+        {"TRANSFORM(nums, x => x * 2)", NULL, "[6,2,4,6]"},
+        {"TRANSFORM(items, i => i->sku)", NULL, "[\"A1\",\"B2\"]"},
+        {"TRANSFORM(nums, (x) => CAST(x AS STRING))", NULL, "[\"3\",\"1\",\"2\",\"3\"]"},
+        {"TRANSFORM(attrs, (k, v) => UCASE(k), (k, v) => v + 10)", NULL,
+         "{\"A\":11,\"B\":12}"},
+        {"FILTER(nums, x => x > 2)", NULL, "[3,3]"},
+        {"FILTER(tags, x => x = 'x')", NULL, "[\"x\",\"x\"]"},
+        {"FILTER(attrs, (k, v) => v > 1)", NULL, "{\"b\":2}"},
+        {"REDUCE(nums, 0, (s, x) => s + x)", NULL, "9"},
+        {"REDUCE(nums, 0, (s, x) => s + x)", "{}", "0"},
+        {"REDUCE(attrs, 0, (s, k, v) => s + v)", NULL, "3"},
+        {"REDUCE(items, 0, (s, i) => s + i->qty)", NULL, "null"},
+        {"TRANSFORM(nums, x => TRANSFORM(nums, y => x * y))[2]", NULL, "[3,1,2,3]"},
+        {"FILTER(nums, x => x > id)", NULL, "[]"},
+        {"ARRAY_LENGTH(FILTER(items, i => i->sku LIKE 'A%'))", NULL, "1"},
+        {"TRANSFORM(nums, x => x)", NULL, "type: ARRAY<INTEGER>"},
+        /* refusals */
+        {"TRANSFORM(nums, (x, y) => x)", NULL,
+         "q.sql:1:17: TRANSFORM over ARRAY takes a lambda of 1 parameter, not 2"},
+        {"ARRAY_LENGTH(x => x)", NULL,
+         "q.sql:1:14: a lambda can only be an argument of TRANSFORM, FILTER or REDUCE, after the "
+         "collection"},
+        {"FILTER(nums, x => x + 1)", NULL,
+         "q.sql:1:1: Function 'FILTER' does not accept parameters (ARRAY<INTEGER>, LAMBDA)."},
+        {"TRANSFORM(nums, x => zz)", NULL, "q.sql:1:22: unknown column 'zz'"},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
 int main(void)
 {
     FK_TEST_RUN(test_type_parser);
@@ -467,5 +566,7 @@ int main(void)
     FK_TEST_RUN(test_subscripts_and_fields);
     FK_TEST_RUN(test_constructors);
     FK_TEST_RUN(test_composite_compare_and_cast);
+    FK_TEST_RUN(test_collection_functions);
+    FK_TEST_RUN(test_lambdas);
     return fk_test_finish();
 }
