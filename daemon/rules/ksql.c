@@ -326,6 +326,13 @@ static int set_statement(struct kl *k)
         }
     } else if (strcmp(n, "ksql.persistence.wrap.single.values") == 0) {
         k->wrap_default = strcasecmp(v, "false") != 0;
+    } else if (strcmp(n, "ksql.persistence.default.format.key") == 0) {
+        int f = parse_format(k, v, val.line, val.col);
+        if (f < 0) {
+            rc = -1;
+        } else {
+            k->default_key = (enum fk_format)f;
+        }
     } else if (strcmp(n, "ksql.output.topic.name.prefix") == 0) {
         free(k->topic_prefix);
         k->topic_prefix = fk_strdup(v);
@@ -478,11 +485,6 @@ int fk_kl_check_formats(struct kl *k, const struct fk_stream *s, int line, int c
             }
         }
     }
-    size_t n_value = s->n_cols - s->n_key;
-    if (!s->wrap_single_value && n_value != 1) {
-        return fk_kl_fail_pos(k, line, col,
-                        "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas");
-    }
     return 0;
 }
 
@@ -501,6 +503,10 @@ int fk_kl_apply_with(struct kl *k, struct fk_stream *s, struct with *w, int line
     }
     if (w->wrap >= 0) {
         s->wrap_single_value = w->wrap;
+    }
+    if (w->wrap >= 0 && s->n_cols - s->n_key != 1) {
+        return fk_kl_fail_pos(k, line, col,
+                              "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas");
     }
     if (w->partitions) {
         s->partitions = w->partitions;
@@ -706,7 +712,11 @@ static int statement(struct kl *k)
 struct fk_program *fk_program_load(const char *name, const char *text, size_t len, char *errstr,
                                    size_t errstr_size)
 {
-    struct kl k = {.file = name, .err = errstr, .err_size = errstr_size, .wrap_default = 1};
+    struct kl k = {.file = name,
+                   .err = errstr,
+                   .err_size = errstr_size,
+                   .wrap_default = 1,
+                   .default_key = FK_FMT_KAFKA};
     k.p = fk_calloc(1, sizeof *k.p);
     k.p->file = fk_strdup(name);
     k.p->offset_reset = -1;

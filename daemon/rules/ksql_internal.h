@@ -21,6 +21,7 @@ struct kl {
     int wrap_default;    /* ksql.persistence.wrap.single.values */
     char *topic_prefix;  /* ksql.output.topic.name.prefix */
     int new_planner;     /* ksql.new.query.planner.enabled */
+    enum fk_format default_key; /* ksql.persistence.default.format.key */
     int n_csas, n_insert;
 };
 

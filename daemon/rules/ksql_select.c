@@ -335,7 +335,9 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                                     "or alias the column.");
                 } else {
                     char g[32];
-                    snprintf(g, sizeof g, "KSQL_COL_%zu", generated++);
+                    do { /* the next KSQL_COL_<n> that names no source column */
+                        snprintf(g, sizeof g, "KSQL_COL_%zu", generated++);
+                    } while (fk_kl_find_col(src, g) >= 0);
                     it->name = fk_strdup(g);
                     it->generated = 1;
                 }
@@ -647,11 +649,9 @@ int fk_kl_create_as(struct kl *k, char *name, int line, int col)
     for (size_t i = 0; i < s->n_cols; i++) {
         s->n_key += s->cols[i].key != 0;
     }
-    if (s->n_key == 0 && s->key_format == FK_FMT_KAFKA) {
-        s->key_format = FK_FMT_KAFKA; /* a null key, whatever the format */
-    }
-    if (s->n_key > 1 && s->key_format == FK_FMT_KAFKA && w.key_format < 0) {
-        s->key_format = FK_FMT_JSON;
+    if (s->n_key > 0 && s->key_format == FK_FMT_NONE && w.key_format < 0) {
+        /* a keyless source re-keyed: the sink takes the default key format */
+        s->key_format = k->default_key;
     }
     int rc = fk_kl_apply_with(k, s, &w, line, col);
     if (!s->topic) {

@@ -27,6 +27,11 @@ struct qx {
     const struct fk_sqltype **key_sqltypes, **value_sqltypes;
     struct fk_decoder *key_dec, *value_dec;
     struct fk_expr *ts_parse; /* PARSE_TIMESTAMP(col, format) for a string TIMESTAMP column */
+    /* the same for the sink's TIMESTAMP column, over that one column */
+    struct fk_expr *sink_ts_parse;
+    struct fk_schema sink_ts_schema;
+    const char *sink_ts_name;
+    enum fk_type sink_ts_type;
 };
 
 struct fk_exec {
@@ -59,6 +64,27 @@ static void part_schema(const struct fk_stream *s, int key, struct fk_schema *sc
     sc->n = n;
 }
 
+/* PARSE_TIMESTAMP(`COLUMN`, 'FORMAT') over SCHEMA: how ksqlDB's timestamp extractor reads a
+ * string TIMESTAMP column, with the same parser as the function. */
+static struct fk_expr *ts_parser(const char *column, const char *format,
+                                 const struct fk_schema *schema, const char *file)
+{
+    struct fk_buf t;
+    fk_buf_init(&t);
+    fk_buf_printf(&t, "PARSE_TIMESTAMP(`%s`, '", column);
+    for (const char *f = format; *f; f++) {
+        fk_buf_append(&t, f, 1);
+        if (*f == '\'') {
+            fk_buf_putc(&t, '\'');
+        }
+    }
+    fk_buf_puts(&t, "')");
+    char err[256];
+    struct fk_expr *e = fk_expr_compile(t.data, t.len, schema, file, 1, 1, err, sizeof err);
+    fk_buf_free(&t);
+    return e;
+}
+
 struct fk_exec *fk_exec_new(const struct fk_program *p)
 {
     struct fk_exec *x = fk_calloc(1, sizeof *x);
@@ -78,22 +104,17 @@ struct fk_exec *fk_exec_new(const struct fk_program *p)
         c->key_dec = fk_decoder_new(&c->key_schema, NULL);
         c->value_dec = fk_decoder_new(&c->value_schema, NULL);
         if (s->ts_col >= 0 && s->cols[s->ts_col].type->kind == FK_T_VARCHAR && s->ts_format) {
-            /* The column's text read with the format, as ksqlDB's timestamp extractor does:
-             * the same parser as PARSE_TIMESTAMP. */
-            struct fk_buf t;
-            fk_buf_init(&t);
-            fk_buf_printf(&t, "PARSE_TIMESTAMP(`%s`, '", s->cols[s->ts_col].name);
-            for (const char *f = s->ts_format; *f; f++) {
-                fk_buf_append(&t, f, *f == '\'' ? 2 : 1);
-                if (*f == '\'') {
-                    t.data[t.len - 1] = '\'';
-                }
-            }
-            fk_buf_puts(&t, "')");
-            char err[256];
-            c->ts_parse = fk_expr_compile(t.data, t.len, &q->schema, p->file, q->line, 1, err,
-                                          sizeof err);
-            fk_buf_free(&t);
+            c->ts_parse = ts_parser(s->cols[s->ts_col].name, s->ts_format, &q->schema, p->file);
+        }
+        const struct fk_stream *sink = &p->streams[q->sink];
+        if (sink->ts_col >= 0 && sink->cols[sink->ts_col].type->kind == FK_T_VARCHAR &&
+            sink->ts_format) {
+            c->sink_ts_name = sink->cols[sink->ts_col].name;
+            c->sink_ts_type = FK_T_VARCHAR;
+            c->sink_ts_schema =
+                (struct fk_schema){.names = &c->sink_ts_name, .types = &c->sink_ts_type, .n = 1};
+            c->sink_ts_parse = ts_parser(c->sink_ts_name, sink->ts_format, &c->sink_ts_schema,
+                                         p->file);
         }
     }
     return x;
@@ -109,6 +130,7 @@ void fk_exec_destroy(struct fk_exec *x)
         fk_decoder_destroy(c->key_dec);
         fk_decoder_destroy(c->value_dec);
         fk_expr_destroy(c->ts_parse);
+        fk_expr_destroy(c->sink_ts_parse);
         free(c->key_names);
         free(c->value_names);
         free(c->key_types);
@@ -318,6 +340,24 @@ static int64_t column_time(struct fk_exec *x, struct qx *c, const struct fk_stre
     return -1;
 }
 
+/* The output's timestamp from the sink's TIMESTAMP column's value V; -1 when it has none. */
+static int64_t sink_time(struct fk_exec *x, struct qx *c, const struct fk_value *v)
+{
+    if (v->type == FK_T_INTEGER) {
+        return v->u.i;
+    }
+    if (v->type == FK_T_TIMESTAMP) {
+        return v->u.ts;
+    }
+    if (v->type == FK_T_VARCHAR && c->sink_ts_parse) {
+        struct fk_row one = {.cols = v, .n = 1};
+        struct fk_value t;
+        fk_expr_eval(c->sink_ts_parse, &one, x->arena, &t);
+        return t.type == FK_T_TIMESTAMP ? t.u.ts : -1;
+    }
+    return -1;
+}
+
 size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_fn emit,
                       void *opaque, enum fk_exec_drop *drop)
 {
@@ -378,7 +418,11 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
         write_key(&x->key, sink, q, keys, n_key, &no_key);
         fk_buf_reset(&x->value);
         int64_t out_ts = row.rowtime_ms;
+        struct fk_value ts_val = {.type = FK_T_NULL};
         int tombstone = null_row;
+        if (sink->ts_col >= 0 && sink->ts_col < (int)n_key) {
+            ts_val = keys[sink->ts_col];
+        }
         if (!null_row) {
             size_t n_value = q->n_proj - n_key;
             int wrap = sink->wrap_single_value || n_value != 1;
@@ -390,9 +434,7 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
                 struct fk_value v;
                 fk_expr_eval(q->proj[i].expr, &row, x->arena, &v);
                 if (sink->ts_col == (int)i) {
-                    out_ts = v.type == FK_T_INTEGER ? v.u.i
-                             : v.type == FK_T_TIMESTAMP ? v.u.ts
-                                                        : out_ts;
+                    ts_val = v;
                 }
                 if (wrap) {
                     struct fk_value name = {.type = FK_T_VARCHAR,
@@ -409,6 +451,13 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
             }
             if (wrap) {
                 fk_buf_putc(&x->value, '}');
+            }
+        }
+        if (sink->ts_col >= 0 && !null_row) {
+            out_ts = sink_time(x, c, &ts_val);
+            if (out_ts < 0) {
+                last = FK_DROP_BAD_TIMESTAMP;
+                continue;
             }
         }
         struct fk_kafka_rec out = {.topic = sink->topic,
