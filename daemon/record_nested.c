@@ -326,13 +326,20 @@ static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, con
         if (r->jt != FK_JSON_STRING) {
             return fail(d, c, r, t, p, NULL);
         }
-        unsigned char *b = fk_rec_alloc(d, r->len * 3 / 4 + 3);
-        size_t n;
-        if (fk_base64_decode(raw_text(d, r), r->len, b, &n) != 0) {
+        /* Java's decoder also refuses a last unit of one character (too few bits). */
+        const char *txt = raw_text(d, r);
+        size_t data = r->len;
+        while (data > 0 && txt[data - 1] == '=') {
+            data--;
+        }
+        fk_buf_reset(&d->scratch);
+        if (data % 4 == 1 || fk_base64_decode(&d->scratch, txt, r->len) != 0) {
             return fail(d, c, r, t, p, "not base64");
         }
+        size_t n = d->scratch.len;
+        const char *b = arena_copy(d, d->scratch.data ? d->scratch.data : "", n);
         out->type = FK_T_BYTES;
-        out->u.s.p = (const char *)b;
+        out->u.s.p = b;
         out->u.s.len = n;
         return 0;
     }

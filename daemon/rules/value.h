@@ -105,10 +105,6 @@ struct fk_schema {
  * overflow"). */
 int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_t *unscaled);
 
-/* Base64 text (RFC 4648's standard alphabet, '=' padding optional, as Java's basic decoder)
- * into OUT (len * 3 / 4 bytes at least). 0, or -1 when it is not base64. */
-int fk_base64_decode(const char *s, size_t len, unsigned char *out, size_t *out_len);
-
 /* Index of NAME (LEN bytes) in SCHEMA, case-insensitively, or -1. */
 int fk_schema_find(const struct fk_schema *schema, const char *name, size_t len);
 
