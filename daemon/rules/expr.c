@@ -378,6 +378,12 @@ static int compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b,
                          const struct fk_token *at, int *cls)
 {
     enum fk_type ta = a->type, tb = b->type;
+    if (ta == FK_T_NULL && tb == FK_T_NULL && a->op == FK_OP_LIT && b->op == FK_OP_LIT) {
+        char op[8];
+        snprintf(op, sizeof op, "%.*s", (int)(at->len < 7 ? at->len : 7), at->p);
+        return fk_cc_fail(cc, at->line, at->col, "Comparison with NULL not supported: NULL %s NULL",
+                          at->kind == FK_TOK_OP ? op : "=");
+    }
     if (ta == FK_T_NULL || tb == FK_T_NULL) {
         *cls = FK_CC_NULL;
         return 0;
@@ -386,6 +392,11 @@ static int compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b,
         *cls = fk_nested_compare_class(cc, a, b, ordered, at);
         return *cls < 0 ? -1 : 0;
     }
+    if (fk_nested_rowtime_literal(cc, a, b) != 0 || fk_nested_rowtime_literal(cc, b, a) != 0) {
+        return -1;
+    }
+    ta = a->type;
+    tb = b->type;
     if (is_time(ta) && tb == FK_T_VARCHAR && b->op == FK_OP_LIT) {
         if (time_literal(cc, b, ta) != 0) {
             return -1;

@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static int upper_eq(const struct fk_token *t, const char *name)
 {
@@ -542,6 +543,13 @@ struct fk_node *fk_nested_postfix(struct fk_cc *cc, struct fk_node *base)
         if (fk_lexer_is_op(cc->lx, "[")) {
             base = subscript(cc, base);
         } else if (fk_lexer_is_op(cc->lx, "->")) {
+            /* s->* is a projection of all the fields: the statement parser's, not ours */
+            struct fk_lexer save = *cc->lx;
+            if (fk_lexer_next(cc->lx) == 0 && fk_lexer_is_op(cc->lx, "*")) {
+                *cc->lx = save;
+                break;
+            }
+            *cc->lx = save;
             base = deref(cc, base);
         } else {
             break;
@@ -571,56 +579,98 @@ int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q)
 
 /* ---- constructors ------------------------------------------------------------------------- */
 
-/* The string literals among numbers in ARRAY[...] or MAP(...) become numbers of the common
- * type, as ksqlDB coerces them; one that is not a number is an error. */
-static int coerce_string_literals(struct fk_cc *cc, struct fk_node **items, size_t n,
-                                  size_t stride, const struct fk_sqltype **common)
+/* Converts literal X to TARGET's kind at compile time, as ksqlDB coerces the literals of a
+ * constructor to the type of its other items: text to a number or a BOOLEAN, a number to
+ * text. 0, or -1 with ksqlDB's "invalid input syntax" error. */
+static int convert_literal(struct fk_cc *cc, struct fk_node *x, const struct fk_sqltype *target)
 {
-    const struct fk_sqltype *num = NULL;
-    for (size_t i = 0; i < n; i += stride) {
-        if (is_numeric(items[i]->type)) {
-            num = num ? fk_common_type(cc, num, fk_node_sqltype(items[i]))
-                      : fk_node_sqltype(items[i]);
-        }
-    }
-    if (!num) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i += stride) {
-        struct fk_node *x = items[i];
-        if (x->op != FK_OP_LIT || x->type != FK_T_VARCHAR) {
-            continue;
-        }
-        char buf[64], ty[64];
-        double d;
+    char buf[64], ty[64], shown[72];
+    if (x->type == FK_T_VARCHAR && (is_numeric(target->kind) || target->kind == FK_T_BOOLEAN)) {
         size_t len = x->v.u.s.len;
+        fk_cc_show(x->v.u.s.p, len, shown, sizeof shown); /* before the value is overwritten */
+        double d = 0;
         int bad = len >= sizeof buf;
         if (!bad) {
             memcpy(buf, x->v.u.s.p, len);
             buf[len] = '\0';
+        }
+        if (!bad && target->kind == FK_T_BOOLEAN) {
+            static const char *const yes[] = {"true", "t", "yes", "y"};
+            static const char *const no[] = {"false", "f", "no", "n"};
+            int b = -1;
+            for (size_t k = 0; k < 4; k++) {
+                b = strcasecmp(buf, yes[k]) == 0 ? 1 : strcasecmp(buf, no[k]) == 0 ? 0 : b;
+            }
+            bad = b < 0;
+            x->v.u.b = b > 0;
+        } else if (!bad) {
             bad = fk_parse_double(buf, len, FK_PARSE_DECIMAL | FK_PARSE_FINITE, &d) != 0;
         }
-        if (!bad && num->kind == FK_T_INTEGER) {
+        if (!bad && target->kind == FK_T_INTEGER) {
             bad = d != (double)(int64_t)d;
             x->v.u.i = (int64_t)d;
-        } else if (!bad && num->kind == FK_T_DECIMAL) {
+        } else if (!bad && target->kind == FK_T_DECIMAL) {
             int64_t u;
-            bad = fk_decimal_parse(buf, len, num->precision, num->scale, &u) != 0;
+            bad = fk_decimal_parse(buf, len, target->precision, target->scale, &u) != 0;
             x->v.u.dec = u;
-            x->v.scale = num->scale;
-        } else if (!bad) {
+            x->v.scale = target->scale;
+        } else if (!bad && target->kind == FK_T_DOUBLE) {
             x->v.u.d = d;
         }
         if (bad) {
-            char shown[72];
             return fk_cc_fail(cc, x->line, x->col, "invalid input syntax for type %s: \"%s\"",
-                              fk_sqltype_str(num, ty, sizeof ty),
-                              fk_cc_show(x->v.u.s.p, x->v.u.s.len, shown, sizeof shown));
+                              fk_sqltype_str(target, ty, sizeof ty), shown);
         }
-        x->type = x->v.type = num->kind;
-        x->st = num->kind == FK_T_DECIMAL ? num : NULL;
+    } else if ((x->type == FK_T_INTEGER || x->type == FK_T_DOUBLE) &&
+               target->kind == FK_T_VARCHAR) {
+        size_t n = x->type == FK_T_INTEGER
+                       ? (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->v.u.i)
+                       : fk_fmt_double(x->v.u.d, buf, sizeof buf);
+        char *p = fk_cc_alloc(cc, n + 1);
+        memcpy(p, buf, n);
+        x->v.u.s.p = p;
+        x->v.u.s.len = n;
+    } else {
+        return 0; /* the common type decides */
     }
-    *common = num;
+    x->type = x->v.type = target->kind;
+    x->st = target->kind == FK_T_DECIMAL ? target : NULL;
+    return 0;
+}
+
+/* The literals among the items of ARRAY[...] or MAP(...) take the type of the other items;
+ * when all are literals, numbers win over text, then booleans. */
+static int coerce_literals(struct fk_cc *cc, struct fk_node **items, size_t n, size_t stride)
+{
+    const struct fk_sqltype *target = NULL;
+    int all_literals = 1;
+    for (size_t i = 0; i < n; i += stride) {
+        if (items[i]->op != FK_OP_LIT && items[i]->type != FK_T_NULL) {
+            const struct fk_sqltype *t = fk_node_sqltype(items[i]);
+            target = target ? fk_common_type(cc, target, t) : t;
+            all_literals = 0;
+            if (!target) {
+                return 0; /* no common type: common_of() says so */
+            }
+        }
+    }
+    for (size_t i = 0; all_literals && i < n; i += stride) {
+        if (is_numeric(items[i]->type)) {
+            const struct fk_sqltype *t = fk_node_sqltype(items[i]);
+            target = target ? fk_common_type(cc, target, t) : t;
+        }
+    }
+    for (size_t i = 0; all_literals && !target && i < n; i += stride) {
+        if (items[i]->type == FK_T_BOOLEAN) {
+            target = fk_node_sqltype(items[i]);
+        }
+    }
+    for (size_t i = 0; target && i < n; i += stride) {
+        if (items[i]->op == FK_OP_LIT && items[i]->type != FK_T_NULL &&
+            convert_literal(cc, items[i], target) != 0) {
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -628,7 +678,7 @@ static const struct fk_sqltype *common_of(struct fk_cc *cc, struct fk_node **ite
                                           size_t stride, const char *what)
 {
     const struct fk_sqltype *t = fk_sqltype_kind(FK_T_NULL, 0);
-    if (coerce_string_literals(cc, items, n, stride, &t) != 0) {
+    if (coerce_literals(cc, items, n, stride) != 0) {
         return NULL;
     }
     const struct fk_sqltype *first = NULL;
@@ -1005,4 +1055,86 @@ fk_ev_fn fk_nested_pick_ev(const struct fk_node *n)
     default:
         return ev_lambda;
     }
+}
+
+/* ---- ROWTIME and string literals ------------------------------------------------------------ */
+
+static int digits(const char *s, size_t len, size_t *i, int n, int *out)
+{
+    int v = 0;
+    for (int k = 0; k < n; k++, (*i)++) {
+        if (*i >= len || s[*i] < '0' || s[*i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[*i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* yyyy[-MM[-dd[THH[:mm[:ss[.S...]]]]]][Z|+HH[:]MM|-HH[:]MM], missing fields at their start. */
+static int partial_ts(const char *s, size_t len, int64_t *ms)
+{
+    int f[6] = {0, 1, 1, 0, 0, 0}, frac = 0, fdig = 0;
+    static const char seps[] = "--T::";
+    size_t i = 0;
+    if (digits(s, len, &i, 4, &f[0]) != 0) {
+        return -1;
+    }
+    for (int k = 1; k < 6 && i < len && s[i] == seps[k - 1]; k++) {
+        i++;
+        if (digits(s, len, &i, 2, &f[k]) != 0) {
+            return -1;
+        }
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, fdig++) {
+            if (fdig < 3) {
+                frac = frac * 10 + (s[i] - '0');
+            }
+        }
+        for (int k = fdig; k < 3; k++) {
+            frac *= 10;
+        }
+    }
+    int off = 0;
+    if (i < len && s[i] == 'Z') {
+        i++;
+    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+        int sign = s[i++] == '-' ? -1 : 1, hh, mm = 0;
+        if (digits(s, len, &i, 2, &hh) != 0) {
+            return -1;
+        }
+        if (i < len && s[i] == ':') {
+            i++;
+        }
+        if (i < len && digits(s, len, &i, 2, &mm) != 0) {
+            return -1;
+        }
+        off = sign * (hh * 60 + mm);
+    }
+    if (i != len || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 ||
+        f[5] > 59) {
+        return -1;
+    }
+    int64_t days = fk_days_from_civil(f[0], (unsigned)f[1], (unsigned)f[2]);
+    *ms = ((days * 24 + f[3]) * 60 + f[4] - off) * 60000 + (int64_t)f[5] * 1000 + frac;
+    return 0;
+}
+
+int fk_nested_rowtime_literal(struct fk_cc *cc, struct fk_node *a, struct fk_node *b)
+{
+    if (a->op != FK_OP_ROWTIME || b->op != FK_OP_LIT || b->type != FK_T_VARCHAR) {
+        return 0;
+    }
+    int64_t ms;
+    if (partial_ts(b->v.u.s.p, b->v.u.s.len, &ms) != 0) {
+        char shown[72];
+        return fk_cc_fail(cc, b->line, b->col, "'%s' is not a timestamp (yyyy-MM-ddTHH:mm:ss.SSS)",
+                          fk_cc_show(b->v.u.s.p, b->v.u.s.len, shown, sizeof shown));
+    }
+    b->type = b->v.type = FK_T_INTEGER;
+    b->v.u.i = ms;
+    b->st = NULL;
+    return 0;
 }

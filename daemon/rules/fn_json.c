@@ -213,8 +213,13 @@ static void fn_records(const struct fk_node *n, const struct fk_value *args, str
     if (v && YAJL_IS_OBJECT(v)) {
         struct fk_value *kv = fk_fn_alloc(ev->a, 2 * v->u.object.len);
         for (size_t i = 0; i < v->u.object.len; i++) {
+            yajl_val x = v->u.object.values[i];
             fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &kv[2 * i]);
-            text_of(ev->a, v->u.object.values[i], &kv[2 * i + 1]);
+            if (YAJL_IS_STRING(x)) {
+                fk_fn_str(ev->a, x->u.string, strlen(x->u.string), &kv[2 * i + 1]);
+            } else {
+                text_of(ev->a, x, &kv[2 * i + 1]); /* JsonNode.asText() but for text */
+            }
         }
         fk_fn_coll(out, FK_T_MAP, kv, v->u.object.len);
     }

@@ -183,8 +183,9 @@ static const char *find(const char *s, size_t len, const char *d, size_t dl)
     return NULL;
 }
 
-/* SplitToMap: entries split on the entry delimiter, empty ones skipped; each split at the
- * first key-value delimiter, entries without one skipped; a later key wins. */
+/* SplitToMap: entries split on the entry delimiter, empty ones skipped; each split on the
+ * key-value delimiter into key and value (what follows a second one is dropped), entries
+ * without one skipped; a later key wins. */
 static void fn_split_to_map(const struct fk_node *n, const struct fk_value *args,
                             struct fk_ev *ev, struct fk_value *out)
 {
@@ -208,8 +209,10 @@ static void fn_split_to_map(const struct fk_node *n, const struct fk_value *args
             struct fk_value key = {.type = FK_T_VARCHAR}, val = {.type = FK_T_VARCHAR};
             key.u.s.p = s;
             key.u.s.len = (size_t)(sep - s);
+            /* kv.split(kvDelimiter): the value ends at a second delimiter */
+            const char *vend = find(sep + kl, (size_t)(stop - sep - (ptrdiff_t)kl), kd, kl);
             val.u.s.p = sep + kl;
-            val.u.s.len = (size_t)(stop - sep - (ptrdiff_t)kl);
+            val.u.s.len = (size_t)((vend ? vend : stop) - val.u.s.p);
             put(kv, &k, &key, &val);
         }
         if (!e) {

@@ -420,6 +420,12 @@ static void test_constructors(void)
         {"STRUCT(a := 1, A := 2)", NULL,
          "q.sql:1:16: Duplicate field names found in STRUCT: 'A'"},
         {"ARRAY[1, TRUE]", NULL, "q.sql:1:10: ARRAY items must have one type: INTEGER and BOOLEAN"},
+        /* literals take the other items' type */
+        {"MAP(tags[1] := TRUE, 'k2' := 'no', 10 := 'yes')", NULL,
+         "{\"x\":true,\"k2\":false,\"10\":true}"},
+        {"ARRAY[TRUE, 'maybe']", NULL, "q.sql:1:13: invalid input syntax for type BOOLEAN: \"maybe\""},
+        {"ARRAY[id = 7, 'maybe']", NULL,
+         "q.sql:1:15: invalid input syntax for type BOOLEAN: \"maybe\""},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
@@ -455,6 +461,38 @@ static void test_composite_compare_and_cast(void)
          "q.sql:1:1: Cast of ARRAY<STRING> to MAP<STRING, INTEGER> is not supported"},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
+static void test_rowtime_and_null_literals(void)
+{
+    static const struct ecase cases[] = {
+        {"ROWTIME >= '2018'", NULL, "false"},
+        {"ROWTIME < '2019-01-01T00:00:00+0445'", NULL, "true"},
+        {"ROWTIME BETWEEN '1969' AND '1970-01-01T00:00:00.001'", NULL, "true"},
+        {"ROWTIME > '2019-13'", NULL,
+         "q.sql:1:11: '2019-13' is not a timestamp (yyyy-MM-ddTHH:mm:ss.SSS)"},
+        {"NULL <> NULL", NULL, "q.sql:1:6: Comparison with NULL not supported: NULL <> NULL"},
+        {"id = NULL", NULL, "false"},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
+/* s->* is a projection the statement parser expands: the expression stops before it. */
+static void test_struct_star_left_to_the_statement(void)
+{
+    struct tschema ts;
+    CHECK(schema_of(&ts, nested_decl) == 0);
+    const char *text = "address->* FROM x";
+    struct fk_lexer lx;
+    fk_lexer_init(&lx, "q.sql", text, strlen(text), 1, 1);
+    CHECK(fk_lexer_next(&lx) == 0);
+    char err[256];
+    struct fk_expr *e = fk_expr_compile_lx(&lx, &ts.s, err, sizeof err);
+    CHECK(e != NULL);
+    CHECK(fk_lexer_is_op(&lx, "->"));
+    CHECK_INT_EQ(lx.tok.col, 8);
+    fk_expr_destroy(e);
+    schema_free(&ts);
 }
 
 static void test_collection_functions(void)
@@ -501,6 +539,7 @@ static void test_collection_functions(void)
          "{\"a\":1,\"b\":5,\"c\":6}"},
         {"AS_MAP(ARRAY['k1', 'k2'], ARRAY[1])", NULL, "{\"k1\":1,\"k2\":null}"},
         {"SPLIT_TO_MAP('a=1;;b=2;c', ';', '=')", NULL, "{\"a\":\"1\",\"b\":\"2\"}"},
+        {"SPLIT_TO_MAP('a:b/c:d', '&&', ':')", NULL, "{\"a\":\"b/c\"}"},
         {"ENTRIES(MAP('b' := 2, 'a' := 1), TRUE)", NULL,
          "[{\"K\":\"a\",\"V\":1},{\"K\":\"b\",\"V\":2}]"},
         {"TO_JSON_STRING(items)", NULL,
@@ -510,7 +549,8 @@ static void test_collection_functions(void)
         {"TO_JSON_STRING(tags[3])", NULL, "\"null\""},
         {"JSON_ITEMS('[{\"a\": 1}, 2, \"x\"]')", NULL, "[\"{\\\"a\\\":1}\",\"2\",\"\\\"x\\\"\"]"},
         {"JSON_KEYS('{\"a\": 1, \"b\": [2]}')", NULL, "[\"a\",\"b\"]"},
-        {"JSON_RECORDS('{\"a\": 1, \"b\": [2]}')", NULL, "{\"a\":\"1\",\"b\":\"[2]\"}"},
+        {"JSON_RECORDS('{\"a\": 1, \"b\": [2], \"c\": \"s\"}')", NULL,
+         "{\"a\":\"1\",\"b\":\"[2]\",\"c\":\"s\"}"},
         {"JSON_ITEMS('not json')", NULL, "null"},
         /* refusals */
         {"ARRAY_LENGTH(id)", NULL,
@@ -566,6 +606,8 @@ int main(void)
     FK_TEST_RUN(test_subscripts_and_fields);
     FK_TEST_RUN(test_constructors);
     FK_TEST_RUN(test_composite_compare_and_cast);
+    FK_TEST_RUN(test_rowtime_and_null_literals);
+    FK_TEST_RUN(test_struct_star_left_to_the_statement);
     FK_TEST_RUN(test_collection_functions);
     FK_TEST_RUN(test_lambdas);
     return fk_test_finish();
