@@ -666,6 +666,9 @@ static struct fk_node *parse_case(struct fk_cc *cc)
         return NULL;
     }
     n->type = rt;
+    if (rt >= FK_T_TIME && fk_nested_case_type(cc, n) != 0) {
+        return NULL;
+    }
     return n;
 }
 

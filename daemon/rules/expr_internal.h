@@ -220,6 +220,9 @@ struct fk_node *fk_nested_arg(struct fk_cc *cc, struct fk_node *call);
 struct fk_node *fk_nested_lvar(struct fk_cc *cc, const struct fk_token *t);
 int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q);
 fk_ev_fn fk_nested_pick_ev(const struct fk_node *n);
+/* A CASE whose results are of a nested or exact type: their common type, each result widened
+ * to it. 0, or -1 with the error set. */
+int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n);
 /* ROWTIME compared with a string literal: the literal becomes epoch milliseconds, read as
  * ksqlDB reads such a partial timestamp ('2018', '2019-01-01T00:00:00+0445'). 0, or -1 with
  * the error set when it does not parse; nothing when A is not ROWTIME or B not a literal. */

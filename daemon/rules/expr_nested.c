@@ -1138,3 +1138,36 @@ int fk_nested_rowtime_literal(struct fk_cc *cc, struct fk_node *a, struct fk_nod
     b->st = NULL;
     return 0;
 }
+
+/* ---- CASE over nested values ---------------------------------------------------------------- */
+
+int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n)
+{
+    size_t first = (n->sub & 1) ? 1 : 0, end = (n->sub & 2) ? n->nkid - 1 : n->nkid;
+    struct fk_node **res[FK_EXPR_MAX_ARGS * 4];
+    size_t nres = 0;
+    for (size_t i = first; i + 1 < end && nres < FK_ARRAY_SIZE(res); i += 2) {
+        res[nres++] = &n->kid[i + 1]; /* WHEN kid[i] THEN kid[i + 1] */
+    }
+    if ((n->sub & 2) && nres < FK_ARRAY_SIZE(res)) {
+        res[nres++] = &n->kid[n->nkid - 1];
+    }
+    const struct fk_sqltype *t = fk_sqltype_kind(FK_T_NULL, 0);
+    for (size_t i = 0; i < nres; i++) {
+        const struct fk_sqltype *c = fk_common_type(cc, t, fk_node_sqltype(*res[i]));
+        if (!c) {
+            char ta[128], tb[128];
+            return fk_cc_fail(cc, (*res[i])->line, (*res[i])->col,
+                              "CASE results must all have one type: %s and %s",
+                              fk_sqltype_str(t, ta, sizeof ta),
+                              fk_sqltype_str(fk_node_sqltype(*res[i]), tb, sizeof tb));
+        }
+        t = c;
+    }
+    for (size_t i = 0; i < nres; i++) {
+        *res[i] = fk_nested_coerce(cc, *res[i], t);
+    }
+    n->st = t;
+    n->type = t->kind;
+    return 0;
+}

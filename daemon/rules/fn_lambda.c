@@ -89,8 +89,13 @@ static int chk_reduce(struct fk_cc *cc, struct fk_node *n)
         return fk_fn_refuse(cc, n);
     }
     const struct fk_sqltype *st = fk_fn_arg(n, 1);
+    const struct fk_sqltype *body = fk_node_sqltype(n->kid[2]);
     if (st->kind == FK_T_NULL) {
-        st = fk_node_sqltype(n->kid[2]);
+        st = body;
+    }
+    /* The state keeps one type: the body must give the initial state's. */
+    if (body->kind != FK_T_NULL && body->kind != st->kind) {
+        return fk_fn_refuse(cc, n);
     }
     fk_fn_result(n, st);
     return 0;

@@ -306,6 +306,9 @@ struct fk_sqltype *fk_sqltype_parse(const char *text, size_t len, char *errstr,
 
 const struct fk_sqltype *fk_sqltype_kind(enum fk_type kind, int int32)
 {
+    /* A composite whose parts are unknown (the result of a function that does not say them)
+     * has parts of type NULL rather than none, so that what reads them stays safe. */
+    static struct fk_sqltype unknown = {.kind = FK_T_NULL};
     static const struct fk_sqltype kinds[] = {
         [FK_T_NULL] = {.kind = FK_T_NULL},
         [FK_T_BOOLEAN] = {.kind = FK_T_BOOLEAN},
@@ -318,8 +321,8 @@ const struct fk_sqltype *fk_sqltype_kind(enum fk_type kind, int int32)
         [FK_T_BYTES] = {.kind = FK_T_BYTES},
         /* A DECIMAL or a composite without its parts: only while a node has no st yet. */
         [FK_T_DECIMAL] = {.kind = FK_T_DECIMAL, .precision = 18, .scale = 0},
-        [FK_T_ARRAY] = {.kind = FK_T_ARRAY},
-        [FK_T_MAP] = {.kind = FK_T_MAP},
+        [FK_T_ARRAY] = {.kind = FK_T_ARRAY, .elem = &unknown},
+        [FK_T_MAP] = {.kind = FK_T_MAP, .key = &unknown, .elem = &unknown},
         [FK_T_STRUCT] = {.kind = FK_T_STRUCT},
     };
     static const struct fk_sqltype int32_type = {.kind = FK_T_INTEGER, .int32 = 1};

@@ -401,6 +401,13 @@ static void test_constructors(void)
         {"MAP('k' := 1)['k']", NULL, "1"},
         {"STRUCT(a := id, `b` := 'x')", NULL, "{\"A\":7,\"b\":\"x\"}"},
         {"STRUCT(a := id)->a", NULL, "7"},
+        {"(CASE WHEN id > 1 THEN ARRAY[1] ELSE ARRAY[2.5] END)[1]", NULL, "1.0"},
+        {"CASE WHEN id > 1 THEN STRUCT(a := 1) END", NULL, "{\"A\":1}"},
+        {"CASE WHEN id > 1 THEN ARRAY[1] ELSE MAP('a' := 1) END", NULL,
+         "q.sql:1:37: CASE results must all have one type: ARRAY (line 1) and MAP"},
+        {"CASE WHEN id > 1 THEN ARRAY[1] ELSE ARRAY['a'] END", NULL,
+         "q.sql:1:37: CASE results must all have one type: ARRAY<INTEGER> and ARRAY<STRING>"},
+        {"IFNULL(nums, ARRAY[1])[1]", NULL, "type: NULL"},
         {"ARRAY[NULL, STRUCT(x := 1, y := 2), STRUCT(y := 3, z := 4)]", NULL,
          "[null,{\"X\":1,\"Y\":2,\"Z\":null},{\"X\":null,\"Y\":3,\"Z\":4}]"},
         {"ARRAY[]", NULL,
@@ -592,6 +599,9 @@ static void test_lambdas(void)
         {"FILTER(nums, x => x + 1)", NULL,
          "q.sql:1:1: Function 'FILTER' does not accept parameters (ARRAY<INTEGER>, LAMBDA)."},
         {"TRANSFORM(nums, x => zz)", NULL, "q.sql:1:22: unknown column 'zz'"},
+        {"REDUCE(nums, 0, (s, x) => s * 0.5)", NULL,
+         "q.sql:1:1: Function 'REDUCE' does not accept parameters (ARRAY<INTEGER>, INTEGER, "
+         "LAMBDA)."},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
