@@ -221,6 +221,13 @@ static void cast_value(const struct fk_sqltype *from, const struct fk_sqltype *t
         struct fk_value s;
         int64_t u;
         fk_value_text(in, from, ev->a, &s);
+        while (s.u.s.len && (unsigned char)s.u.s.p[0] <= ' ') { /* new BigDecimal(s.trim()) */
+            s.u.s.p++;
+            s.u.s.len--;
+        }
+        while (s.u.s.len && (unsigned char)s.u.s.p[s.u.s.len - 1] <= ' ') {
+            s.u.s.len--;
+        }
         if (fk_decimal_parse(s.u.s.p, s.u.s.len, to->precision, to->scale, &u) != 0) {
             out->type = FK_T_NULL;
             return;

@@ -576,6 +576,13 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     if (expect_op(cc, ")") != 0) {
         return NULL;
     }
+    if (decimal && n->prec > 0 && n->prec <= 18) {
+        /* exact: the value keeps its scale (rules/cast_complex.c) */
+        struct fk_sqltype *to = fk_cc_type(cc, FK_T_DECIMAL);
+        to->precision = n->prec;
+        to->scale = n->scale;
+        return fk_cast_complex_check(cc, n, to) == 0 ? n : NULL;
+    }
     enum fk_type from = x->type;
     int ok = from == FK_T_NULL || from == t || t == FK_T_VARCHAR ||
              (is_num(t) && (is_num(from) || from == FK_T_VARCHAR)) ||
@@ -890,7 +897,7 @@ static struct fk_node *parse_unary(struct fk_cc *cc)
         if (!x) {
             return NULL;
         }
-        if (!is_num(x->type) && x->type != FK_T_NULL) {
+        if (!is_num(x->type) && x->type != FK_T_NULL && x->type != FK_T_DECIMAL) {
             fk_cc_fail(cc, at.line, at.col, "cannot apply unary '%c' to %s", minus ? '-' : '+',
                        fk_type_name(x->type));
             return NULL;
@@ -912,6 +919,7 @@ static struct fk_node *parse_unary(struct fk_cc *cc)
         }
         struct fk_node *n = node_new(cc, FK_OP_NEG, &at);
         n->type = x->type;
+        n->st = x->st;
         add_kid(cc, n, x);
         return n;
     }
@@ -943,6 +951,9 @@ static struct fk_node *arith(struct fk_cc *cc, const struct fk_token *at, char o
                              struct fk_node *a, struct fk_node *b)
 {
     enum fk_type ta = a->type, tb = b->type;
+    if (ta == FK_T_DECIMAL || tb == FK_T_DECIMAL) {
+        return fk_nested_decimal_arith(cc, at, op, a, b);
+    }
     if (op == '+' && (ta == FK_T_VARCHAR || tb == FK_T_VARCHAR) &&
         (ta == FK_T_VARCHAR || ta == FK_T_NULL) && (tb == FK_T_VARCHAR || tb == FK_T_NULL)) {
         struct fk_node *n = binary(cc, FK_OP_STRPLUS, op, at, a, b);
@@ -1896,6 +1907,9 @@ static void ev_neg(const struct fk_node *n, struct fk_ev *ev, struct fk_value *o
     } else if (v->type == FK_T_INTEGER) {
         out->type = FK_T_INTEGER;
         out->u.i = (int64_t)(0 - (uint64_t)v->u.i);
+    } else if (v->type == FK_T_DECIMAL) {
+        *out = *v;
+        out->u.dec = -v->u.dec;
     } else {
         out->type = FK_T_DOUBLE;
         out->u.d = -v->u.d;

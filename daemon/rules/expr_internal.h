@@ -45,6 +45,7 @@ enum fk_op {
     FK_OP_LVAR,      /* a lambda parameter: index its slot */
     FK_OP_COERCE,    /* kid[0] widened to st (INT to DOUBLE, a STRUCT given more fields...) */
     FK_OP_CASTX,     /* CAST to or from a nested or exact type (cast_complex.c) */
+    FK_OP_DECARITH,  /* kid[0] sub kid[1] on DECIMALs, exactly; st the result's type */
 };
 
 enum fk_cmp { FK_CMP_EQ, FK_CMP_NE, FK_CMP_LT, FK_CMP_LE, FK_CMP_GT, FK_CMP_GE };
@@ -220,6 +221,10 @@ struct fk_node *fk_nested_arg(struct fk_cc *cc, struct fk_node *call);
 struct fk_node *fk_nested_lvar(struct fk_cc *cc, const struct fk_token *t);
 int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q);
 fk_ev_fn fk_nested_pick_ev(const struct fk_node *n);
+/* A op B where one is a DECIMAL: exact, with ksqlDB's result precision and scale (with a
+ * DOUBLE, a DOUBLE). NULL with the error set. */
+struct fk_node *fk_nested_decimal_arith(struct fk_cc *cc, const struct fk_token *at, char op,
+                                        struct fk_node *a, struct fk_node *b);
 /* A CASE whose results are of a nested or exact type: their common type, each result widened
  * to it. 0, or -1 with the error set. */
 int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n);

@@ -290,8 +290,7 @@ static int cmp3_d(double x, double y)
 /* Two decimals, exactly: brought to the larger scale in 128 bits. */
 static int cmp_decimal(int64_t ua, int sa, int64_t ub, int sb)
 {
-    __extension__ typedef __int128 wide;
-    wide x = ua, y = ub;
+    __extension__ __int128 x = ua, y = ub;
     for (int k = sa; k < sb; k++) {
         x *= 10;
     }
@@ -1037,6 +1036,8 @@ static void ev_coerce(const struct fk_node *n, struct fk_ev *ev, struct fk_value
     fk_value_convert(fk_node_sqltype(n->kid[0]), n->st, &v, ev->a, out);
 }
 
+static void ev_decarith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
+
 fk_ev_fn fk_nested_pick_ev(const struct fk_node *n)
 {
     switch (n->op) {
@@ -1052,6 +1053,8 @@ fk_ev_fn fk_nested_pick_ev(const struct fk_node *n)
         return ev_coerce;
     case FK_OP_CASTX:
         return fk_ev_cast_complex;
+    case FK_OP_DECARITH:
+        return ev_decarith;
     default:
         return ev_lambda;
     }
@@ -1170,4 +1173,131 @@ int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n)
     n->st = t;
     n->type = t->kind;
     return 0;
+}
+
+/* ---- exact DECIMAL arithmetic --------------------------------------------------------------- */
+
+struct fk_node *fk_nested_decimal_arith(struct fk_cc *cc, const struct fk_token *at, char op,
+                                        struct fk_node *a, struct fk_node *b)
+{
+    const struct fk_sqltype *ta = fk_node_sqltype(a), *tb = fk_node_sqltype(b);
+    char sa[64], sb[64];
+    if ((!is_numeric(ta->kind) && ta->kind != FK_T_NULL) ||
+        (!is_numeric(tb->kind) && tb->kind != FK_T_NULL)) {
+        fk_cc_fail(cc, at->line, at->col, "cannot apply '%c' to %s and %s", op,
+                   fk_sqltype_str(ta, sa, sizeof sa), fk_sqltype_str(tb, sb, sizeof sb));
+        return NULL;
+    }
+    struct fk_node *n = fk_cc_node(cc, FK_OP_DECARITH, at);
+    n->sub = op;
+    if (ta->kind == FK_T_DOUBLE || tb->kind == FK_T_DOUBLE) {
+        /* with a DOUBLE the arithmetic is a DOUBLE's: the decimal is converted first */
+        const struct fk_sqltype *d = fk_sqltype_kind(FK_T_DOUBLE, 0);
+        n->op = FK_OP_ARITH;
+        fk_cc_add_kid(cc, n, fk_nested_coerce(cc, a, d));
+        fk_cc_add_kid(cc, n, fk_nested_coerce(cc, b, d));
+        n->type = FK_T_DOUBLE;
+        return n;
+    }
+    int p1, s1, p2, s2, p, s;
+    decimal_parts(ta->kind == FK_T_NULL ? tb : ta, &p1, &s1);
+    decimal_parts(tb->kind == FK_T_NULL ? ta : tb, &p2, &s2);
+    /* ksqlDB's result types (DecimalUtil, after SQL Server's) */
+    switch (op) {
+    case '+':
+    case '-':
+        s = s1 > s2 ? s1 : s2;
+        p = s + (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2) + 1;
+        break;
+    case '*':
+        p = p1 + p2 + 1;
+        s = s1 + s2;
+        break;
+    case '/':
+        s = 6 > s1 + p2 + 1 ? 6 : s1 + p2 + 1;
+        p = p1 - s1 + s2 + s;
+        break;
+    default:
+        s = s1 > s2 ? s1 : s2;
+        p = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2) + s;
+        break;
+    }
+    struct fk_sqltype *t = fk_cc_type(cc, FK_T_DECIMAL);
+    t->precision = p > 38 ? 38 : p;
+    t->scale = s > 38 ? 38 : s;
+    fk_cc_add_kid(cc, n, a);
+    fk_cc_add_kid(cc, n, b);
+    n->type = FK_T_DECIMAL;
+    n->st = t;
+    return n;
+}
+
+__extension__ typedef __int128 wide_t;
+
+static wide_t pow10w(int k)
+{
+    wide_t p = 1;
+    while (k-- > 0) {
+        p *= 10;
+    }
+    return p;
+}
+
+/* X / Y rounded half up (away from zero at .5). */
+static wide_t div_half_up(wide_t x, wide_t y)
+{
+    wide_t q = x / y, r = x % y;
+    wide_t ar = r < 0 ? -r : r, ay = y < 0 ? -y : y;
+    if (2 * ar >= ay) {
+        q += (x < 0) != (y < 0) ? -1 : 1;
+    }
+    return q;
+}
+
+static void ev_decarith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
+{
+    struct fk_value a, b;
+    fk_ev_node(n->kid[0], ev, &a);
+    fk_ev_node(n->kid[1], ev, &b);
+    if (a.type == FK_T_NULL || b.type == FK_T_NULL) {
+        ev->thrown = 1; /* arithmetic on a NULL throws in the generated Java */
+        out->type = FK_T_NULL;
+        return;
+    }
+    int sa = a.type == FK_T_DECIMAL ? a.scale : 0, sb = b.type == FK_T_DECIMAL ? b.scale : 0;
+    wide_t x = a.type == FK_T_DECIMAL ? a.u.dec : a.u.i;
+    wide_t y = b.type == FK_T_DECIMAL ? b.u.dec : b.u.i;
+    int s = n->st->scale;
+    wide_t r;
+    switch (n->sub) {
+    case '+':
+    case '-':
+    case '%':
+        x *= pow10w(s - sa);
+        y *= pow10w(s - sb);
+        if (n->sub == '%' && y == 0) {
+            goto thrown;
+        }
+        r = n->sub == '+' ? x + y : n->sub == '-' ? x - y : x % y;
+        break;
+    case '*':
+        r = x * y; /* scale sa + sb, the result's */
+        break;
+    default:
+        if (y == 0 || s - sa + sb > 36) {
+            goto thrown;
+        }
+        r = div_half_up(x * pow10w(s - sa + sb), y);
+        break;
+    }
+    if (r > INT64_MAX || r < -INT64_MAX) {
+        goto thrown; /* beyond 18 digits: not representable here */
+    }
+    out->type = FK_T_DECIMAL;
+    out->scale = s;
+    out->u.dec = (int64_t)r;
+    return;
+thrown:
+    ev->thrown = 1;
+    out->type = FK_T_NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "rules/expr.h"
 #include "rules/expr_internal.h" /* fk_utf8_len */
+#include "rules/json_out.h"    /* fk_fmt_decimal */
 #include "util.h"
 
 #include <stdio.h>
@@ -113,6 +114,12 @@ static void render(const struct fk_value *v, char *buf, size_t size)
         fk_iso8601_ms(v->u.ts, iso);
         snprintf(buf, size, "TS %s", iso);
         break;
+    case FK_T_DECIMAL: {
+        char text[48];
+        fk_fmt_decimal(v->u.dec, v->scale, text, sizeof text);
+        snprintf(buf, size, "DEC %s", text);
+        break;
+    }
     default:
         snprintf(buf, size, "%s", fk_type_name(v->type));
         break;
@@ -479,14 +486,16 @@ static void test_cast(void)
         {"CAST('9223372036854775807' AS BIGINT)", 0, "9223372036854775807"},
         {"CAST('-9223372036854775808' AS BIGINT)", 0, "-9223372036854775808"},
         {"CAST('9223372036854775808' AS BIGINT)", 0, "NULL"},
-        {"CAST(' 2.5 ' AS DECIMAL(3, 1))", 0, "2.5"},
-        {"CAST('1e2' AS DECIMAL(5, 1))", 0, "100"},
+        {"CAST(' 2.5 ' AS DECIMAL(3, 1))", 0, "DEC 2.5"},
+        {"CAST('1e2' AS DECIMAL(5, 1))", 0, "DEC 100.0"},
         {"CAST('1e2f' AS DECIMAL(5, 1))", 0, "NULL"},
         {"CAST('0x1p3' AS DECIMAL(5, 1))", 0, "NULL"},
         {"CAST('NaN' AS DECIMAL(5, 1))", 0, "NULL"},
         {"CAST(age AS DOUBLE)", 0, "42"},
-        {"CAST('1.005' AS DECIMAL(4, 2))", 0, "1"},
-        {"CAST(123.456 AS DECIMAL(5,2))", 0, "123.45999999999999"},
+        {"CAST('1.005' AS DECIMAL(4, 2))", 0, "DEC 1.01"},
+        {"CAST(123.456 AS DECIMAL(5,2))", 0, "DEC 123.46"},
+        {"CAST(age AS DECIMAL(4,1))", 0, "DEC 42.0"},
+        {"CAST(-2.5 AS DECIMAL(2,0))", 0, "DEC -3"},
         {"CAST(123.456 AS DECIMAL(4,2))", 0, "NULL"},
         {"CAST('true' AS BOOLEAN)", 0, "TRUE"},
         {"CAST('No' AS BOOLEAN)", 0, "FALSE"},

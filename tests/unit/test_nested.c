@@ -502,6 +502,39 @@ static void test_struct_star_left_to_the_statement(void)
     schema_free(&ts);
 }
 
+static void test_decimals(void)
+{
+    static const struct ecase cases[] = {
+        {"items[1]->price + items[2]->price", NULL, "10.75"},
+        {"items[1]->price + items[2]->price", NULL, "type: DECIMAL(7, 2)"},
+        {"items[1]->price - 10", NULL, "-0.50"},
+        {"items[1]->price - 10", NULL, "type: DECIMAL(13, 2)"},
+        {"items[1]->price * items[1]->qty", NULL, "19.00"},
+        {"items[1]->price * items[2]->price", NULL, "11.8750"},
+        {"items[1]->price * items[2]->price", NULL, "type: DECIMAL(13, 4)"},
+        {"items[1]->price / items[2]->price", NULL, "7.600000000"},
+        {"items[1]->price / 3", NULL, "3.1666666666667"},
+        {"items[1]->price / 3", NULL, "type: DECIMAL(17, 13)"},
+        {"items[1]->price / 0", NULL, "null"},
+        {"items[1]->price % 4", NULL, "1.50"},
+        {"items[1]->price * 0.5", NULL, "4.75"},
+        {"items[1]->price * 0.5", NULL, "type: DOUBLE"},
+        {"-items[2]->price", NULL, "-1.25"},
+        {"items[2]->qty * items[1]->price", NULL, "null"},
+        {"CAST(id AS DECIMAL(4, 2)) / CAST(3 AS DECIMAL(2, 0))", NULL, "2.333333"},
+        {"CAST('-0.005' AS DECIMAL(3, 2))", NULL, "-0.01"},
+        {"CAST(items[1]->price AS DOUBLE)", NULL, "9.5"},
+        {"CAST(items[1]->price AS INT)", NULL, "9"},
+        {"CAST(items[1]->price AS STRING)", NULL, "\"9.50\""},
+        {"items[1]->price = CAST('9.500' AS DECIMAL(5, 3))", NULL, "true"},
+        {"items[1]->price > 9", NULL, "true"},
+        {"ARRAY[items[1]->price, 1]", NULL, "[9.50,1.00]"},
+        {"ARRAY[items[1]->price, 1]", NULL, "type: ARRAY<DECIMAL(12, 2)>"},
+        {"items[1]->price + 'x'", NULL, "q.sql:1:17: cannot apply '+' to DECIMAL(6, 2) and STRING"},
+    };
+    run_exprs(cases, FK_ARRAY_SIZE(cases));
+}
+
 static void test_collection_functions(void)
 {
     static const struct ecase cases[] = {
@@ -618,6 +651,7 @@ int main(void)
     FK_TEST_RUN(test_composite_compare_and_cast);
     FK_TEST_RUN(test_rowtime_and_null_literals);
     FK_TEST_RUN(test_struct_star_left_to_the_statement);
+    FK_TEST_RUN(test_decimals);
     FK_TEST_RUN(test_collection_functions);
     FK_TEST_RUN(test_lambdas);
     return fk_test_finish();
