@@ -244,10 +244,16 @@ static void cast_value(const struct fk_sqltype *from, const struct fk_sqltype *t
             out->u.time = (int32_t)(d < 0 ? d + 86400000 : d);
             return;
         }
-        *out = *in;
-        if (in->type != FK_T_TIME) {
-            out->type = FK_T_NULL; /* TIME from text: see fk_nested_compare_class's literals */
+        if (in->type == FK_T_VARCHAR) {
+            int32_t ms;
+            out->type = FK_T_NULL;
+            if (fk_parse_time_lit(in->u.s.p, in->u.s.len, &ms) == 0) {
+                out->type = FK_T_TIME;
+                out->u.time = ms;
+            }
+            return;
         }
+        *out = *in;
         return;
     default: {
         if (in->type == FK_T_DECIMAL) {

@@ -295,6 +295,9 @@ void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev
 /* Function lookup by name (case-insensitive). */
 const struct fk_func *fk_func_find(const char *name, size_t len);
 
+/* 'HH:mm[:ss[.SSS]]' as a TIME's milliseconds of the day; 0 or -1 (expr_nested.c). */
+int fk_parse_time_lit(const char *s, size_t len, int32_t *ms);
+
 /* Conversions used by CAST and the functions. */
 int fk_parse_date_lit(const char *s, size_t len, int32_t *days);
 int fk_parse_ts_lit(const char *s, size_t len, int64_t *ms);

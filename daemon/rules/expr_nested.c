@@ -392,8 +392,7 @@ int fk_value_cmp(const struct fk_value *a, const struct fk_value *b)
     }
 }
 
-/* 'HH:mm[:ss[.SSS]]' as a TIME literal's milliseconds of the day. */
-static int parse_time_lit(const char *s, size_t len, int32_t *ms)
+int fk_parse_time_lit(const char *s, size_t len, int32_t *ms)
 {
     int part[4] = {0, 0, 0, 0};
     size_t i = 0;
@@ -434,7 +433,7 @@ int fk_nested_compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node 
         struct fk_node *x = side ? b : a, *y = side ? a : b;
         if (y->type == FK_T_TIME && x->op == FK_OP_LIT && x->type == FK_T_VARCHAR) {
             int32_t ms;
-            if (parse_time_lit(x->v.u.s.p, x->v.u.s.len, &ms) != 0) {
+            if (fk_parse_time_lit(x->v.u.s.p, x->v.u.s.len, &ms) != 0) {
                 char shown[72];
                 return fk_cc_fail(cc, x->line, x->col, "'%s' is not a TIME (HH:mm:ss.SSS)",
                                   fk_cc_show(x->v.u.s.p, x->v.u.s.len, shown, sizeof shown));
