@@ -28,18 +28,6 @@
 /* The most digits a decimal may have to be compared (ksqlDB's DECIMAL has at most 38). */
 #define KT_DEC_DIGITS 200
 
-/* The loader and the executor (rules/ksql.c, rules/query.c) land beside this module; until
- * they are linked in, these references stay unresolved (NULL) and the test mode says so
- * instead of the build failing. */
-#pragma weak fk_program_load
-#pragma weak fk_program_free
-#pragma weak fk_program_stream_for_topic
-#pragma weak fk_stream_serialize
-#pragma weak fk_stream_deserialize
-#pragma weak fk_exec_new
-#pragma weak fk_exec_destroy
-#pragma weak fk_exec_record
-
 /* Standard base64 (RFC 4648), '=' padding optional at the end, as java.util.Base64's decoder
  * takes it. 0, or -1 on any other character or a lone trailing one. */
 static int base64_decode(const char *s, size_t n, struct fk_buf *out)
@@ -1031,11 +1019,6 @@ int fk_ksqltest_run(const char *statements, const char *input, const char *outpu
     int rc = FK_EXIT_CONFIG;
     if (read_records(input, "inputs", &in, err) != 0 ||
         read_records(output, "outputs", &want, err) != 0 || read_whole(statements, &text, err)) {
-        goto done;
-    }
-    if (!fk_program_load || !fk_exec_new) {
-        fprintf(err, "faker-kafkad: test: this build has no ksql statement loader\n");
-        rc = FK_EXIT_FAILURE;
         goto done;
     }
     char why[2048];
