@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct fk_sqltype t_int = {.kind = FK_T_INTEGER, .int32 = 1};
 static struct fk_sqltype t_bigint = {.kind = FK_T_INTEGER};
@@ -461,6 +462,135 @@ static void run_file_errors(void)
     free(errs);
 }
 
+/* Runs a whole test from the three files' texts (in a temporary directory); returns the exit
+ * code, with what it printed in OUT and ERR (to free). */
+static int run_files(const char *sql, const char *in, const char *want, char **out, char **errs)
+{
+    char dir[] = "/tmp/test_ksqltest.XXXXXX";
+    if (!mkdtemp(dir)) {
+        return -1;
+    }
+    const char *texts[3] = {sql, in, want}, *names[3] = {"s.sql", "in.json", "out.json"};
+    char paths[3][64];
+    for (int i = 0; i < 3; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s", dir, names[i]);
+        FILE *f = fopen(paths[i], "w");
+        if (f) {
+            fputs(texts[i], f);
+            fclose(f);
+        }
+    }
+    size_t ol = 0, el = 0;
+    FILE *o = open_memstream(out, &ol), *e = open_memstream(errs, &el);
+    int rc = fk_ksqltest_run(paths[0], paths[1], paths[2], o, e);
+    fclose(o);
+    fclose(e);
+    for (int i = 0; i < 3; i++) {
+        remove(paths[i]);
+    }
+    rmdir(dir);
+    /* the paths are random: name the files by their base names in what is checked */
+    for (char **s = out; s; s = s == out ? errs : NULL) {
+        char *at;
+        while ((at = strstr(*s, dir)) != NULL) {
+            memmove(at, at + strlen(dir) + 1, strlen(at + strlen(dir) + 1) + 1);
+        }
+    }
+    return rc;
+}
+
+static const char *sql_stream =
+    "CREATE STREAM INPUT (ID STRING KEY, NAME STRING, QTY INT, RATE DOUBLE) WITH "
+    "(kafka_topic='in_topic', value_format='JSON');\n"
+    "CREATE STREAM OUTPUT AS SELECT ID, NAME, QTY, RATE FROM INPUT WHERE QTY > 0;\n";
+
+/* Statements, records through the executor, and the comparison, end to end. */
+static void run_passes(void)
+{
+    char *out, *errs;
+    int rc = run_files(sql_stream,
+                       "{\"inputs\":["
+                       "{\"topic\":\"in_topic\",\"key\":\"a\",\"value\":{\"NAME\":\"x\","
+                       "\"QTY\":2,\"RATE\":0.1},\"timestamp\":5},"
+                       "{\"topic\":\"in_topic\",\"key\":\"b\",\"value\":{\"NAME\":\"y\","
+                       "\"QTY\":0,\"RATE\":0}},"
+                       "{\"topic\":\"in_topic\",\"key\":\"c\",\"value\":null}]}",
+                       "{\"outputs\":["
+                       "{\"topic\":\"OUTPUT\",\"key\":\"a\",\"value\":{\"name\":\"x\","
+                       "\"QTY\":2,\"RATE\":0.1000000001},\"timestamp\":5}]}",
+                       &out, &errs);
+    CHECK_INT_EQ(rc, FK_EXIT_OK);
+    CHECK_STR_EQ(out, "test passed: 3 input records, 1 output record on 1 topic\n");
+    CHECK_STR_EQ(errs, "");
+    free(out);
+    free(errs);
+}
+
+static void run_differs(void)
+{
+    char *out, *errs;
+    int rc = run_files(sql_stream,
+                       "{\"inputs\":["
+                       "{\"topic\":\"in_topic\",\"key\":\"a\",\"value\":{\"NAME\":\"x\","
+                       "\"QTY\":2,\"RATE\":0.1}},"
+                       "{\"topic\":\"in_topic\",\"key\":\"b\",\"value\":{\"NAME\":\"y\","
+                       "\"QTY\":0,\"RATE\":0}}]}",
+                       "{\"outputs\":["
+                       "{\"topic\":\"OUTPUT\",\"key\":\"a\",\"value\":{\"NAME\":\"x\","
+                       "\"QTY\":2.5,\"RATE\":0.1},\"timestamp\":1},"
+                       "{\"topic\":\"OUTPUT\",\"key\":\"b\",\"value\":{\"NAME\":\"y\","
+                       "\"QTY\":0,\"RATE\":0.0}}]}",
+                       &out, &errs);
+    CHECK_INT_EQ(rc, FK_EXIT_FAILURE);
+    CHECK_STR_EQ(out, "topic 'OUTPUT': expected 2 records but it was 1\n"
+                      "topic 'OUTPUT' record 0: value: expected {\"NAME\":\"x\",\"QTY\":2.5,"
+                      "\"RATE\":0.1} but was {\"NAME\":\"x\",\"QTY\":2,\"RATE\":0.1}\n"
+                      "topic 'OUTPUT' record 0: timestamp: expected 1 but was 0\n"
+                      "topic 'OUTPUT' record 1: missing: expected key \"b\", value "
+                      "{\"NAME\":\"y\",\"QTY\":0,\"RATE\":0.0}\n"
+                      "note: input records that wrote nothing: 1 filtered out by WHERE\n"
+                      "test failed: 4 differences\n");
+    CHECK_STR_EQ(errs, "");
+    free(out);
+    free(errs);
+}
+
+/* The loader's message verbatim, exit 78; an input on a topic no stream reads, exit 1; an
+ * expected topic no statement writes, a difference. */
+static void run_errors(void)
+{
+    char *out, *errs;
+    CHECK_INT_EQ(run_files("CREATE STREAM X (A INT) WITH (kafka_topic='t', value_format='JSON');"
+                           "\nCREATE STREAM Y AS SELECT BOB FROM X;\n",
+                           "{\"inputs\":[]}", "{\"outputs\":[]}", &out, &errs),
+                 FK_EXIT_CONFIG);
+    CHECK(strstr(errs, "s.sql:2:") == errs);
+    CHECK(strstr(errs, "SELECT column 'BOB' cannot be resolved.") != NULL);
+    CHECK_STR_EQ(out, "");
+    free(out);
+    free(errs);
+    CHECK_INT_EQ(run_files(sql_stream, "{\"inputs\":[{\"topic\":\"nope\",\"value\":{}}]}",
+                           "{\"outputs\":[]}", &out, &errs),
+                 FK_EXIT_FAILURE);
+    CHECK_STR_EQ(errs, "in.json: inputs[0]: No information found for topic: nope\n");
+    free(out);
+    free(errs);
+    CHECK_INT_EQ(run_files(sql_stream, "{\"inputs\":[]}",
+                           "{\"outputs\":[{\"topic\":\"elsewhere\",\"value\":1}]}", &out,
+                           &errs),
+                 FK_EXIT_FAILURE);
+    CHECK_STR_EQ(out, "topic 'elsewhere': No information found for topic: elsewhere (no "
+                      "statement writes it)\n"
+                      "test failed: 1 difference\n");
+    free(out);
+    free(errs);
+    CHECK_INT_EQ(run_files(sql_stream, "{\"inputs\": [}", "{\"outputs\":[]}", &out, &errs),
+                 FK_EXIT_CONFIG);
+    CHECK_STR_EQ(errs, "in.json:1:13: parse error: unallowed token at this point in JSON text\n");
+    free(out);
+    free(errs);
+}
+
 int main(void)
 {
     FK_TEST_RUN(comparator_table);
@@ -472,5 +602,8 @@ int main(void)
     FK_TEST_RUN(diff_unreadable);
     FK_TEST_RUN(test_subcommand_options);
     FK_TEST_RUN(run_file_errors);
+    FK_TEST_RUN(run_passes);
+    FK_TEST_RUN(run_differs);
+    FK_TEST_RUN(run_errors);
     return fk_test_finish();
 }
