@@ -743,6 +743,24 @@ static void run_free(struct run *r)
     free(r->w);
 }
 
+/* Serializes TREE as PART of S into OUT (JSON is scratch). 0, or -1 reported on ERR as
+ * ksql-test-runner reports it, for the I-th record of NAME. */
+static int serialize(const struct fk_stream *s, enum fk_part part, yajl_val tree,
+                     struct fk_buf *json, struct fk_buf *out, int *is_null, const char *name,
+                     size_t i, FILE *err)
+{
+    char why[512];
+    fk_buf_reset(json);
+    put_json(json, tree);
+    fk_buf_reset(out);
+    if (fk_stream_serialize(s, part, json->data, json->len, out, is_null, why, sizeof why) != 0) {
+        fprintf(err, "%s: inputs[%zu]: Failed to serialize %s: %s\n", name, i,
+                part == FK_PART_KEY ? "key" : "value", why);
+        return -1;
+    }
+    return 0;
+}
+
 /* Feeds every input record to the queries. 0, or -1 when a record cannot be written to its
  * topic (no stream reads it, or its key or value does not fit the format), reported on ERR
  * as ksql-test-runner reports it. */
@@ -766,23 +784,10 @@ static int feed(struct run *r, struct fk_exec *x, const char *name,
             rc = -1;
             break;
         }
-        char why[512];
         int key_null = 0, value_null = 0;
-        fk_buf_reset(&json);
-        put_json(&json, rec->key);
-        fk_buf_reset(&key);
-        if (fk_stream_serialize(s, FK_PART_KEY, json.data, json.len, &key, &key_null, why,
-                                sizeof why) != 0) {
-            fprintf(err, "%s: inputs[%zu]: Failed to serialize key: %s\n", name, i, why);
-            rc = -1;
-            break;
-        }
-        fk_buf_reset(&json);
-        put_json(&json, rec->value);
-        fk_buf_reset(&value);
-        if (fk_stream_serialize(s, FK_PART_VALUE, json.data, json.len, &value, &value_null, why,
-                                sizeof why) != 0) {
-            fprintf(err, "%s: inputs[%zu]: Failed to serialize value: %s\n", name, i, why);
+        if (serialize(s, FK_PART_KEY, rec->key, &json, &key, &key_null, name, i, err) != 0 ||
+            serialize(s, FK_PART_VALUE, rec->value, &json, &value, &value_null, name, i,
+                      err) != 0) {
             rc = -1;
             break;
         }

@@ -7,6 +7,20 @@
 #include <getopt.h>
 #include <string.h>
 
+/* What getopt_long's return C (':' or '?') means, in errstr, after PREFIX. */
+static void getopt_error(int c, char **argv, const char *prefix, char *errstr,
+                         size_t errstr_size)
+{
+    if (c == ':') {
+        /* The option as typed: optopt cannot tell "-r" from "--rules". */
+        snprintf(errstr, errstr_size, "%soption %s needs an argument", prefix, argv[optind - 1]);
+    } else if (optopt) {
+        snprintf(errstr, errstr_size, "%sunknown option -%c", prefix, optopt);
+    } else {
+        snprintf(errstr, errstr_size, "%sunknown option %s", prefix, argv[optind - 1]);
+    }
+}
+
 /* The test subcommand: ARGV[0] is "test". Its options are ksql-test-runner's. */
 static int parse_test(int argc, char **argv, struct fk_options *o, char *errstr,
                       size_t errstr_size)
@@ -36,15 +50,8 @@ static int parse_test(int argc, char **argv, struct fk_options *o, char *errstr,
         case 'h':
             o->help = 1;
             return 0;
-        case ':':
-            snprintf(errstr, errstr_size, "test: option %s needs an argument", argv[optind - 1]);
-            return -1;
         default:
-            if (optopt) {
-                snprintf(errstr, errstr_size, "test: unknown option -%c", optopt);
-            } else {
-                snprintf(errstr, errstr_size, "test: unknown option %s", argv[optind - 1]);
-            }
+            getopt_error(c, argv, "test: ", errstr, errstr_size);
             return -1;
         }
     }
@@ -115,16 +122,8 @@ int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, 
         case 'h':
             o->help = 1;
             break;
-        case ':':
-            /* The option as typed: optopt cannot tell "-r" from "--rules". */
-            snprintf(errstr, errstr_size, "option %s needs an argument", argv[optind - 1]);
-            return -1;
         default:
-            if (optopt) {
-                snprintf(errstr, errstr_size, "unknown option -%c", optopt);
-            } else {
-                snprintf(errstr, errstr_size, "unknown option %s", argv[optind - 1]);
-            }
+            getopt_error(c, argv, "", errstr, errstr_size);
             return -1;
         }
     }

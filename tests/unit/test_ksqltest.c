@@ -409,19 +409,26 @@ static const struct test_opts_case test_opts[] = {
     {{"faker-kafkad", "-e", "test"}, "unexpected argument 'test'"}, /* only as the first word */
 };
 
+/* fk_options_parse on a copy of WORDS (NULL-terminated, at most 9): getopt permutes argv. */
+static int parse_words(const char *const *words, struct fk_options *o, char *err, size_t size)
+{
+    static char copy[10][64];
+    char *argv[10] = {0};
+    int argc = 0;
+    for (; argc < 9 && words[argc]; argc++) {
+        snprintf(copy[argc], sizeof copy[argc], "%s", words[argc]);
+        argv[argc] = copy[argc];
+    }
+    return fk_options_parse(argc, argv, o, err, size);
+}
+
 static void test_subcommand_options(void)
 {
     for (size_t i = 0; i < FK_ARRAY_SIZE(test_opts); i++) {
         const struct test_opts_case *c = &test_opts[i];
-        char *argv[10] = {0};
-        int argc = 0;
-        while (argc < 10 && c->argv[argc]) {
-            argv[argc] = fk_strdup(c->argv[argc]);
-            argc++;
-        }
         struct fk_options o;
         char err[256] = "";
-        int rc = fk_options_parse(argc, argv, &o, err, sizeof err);
+        int rc = parse_words(c->argv, &o, err, sizeof err);
         if (c->error) {
             CHECK_INT_EQ(rc, -1);
             CHECK_STR_EQ(err, c->error);
@@ -432,15 +439,11 @@ static void test_subcommand_options(void)
             CHECK_STR_EQ(o.input_file, "in.json");
             CHECK_STR_EQ(o.output_file, "out.json");
         }
-        for (int k = 0; k < argc; k++) {
-            free(argv[k]);
-        }
     }
     struct fk_options o;
     char err[256];
-    char a0[] = "faker-kafkad", a1[] = "test", a2[] = "-h";
-    char *help[] = {a0, a1, a2, NULL};
-    CHECK_INT_EQ(fk_options_parse(3, help, &o, err, sizeof err), 0);
+    static const char *const help[] = {"faker-kafkad", "test", "-h", NULL};
+    CHECK_INT_EQ(parse_words(help, &o, err, sizeof err), 0);
     CHECK_INT_EQ(o.help, 1);
 }
 
