@@ -28,34 +28,6 @@
 /* The most digits a decimal may have to be compared (ksqlDB's DECIMAL has at most 38). */
 #define KT_DEC_DIGITS 200
 
-/* Standard base64 (RFC 4648), '=' padding optional at the end, as java.util.Base64's decoder
- * takes it. 0, or -1 on any other character or a lone trailing one. */
-static int base64_decode(const char *s, size_t n, struct fk_buf *out)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    while (n > 0 && s[n - 1] == '=') {
-        n--;
-    }
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = s[i] ? strchr(alphabet, s[i]) : NULL;
-        if (!p) {
-            return -1;
-        }
-        acc = (acc << 6) | (uint32_t)(p - alphabet);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            fk_buf_putc(out, (char)((acc >> bits) & 0xff));
-        }
-    }
-    return n % 4 == 1 ? -1 : 0;
-}
-
-/* ---- the files */
-
 /* Line and column (from 1) of byte OFF in TEXT. */
 static void position(const char *text, size_t off, int *line, int *col)
 {
@@ -134,7 +106,7 @@ static int parse_headers(yajl_val arr, struct fk_ksqltest_rec *r, char *why, siz
         if (YAJL_IS_STRING(v)) {
             struct fk_buf b;
             fk_buf_init(&b);
-            if (base64_decode(v->u.string, strlen(v->u.string), &b) != 0) {
+            if (fk_base64_decode(&b, v->u.string, strlen(v->u.string)) != 0) {
                 fk_buf_free(&b);
                 snprintf(why, why_size, "headers[%zu]: VALUE is not base64", i);
                 return -1;
@@ -272,8 +244,6 @@ static void put_json(struct fk_buf *b, yajl_val v)
         fk_buf_putc(b, '}');
     }
 }
-
-/* ---- the comparator */
 
 /* A number as java.math.BigDecimal holds it: the digits of its unscaled value (no leading
  * zeros; none for zero), its sign and its scale (digits after the point). */
@@ -663,8 +633,6 @@ size_t fk_ksqltest_diff(const char *topic, const struct fk_ksqltest_file *expect
     fk_buf_free(&b);
     return diffs;
 }
-
-/* ---- running a test */
 
 struct whdr {
     char *name;
