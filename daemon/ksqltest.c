@@ -642,6 +642,7 @@ struct whdr {
 
 /* A record a query wrote, copied out of the emit callback. */
 struct written {
+    size_t query;                 /* the index of the query that wrote it */
     const struct fk_stream *sink; /* the stream that writes it, which reads it back */
     char *topic;
     char *key, *value; /* NULL: none */
@@ -679,6 +680,7 @@ static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafk
         r->w = fk_realloc(r->w, r->cap * sizeof *r->w);
     }
     struct written *w = &r->w[r->n++];
+    w->query = (size_t)(q - r->p->queries);
     w->sink = &r->p->streams[q->sink];
     w->topic = fk_strdup(rec->topic);
     w->key = copy_bytes(rec->key, rec->key_len);
@@ -904,17 +906,22 @@ static void readback_free(struct readback *rb)
     free(rb->headers);
 }
 
-/* Compares the records written to TOPIC with the expected ones, in order. */
+/* Compares the records written to TOPIC with the expected ones, in ksql-test-runner's order:
+ * it runs each query over all the input in turn, so a topic that several queries write (INSERT
+ * INTO) gets the first query's records, then the second's; the executor ran every query on
+ * each record, so the records are taken here query by query. */
 static void compare_topic(struct run *r, const char *topic, const struct fk_ksqltest_file *want)
 {
     struct readback *rb = fk_calloc(r->n + 1, sizeof *rb);
     struct fk_ksqltest_actual *act = fk_calloc(r->n + 1, sizeof *act);
     size_t n = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->w[i].topic, topic) == 0) {
-            readback(&rb[n], &r->w[i]);
-            act[n] = rb[n].a;
-            n++;
+    for (size_t q = 0; q < r->p->n_queries; q++) {
+        for (size_t i = 0; i < r->n; i++) {
+            if (r->w[i].query == q && strcmp(r->w[i].topic, topic) == 0) {
+                readback(&rb[n], &r->w[i]);
+                act[n] = rb[n].a;
+                n++;
+            }
         }
     }
     if (n == 0 && !fk_program_stream_for_topic(r->p, topic)) {

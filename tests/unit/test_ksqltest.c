@@ -558,6 +558,30 @@ static void run_differs(void)
     free(errs);
 }
 
+/* Two queries writing one topic: ksql-test-runner runs each query over all the input in turn,
+ * so the first query's records come first. */
+static void run_order_by_query(void)
+{
+    char *out, *errs;
+    int rc = run_files(
+        "CREATE STREAM SRC (ID STRING KEY, V INT) WITH (kafka_topic='src', value_format='JSON');\n"
+        "CREATE STREAM BOTH (ID STRING KEY, V INT) WITH (kafka_topic='both', "
+        "value_format='JSON');\n"
+        "INSERT INTO BOTH SELECT ID, V FROM SRC;\n"
+        "INSERT INTO BOTH SELECT ID, V * 10 AS V FROM SRC;\n",
+        "{\"inputs\":[{\"topic\":\"src\",\"key\":\"a\",\"value\":{\"V\":1}},"
+        "{\"topic\":\"src\",\"key\":\"b\",\"value\":{\"V\":2}}]}",
+        "{\"outputs\":[{\"topic\":\"both\",\"key\":\"a\",\"value\":{\"V\":1}},"
+        "{\"topic\":\"both\",\"key\":\"b\",\"value\":{\"V\":2}},"
+        "{\"topic\":\"both\",\"key\":\"a\",\"value\":{\"V\":10}},"
+        "{\"topic\":\"both\",\"key\":\"b\",\"value\":{\"V\":20}}]}",
+        &out, &errs);
+    CHECK_INT_EQ(rc, FK_EXIT_OK);
+    CHECK_STR_EQ(out, "test passed: 2 input records, 4 output records on 1 topic\n");
+    free(out);
+    free(errs);
+}
+
 /* The loader's message verbatim, exit 78; an input on a topic no stream reads, exit 1; an
  * expected topic no statement writes, a difference. */
 static void run_errors(void)
@@ -607,6 +631,7 @@ int main(void)
     FK_TEST_RUN(run_file_errors);
     FK_TEST_RUN(run_passes);
     FK_TEST_RUN(run_differs);
+    FK_TEST_RUN(run_order_by_query);
     FK_TEST_RUN(run_errors);
     return fk_test_finish();
 }
