@@ -642,7 +642,7 @@ struct whdr {
 
 /* A record a query wrote, copied out of the emit callback. */
 struct written {
-    size_t query;                 /* the index of the query that wrote it */
+    size_t order;                 /* who wrote it: 0 the input file, 1 + i query i */
     const struct fk_stream *sink; /* the stream that writes it, which reads it back */
     char *topic;
     char *key, *value; /* NULL: none */
@@ -672,16 +672,18 @@ static char *copy_bytes(const void *p, size_t n)
     return c;
 }
 
-static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *rec)
+/* Keeps a copy of REC, written to its topic by the writer of rank ORDER (0 the input file,
+ * 1 + i query i), to be read back as stream S. */
+static void keep(struct run *r, size_t order, const struct fk_stream *s,
+                 const struct fk_kafka_rec *rec)
 {
-    struct run *r = opaque;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
         r->w = fk_realloc(r->w, r->cap * sizeof *r->w);
     }
     struct written *w = &r->w[r->n++];
-    w->query = (size_t)(q - r->p->queries);
-    w->sink = &r->p->streams[q->sink];
+    w->order = order;
+    w->sink = s;
     w->topic = fk_strdup(rec->topic);
     w->key = copy_bytes(rec->key, rec->key_len);
     w->key_len = rec->key_len;
@@ -695,6 +697,12 @@ static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafk
         w->headers[i].value = copy_bytes(rec->headers[i].value, rec->headers[i].len);
         w->headers[i].len = rec->headers[i].len;
     }
+}
+
+static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *rec)
+{
+    struct run *r = opaque;
+    keep(r, 1 + (size_t)(q - r->p->queries), &r->p->streams[q->sink], rec);
 }
 
 static void run_free(struct run *r)
@@ -786,6 +794,7 @@ static int feed(struct run *r, struct fk_exec *x, const char *name,
             .headers = headers,
             .n_headers = rec->n_headers,
         };
+        keep(r, 0, s, &krec); /* an output topic that is also an input shows it too */
         enum fk_exec_drop drop = FK_DROP_NONE;
         if (fk_exec_record(x, &krec, on_emit, r, &drop) == 0 && drop <= FK_DROP_BAD_TIMESTAMP) {
             r->drops[drop]++;
@@ -907,17 +916,18 @@ static void readback_free(struct readback *rb)
 }
 
 /* Compares the records written to TOPIC with the expected ones, in ksql-test-runner's order:
- * it runs each query over all the input in turn, so a topic that several queries write (INSERT
- * INTO) gets the first query's records, then the second's; the executor ran every query on
- * each record, so the records are taken here query by query. */
+ * it writes the input records to their topics first, then runs each query over all of them in
+ * turn, so a topic gets the input records written to it, then the first query's records, then
+ * the second's (INSERT INTO); the executor ran every query on each record, so the records are
+ * taken here writer by writer. */
 static void compare_topic(struct run *r, const char *topic, const struct fk_ksqltest_file *want)
 {
     struct readback *rb = fk_calloc(r->n + 1, sizeof *rb);
     struct fk_ksqltest_actual *act = fk_calloc(r->n + 1, sizeof *act);
     size_t n = 0;
-    for (size_t q = 0; q < r->p->n_queries; q++) {
+    for (size_t order = 0; order <= r->p->n_queries; order++) {
         for (size_t i = 0; i < r->n; i++) {
-            if (r->w[i].query == q && strcmp(r->w[i].topic, topic) == 0) {
+            if (r->w[i].order == order && strcmp(r->w[i].topic, topic) == 0) {
                 readback(&rb[n], &r->w[i]);
                 act[n] = rb[n].a;
                 n++;

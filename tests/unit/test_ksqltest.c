@@ -558,8 +558,9 @@ static void run_differs(void)
     free(errs);
 }
 
-/* Two queries writing one topic: ksql-test-runner runs each query over all the input in turn,
- * so the first query's records come first. */
+/* Two queries writing one topic that also has an input record: ksql-test-runner writes the
+ * input first, then runs each query over all of it in turn, so the topic holds the input
+ * record, then the first query's records, then the second's. */
 static void run_order_by_query(void)
 {
     char *out, *errs;
@@ -570,14 +571,16 @@ static void run_order_by_query(void)
         "INSERT INTO BOTH SELECT ID, V FROM SRC;\n"
         "INSERT INTO BOTH SELECT ID, V * 10 AS V FROM SRC;\n",
         "{\"inputs\":[{\"topic\":\"src\",\"key\":\"a\",\"value\":{\"V\":1}},"
+        "{\"topic\":\"both\",\"key\":\"z\",\"value\":{\"V\":99}},"
         "{\"topic\":\"src\",\"key\":\"b\",\"value\":{\"V\":2}}]}",
-        "{\"outputs\":[{\"topic\":\"both\",\"key\":\"a\",\"value\":{\"V\":1}},"
+        "{\"outputs\":[{\"topic\":\"both\",\"key\":\"z\",\"value\":{\"V\":99}},"
+        "{\"topic\":\"both\",\"key\":\"a\",\"value\":{\"V\":1}},"
         "{\"topic\":\"both\",\"key\":\"b\",\"value\":{\"V\":2}},"
         "{\"topic\":\"both\",\"key\":\"a\",\"value\":{\"V\":10}},"
         "{\"topic\":\"both\",\"key\":\"b\",\"value\":{\"V\":20}}]}",
         &out, &errs);
     CHECK_INT_EQ(rc, FK_EXIT_OK);
-    CHECK_STR_EQ(out, "test passed: 2 input records, 4 output records on 1 topic\n");
+    CHECK_STR_EQ(out, "test passed: 3 input records, 5 output records on 1 topic\n");
     free(out);
     free(errs);
 }
