@@ -168,12 +168,33 @@ static inline size_t utf8_next(const char *s, size_t len, size_t i)
  * functions. 0, or -1 with ksqlDB's kind of message set. */
 int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig);
 
+/* ksqlDB's refusals, at N's name: "Function 'lpad' does not accept parameters (STRING,
+ * INTEGER)." and "Function 'greatest' cannot be resolved due to ambiguous method parameters
+ * (null, null)." Both return -1. */
+int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n);
+int fk_fn_ambiguous(struct fk_cc *cc, const struct fk_node *n);
+
+/* ksqlDB's overload resolution, simplified: the index of the first of SIGS (NULL-terminated)
+ * that N's arguments fit, or -1 with fk_fn_refuse()'s message. A signature has a letter per
+ * argument: S VARCHAR, I INTEGER, F DOUBLE, N any number (INTEGER, DOUBLE, DECIMAL), E
+ * DECIMAL, B BOOLEAN, D DATE, T TIMESTAMP (or INTEGER epoch milliseconds), M TIME, Y BYTES,
+ * * anything; a letter followed by '+' takes any number of arguments, none included. A NULL
+ * literal fits any letter. */
+int fk_fn_overload(struct fk_cc *cc, struct fk_node *n, const char *const *sigs);
+
 #define SIG_CHECK(fname, sig, rtype)                                                               \
     static int fname(struct fk_cc *cc, struct fk_node *n)                                          \
     {                                                                                              \
         n->type = rtype;                                                                           \
         return fk_fn_check_sig(cc, n, sig);                                                        \
     }
+
+/* ---- numbers (fn_cast.c) ---------------------------------------------------------------------- */
+
+/* The shortest decimal digits that read back as D (finite, not zero; the sign is ignored), as
+ * Double.toString and BigDecimal.valueOf(double) see them: |D| = 0.DIGITS x 10^(EXP + 1), no
+ * trailing zeros. Returns the number of digits (at most 17). */
+int fk_double_digits(double d, char digits[24], int *exp);
 
 /* ---- regular expressions (fn_regex.c) --------------------------------------------------------- */
 

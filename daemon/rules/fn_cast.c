@@ -14,6 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The shortest decimal digits that read back as D (finite, not zero; the sign is ignored), as
+ * Double.toString and BigDecimal.valueOf(double) take them: D = 0.DIGITS x 10^(EXP + 1), no
+ * trailing zeros. Returns the number of digits. */
+int fk_double_digits(double d, char digits[24], int *exp)
+{
+    char e[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, fabs(d));
+        if (strtod(e, NULL) == fabs(d)) {
+            break;
+        }
+    }
+    /* e is "d.ddde+XX": collect the digits and the exponent. */
+    const char *p = e;
+    int nd = 0;
+    digits[0] = '0';
+    for (; *p && *p != 'e'; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits[nd++] = *p;
+        }
+    }
+    *exp = *p ? atoi(p + 1) : 0;
+    if (nd == 0) {
+        nd = 1;
+    }
+    while (nd > 1 && digits[nd - 1] == '0') {
+        nd--;
+    }
+    return nd;
+}
+
 /* Java's Double.toString: the shortest digits that read back as the same double, in plain
  * notation for 1e-3 <= |d| < 1e7 and as d.dddE±n otherwise; always a digit after the point. */
 size_t fk_fmt_double(double d, char *buf, size_t size)
@@ -27,34 +59,10 @@ size_t fk_fmt_double(double d, char *buf, size_t size)
     if (d == 0) {
         return (size_t)snprintf(buf, size, signbit(d) ? "-0.0" : "0.0");
     }
-    char e[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d) {
-            break;
-        }
-    }
-    /* e is "-d.ddde+XX": collect the digits and the exponent. */
-    const char *p = e;
-    int neg = *p == '-';
-    if (neg) {
-        p++;
-    }
-    char digits[24] = "0";
-    int nd = 0;
-    for (; *p && *p != 'e'; p++) {
-        if (*p >= '0' && *p <= '9') {
-            digits[nd++] = *p;
-        }
-    }
-    int exp = *p ? atoi(p + 1) : 0;
-    if (nd == 0) {
-        nd = 1;
-    }
-    while (nd > 1 && digits[nd - 1] == '0') {
-        nd--;
-    }
+    int neg = d < 0;
+    char digits[24];
+    int exp;
+    int nd = fk_double_digits(d, digits, &exp);
     char out[64];
     size_t k = 0;
     if (neg) {

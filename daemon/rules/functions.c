@@ -18,6 +18,7 @@
 
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The families of FK_FN_FAMILIES (expr_internal.h), in its order. */
@@ -92,4 +93,108 @@ int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig)
         }
     }
     return 0;
+}
+
+/* The type names ksqlDB's function-resolution messages use. */
+static const char *ksql_type_name(enum fk_type t)
+{
+    switch (t) {
+    case FK_T_NULL:
+        return "null";
+    case FK_T_VARCHAR:
+        return "STRING";
+    default:
+        return fk_type_name(t);
+    }
+}
+
+/* "Function 'lpad' WHAT (STRING, INTEGER)." with the argument types of N. */
+static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *what)
+{
+    char name[48], types[256];
+    size_t k = 0;
+    for (; n->fn->name[k] && k < sizeof name - 1; k++) {
+        char c = n->fn->name[k];
+        name[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    name[k] = '\0';
+    size_t tl = 0;
+    types[0] = '\0';
+    for (size_t i = 0; i < n->nkid && tl < sizeof types; i++) {
+        int w = snprintf(types + tl, sizeof types - tl, "%s%s", i ? ", " : "",
+                         ksql_type_name(n->kid[i]->type));
+        tl += w > 0 ? (size_t)w : 0;
+    }
+    return fk_cc_fail(cc, n->line, n->col, "Function '%s' %s (%s).", name, what, types);
+}
+
+int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n)
+{
+    return resolve_fail(cc, n, "does not accept parameters");
+}
+
+int fk_fn_ambiguous(struct fk_cc *cc, const struct fk_node *n)
+{
+    return resolve_fail(cc, n, "cannot be resolved due to ambiguous method parameters");
+}
+
+static int sig_fits(char want, enum fk_type t)
+{
+    switch (want) {
+    case '*':
+        return 1;
+    case 'S':
+        return t == FK_T_VARCHAR;
+    case 'I':
+        return t == FK_T_INTEGER;
+    case 'F':
+        return t == FK_T_DOUBLE;
+    case 'N':
+        return t == FK_T_INTEGER || t == FK_T_DOUBLE || t == FK_T_DECIMAL;
+    case 'E':
+        return t == FK_T_DECIMAL;
+    case 'B':
+        return t == FK_T_BOOLEAN;
+    case 'D':
+        return t == FK_T_DATE;
+    case 'T':
+        return t == FK_T_TIMESTAMP || t == FK_T_INTEGER;
+    case 'M':
+        return t == FK_T_TIME;
+    case 'Y':
+        return t == FK_T_BYTES;
+    default:
+        return 0;
+    }
+}
+
+/* N's arguments against one signature: a letter per argument (see fk_fn_overload); a letter
+ * followed by '+' takes any number of arguments, none included. */
+static int sig_match(const struct fk_node *n, const char *sig)
+{
+    size_t i = 0;
+    for (const char *p = sig; *p; p++) {
+        if (p[1] == '+') {
+            while (i < n->nkid && (n->kid[i]->type == FK_T_NULL || sig_fits(*p, n->kid[i]->type))) {
+                i++;
+            }
+            p++;
+            continue;
+        }
+        if (i >= n->nkid || (n->kid[i]->type != FK_T_NULL && !sig_fits(*p, n->kid[i]->type))) {
+            return 0;
+        }
+        i++;
+    }
+    return i == n->nkid;
+}
+
+int fk_fn_overload(struct fk_cc *cc, struct fk_node *n, const char *const *sigs)
+{
+    for (int k = 0; sigs[k]; k++) {
+        if (sig_match(n, sigs[k])) {
+            return k;
+        }
+    }
+    return fk_fn_refuse(cc, n);
 }

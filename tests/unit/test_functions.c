@@ -1,0 +1,372 @@
+/*
+ * Unit tests of ksqlDB's scalar functions (daemon/rules/fn_*.c): table-driven evaluation over a
+ * row of every scalar type and a row of NULLs, Java's edge cases (Math.round, negative zero,
+ * BigDecimal rounding, non-ASCII text), and the refusals at load time with ksqlDB's messages.
+ */
+#include "harness.h"
+
+#include "rules/expr.h"
+#include "rules/expr_internal.h" /* fk_fmt_double */
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { C_S, C_U, C_E, C_N, C_BIG, C_D, C_B, C_DT, C_TS, C_J, C_DEC, C_TM, C_COUNT };
+
+static const char *const col_names[C_COUNT] = {"s",  "u",  "e",  "n", "big", "d",
+                                               "b",  "dt", "ts", "j", "dec", "tm"};
+static const enum fk_type col_types[C_COUNT] = {
+    FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DOUBLE,
+    FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP, FK_T_VARCHAR, FK_T_DECIMAL, FK_T_TIME};
+static const struct fk_schema schema = {.names = col_names, .types = col_types, .n = C_COUNT};
+
+static struct fk_value vstr(const char *s)
+{
+    struct fk_value v = {.type = FK_T_VARCHAR};
+    v.u.s.p = s;
+    v.u.s.len = strlen(s);
+    return v;
+}
+
+/* Row 0: a value in every column. Row 1: every column NULL. */
+static struct fk_value rows[2][C_COUNT];
+
+static void setup_rows(void)
+{
+    struct fk_value *r = rows[0];
+    r[C_S] = vstr("hello world");
+    r[C_U] = vstr("\xc3\xa9t\xc3\xa9 \xc3\xa0 paris"); /* "été à paris" */
+    r[C_E] = vstr("");
+    r[C_N].type = FK_T_INTEGER;
+    r[C_N].u.i = 42;
+    r[C_BIG].type = FK_T_INTEGER;
+    r[C_BIG].u.i = 1000000000000;
+    r[C_D].type = FK_T_DOUBLE;
+    r[C_D].u.d = -2.5;
+    r[C_B].type = FK_T_BOOLEAN;
+    r[C_B].u.b = 1;
+    r[C_DT].type = FK_T_DATE;
+    r[C_DT].u.date = (int32_t)fk_days_from_civil(2024, 3, 1);
+    r[C_TS].type = FK_T_TIMESTAMP;
+    r[C_TS].u.ts = 1709288430456; /* 2024-03-01T10:20:30.456Z */
+    r[C_J] = vstr("{\"a\": {\"b\": [1, 2.50, \"x\"]}, \"s\": \"t\\u00e9\", \"n\": null}");
+    r[C_DEC].type = FK_T_DECIMAL;
+    r[C_DEC].u.dec = -12345; /* -123.45 */
+    r[C_DEC].scale = 2;
+    r[C_TM].type = FK_T_TIME;
+    r[C_TM].u.time = 33360000; /* 09:16:00 */
+    for (int i = 0; i < C_COUNT; i++) {
+        rows[1][i].type = FK_T_NULL;
+    }
+}
+
+/* A value as the tables write it: doubles as Java prints them. */
+static void render(const struct fk_value *v, char *buf, size_t size)
+{
+    char num[64];
+    char iso[25];
+    int y;
+    unsigned m, d;
+    switch (v->type) {
+    case FK_T_NULL:
+        snprintf(buf, size, "NULL");
+        break;
+    case FK_T_BOOLEAN:
+        snprintf(buf, size, "%s", v->u.b ? "TRUE" : "FALSE");
+        break;
+    case FK_T_INTEGER:
+        snprintf(buf, size, "%lld", (long long)v->u.i);
+        break;
+    case FK_T_DOUBLE:
+        fk_fmt_double(v->u.d, num, sizeof num);
+        snprintf(buf, size, "D %s", num);
+        break;
+    case FK_T_DECIMAL: {
+        int64_t u = v->u.dec < 0 ? -v->u.dec : v->u.dec, p = 1;
+        for (int k = 0; k < v->scale; k++) {
+            p *= 10;
+        }
+        if (v->scale > 0) {
+            char frac[24];
+            snprintf(frac, sizeof frac, "%0*lld", v->scale > 18 ? 18 : (int)v->scale,
+                     (long long)(u % p));
+            snprintf(buf, size, "DEC %s%lld.%s", v->u.dec < 0 ? "-" : "", (long long)(u / p), frac);
+        } else {
+            snprintf(buf, size, "DEC %lld", (long long)v->u.dec);
+        }
+        break;
+    }
+    case FK_T_VARCHAR:
+        snprintf(buf, size, "'%.*s'", (int)v->u.s.len, v->u.s.p);
+        break;
+    case FK_T_DATE:
+        fk_civil_from_days(v->u.date, &y, &m, &d);
+        snprintf(buf, size, "DATE %04d-%02u-%02u", y, m, d);
+        break;
+    case FK_T_TIMESTAMP:
+        fk_iso8601_ms(v->u.ts, iso);
+        snprintf(buf, size, "TS %s", iso);
+        break;
+    case FK_T_TIME:
+        snprintf(buf, size, "TIME %d", (int)v->u.time);
+        break;
+    default:
+        snprintf(buf, size, "%s", fk_type_name(v->type));
+        break;
+    }
+}
+
+struct ecase {
+    const char *text;
+    int row;
+    const char *want;
+};
+
+static int run_cases(const struct ecase *cases, size_t n)
+{
+    struct fk_arena *a = fk_arena_new();
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        struct fk_expr *e = fk_expr_compile(cases[i].text, strlen(cases[i].text), &schema, "t.yaml",
+                                            1, 1, err, sizeof err);
+        if (!e) {
+            fprintf(stderr, "  [%s] does not compile: %s\n", cases[i].text, err);
+            bad++;
+            continue;
+        }
+        struct fk_row row = {rows[cases[i].row], C_COUNT, 1709288430456, 1709300000000, 0, 0};
+        struct fk_value v;
+        fk_expr_eval(e, &row, a, &v);
+        char got[512];
+        render(&v, got, sizeof got);
+        if (strcmp(got, cases[i].want) != 0) {
+            fprintf(stderr, "  [%s] on row %d: got %s, expected %s\n", cases[i].text, cases[i].row,
+                    got, cases[i].want);
+            bad++;
+        }
+        if (v.type != FK_T_NULL && v.type != fk_expr_type(e)) {
+            fprintf(stderr, "  [%s]: value type %s, static type %s\n", cases[i].text,
+                    fk_type_name(v.type), fk_type_name(fk_expr_type(e)));
+            bad++;
+        }
+        fk_expr_destroy(e);
+        fk_arena_reset(a);
+    }
+    fk_arena_destroy(a);
+    return bad;
+}
+
+#define RUN_TABLE(t) CHECK_INT_EQ(run_cases(t, FK_ARRAY_SIZE(t)), 0)
+
+/* Load-time refusals: the exact "file:line:col: message". */
+struct errcase {
+    const char *text, *want;
+};
+
+static int run_errors(const struct errcase *t, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char err[256] = "";
+        struct fk_expr *e =
+            fk_expr_compile(t[i].text, strlen(t[i].text), &schema, "t.yaml", 1, 1, err, sizeof err);
+        if (e || strcmp(err, t[i].want) != 0) {
+            fprintf(stderr, "  [%s]: got \"%s\", expected \"%s\"\n", t[i].text,
+                    e ? "(compiled)" : err, t[i].want);
+            bad++;
+        }
+        fk_expr_destroy(e);
+    }
+    return bad;
+}
+
+#define RUN_ERRORS(t) CHECK_INT_EQ(run_errors(t, FK_ARRAY_SIZE(t)), 0)
+
+/* ---- GREATEST, LEAST, NULLIF ------------------------------------------------------------------ */
+
+static void test_greatest_least(void)
+{
+    static const struct ecase t[] = {
+        {"GREATEST(1, 5, 3)", 0, "5"},
+        {"LEAST(1, 5, 3)", 0, "1"},
+        {"GREATEST(n, NULL, 7)", 0, "42"},
+        {"GREATEST(n, big)", 0, "1000000000000"},
+        {"GREATEST(n, d, 1)", 0, "D 42.0"},
+        {"LEAST(n, d, 1)", 0, "D -2.5"},
+        {"GREATEST(n, NULL)", 1, "NULL"},
+        {"GREATEST(n, 7)", 1, "7"},
+        {"GREATEST(s, 'abc', NULL)", 0, "'hello world'"},
+        {"LEAST(s, 'abc', e)", 0, "''"},
+        {"GREATEST(s, 'zebra')", 1, "'zebra'"},
+        {"GREATEST(dt, '2025-01-01')", 0, "DATE 2025-01-01"},
+        {"LEAST(dt, '2025-01-01')", 0, "DATE 2024-03-01"},
+        {"GREATEST(ts, '2024-03-01T10:20:30.457')", 0, "TS 2024-03-01T10:20:30.457Z"},
+        {"LEAST(tm, '09:16:00.001', '10:00')", 0, "TIME 33360000"},
+        {"GREATEST(tm, '09:16:00.001')", 0, "TIME 33360001"},
+        {"GREATEST(dec, dec)", 0, "DEC -123.45"},
+        {"GREATEST(dec, 1.5)", 0, "D 1.5"},
+        {"LEAST(dec, d)", 0, "D -123.45"},
+        /* Double.compareTo: NaN is the greatest, -0.0 below 0.0. */
+        {"GREATEST(0.0, 0.0 / 0.0, 1.0)", 0, "D NaN"},
+        {"LEAST(0.0, -0.0)", 0, "D -0.0"},
+        {"GREATEST(-0.0, 0.0)", 0, "D 0.0"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"GREATEST(s, n)", "t.yaml:1:1: Function 'greatest' does not accept parameters (STRING, "
+                           "INTEGER)."},
+        {"LEAST()", "t.yaml:1:1: Function 'least' does not accept parameters ()."},
+        {"GREATEST(NULL, NULL, NULL, NULL)",
+         "t.yaml:1:1: Function 'greatest' cannot be resolved due to ambiguous method parameters "
+         "(null, null, null, null)."},
+        {"GREATEST(n, dec)", "t.yaml:1:1: Function 'greatest' cannot be resolved due to ambiguous "
+                             "method parameters (INTEGER, DECIMAL)."},
+        {"GREATEST(b, b)", "t.yaml:1:1: Function 'greatest' does not accept parameters (BOOLEAN, "
+                           "BOOLEAN)."},
+        {"GREATEST(dt, ts)", "t.yaml:1:1: Function 'greatest' does not accept parameters (DATE, "
+                             "TIMESTAMP)."},
+        {"GREATEST(dt, 'soon')", "t.yaml:1:1: Function 'greatest' does not accept parameters "
+                                 "(DATE, STRING)."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_nullif(void)
+{
+    static const struct ecase t[] = {
+        {"NULLIF(n, 42)", 0, "NULL"},
+        {"NULLIF(n, 41)", 0, "42"},
+        {"NULLIF(n, NULL)", 0, "42"},
+        {"NULLIF(n, 42)", 1, "NULL"},
+        {"NULLIF(s, '')", 0, "'hello world'"},
+        {"NULLIF(e, '')", 0, "NULL"},
+        {"NULLIF(0.0, -0.0)", 0, "D 0.0"}, /* Double.equals */
+        {"NULLIF(0.0 / 0.0, 0.0 / 0.0)", 0, "NULL"},
+        {"NULLIF(b, FALSE)", 0, "TRUE"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"NULLIF(n, 'x')", "t.yaml:1:1: Function 'nullif' does not accept parameters (INTEGER, "
+                           "STRING)."},
+    };
+    RUN_ERRORS(e);
+}
+
+/* ---- rounding and the functions of doubles ------------------------------------------------------ */
+
+static void test_rounding(void)
+{
+    static const struct ecase t[] = {
+        {"CEIL(d)", 0, "D -2.0"},
+        {"FLOOR(d)", 0, "D -3.0"},
+        {"CEIL(n)", 0, "42"},
+        {"CEIL(-0.5)", 0, "D -0.0"}, /* Math.ceil keeps the sign */
+        {"FLOOR(dec)", 0, "DEC -124.00"},
+        {"CEIL(dec)", 0, "DEC -123.00"},
+        {"CEIL(d)", 1, "NULL"},
+        /* Math.round: half up, towards positive infinity. */
+        {"ROUND(-2.5)", 0, "-2"},
+        {"ROUND(2.5)", 0, "3"},
+        {"ROUND(-2.51)", 0, "-3"},
+        {"ROUND(0.49999999999999994)", 0, "0"},
+        {"ROUND(n)", 0, "42"},
+        {"ROUND(1e300)", 0, "9223372036854775807"},
+        {"ROUND(0.0 / 0.0)", 0, "0"},
+        /* With places: BigDecimal.valueOf(d), HALF_UP above zero, HALF_DOWN otherwise. */
+        {"ROUND(1.005, 2)", 0, "D 1.01"},
+        {"ROUND(-1.005, 2)", 0, "D -1.0"},
+        {"ROUND(-1.0051, 2)", 0, "D -1.01"},
+        {"ROUND(2.675, 2)", 0, "D 2.68"},
+        {"ROUND(1234.5678, -2)", 0, "D 1200.0"},
+        {"ROUND(9.99, 1)", 0, "D 10.0"},
+        {"ROUND(0.05, 1)", 0, "D 0.1"},
+        {"ROUND(0.04, 0)", 0, "D 0.0"},
+        {"ROUND(-0.4, 0)", 0, "D 0.0"},
+        {"ROUND(-0.0, 1)", 0, "D 0.0"},
+        {"ROUND(123.456, 5)", 0, "D 123.456"},
+        {"ROUND(d, NULL)", 0, "NULL"},
+        {"ROUND(dec)", 0, "DEC -123"},
+        {"ROUND(dec, 1)", 0, "DEC -123.40"},
+        {"ROUND(d)", 1, "NULL"},
+        {"TRUNC(-2.7)", 0, "-2"},
+        {"TRUNC(2.789, 2)", 0, "D 2.78"},
+        {"TRUNC(-2.789, 1)", 0, "D -2.7"},
+        {"TRUNC(dec, 1)", 0, "DEC -123.40"},
+        {"TRUNC(n)", 0, "42"},
+        {"SIGN(d)", 0, "-1"},
+        {"SIGN(n)", 0, "1"},
+        {"SIGN(-0.0)", 0, "0"},
+        {"SIGN(0.0 / 0.0)", 0, "0"},
+        {"SIGN(n)", 1, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"CEIL(s)", "t.yaml:1:1: Function 'ceil' does not accept parameters (STRING)."},
+        {"ROUND(d, 1.5)", "t.yaml:1:1: Function 'round' does not accept parameters (DOUBLE, "
+                          "DOUBLE)."},
+        {"ROUND()", "t.yaml:1:1: Function 'round' does not accept parameters ()."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_math(void)
+{
+    static const struct ecase t[] = {
+        {"SQRT(16)", 0, "D 4.0"},
+        {"SQRT(-1)", 0, "D NaN"},
+        {"SQRT(d)", 1, "NULL"},
+        {"CBRT(-27.0)", 0, "D -3.0"},
+        {"EXP(0)", 0, "D 1.0"},
+        {"LN(1)", 0, "D 0.0"},
+        {"LOG(100)", 0, "D 4.605170185988092"}, /* natural, as ksqlDB's Math.log */
+        {"LOG(10, 100)", 0, "D 2.0"},
+        {"LOG(1, 100)", 0, "D NaN"},
+        {"LOG(0, 100)", 0, "D NaN"},
+        {"LOG(2, 0)", 0, "D -Infinity"},
+        {"POWER(2, 10)", 0, "D 1024.0"},
+        {"POWER(2, -1)", 0, "D 0.5"},
+        {"POWER(n, NULL)", 0, "NULL"},
+        {"PI()", 0, "D 3.141592653589793"},
+        {"DEGREES(PI())", 0, "D 180.0"},
+        {"RADIANS(180)", 0, "D 3.141592653589793"},
+        {"SIN(0)", 0, "D 0.0"},
+        {"COS(0)", 0, "D 1.0"},
+        {"TAN(0)", 0, "D 0.0"},
+        {"ASIN(1)", 0, "D 1.5707963267948966"},
+        {"ACOS(1)", 0, "D 0.0"},
+        {"ATAN(1)", 0, "D 0.7853981633974483"},
+        {"ATAN2(1, 1)", 0, "D 0.7853981633974483"},
+        {"SINH(0)", 0, "D 0.0"},
+        {"COSH(0)", 0, "D 1.0"},
+        {"TANH(0)", 0, "D 0.0"},
+        {"COT(0)", 0, "D Infinity"},
+        {"RANDOM() >= 0 AND RANDOM() < 1", 0, "TRUE"},
+        {"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1231), 3)", 0, "D 8634.14"},
+        {"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1231, ' Miles '), 3)", 0,
+         "D 5365.337"},
+        {"GEO_DISTANCE(0, 0, 0, 1, NULL) = GEO_DISTANCE(0, 0, 0, 1, 'km')", 0, "TRUE"},
+        {"GEO_DISTANCE(n, 0, 0, 0)", 1, "NULL"},
+        {"GEO_DISTANCE(97.0, 0, 0, 0)", 0, "NULL"},
+        {"GEO_DISTANCE(0, 0, 0, 0, 'parsecs')", 0, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"SQRT(s)", "t.yaml:1:1: Function 'sqrt' does not accept parameters (STRING)."},
+        {"PI(1)", "t.yaml:1:1: Function 'pi' does not accept parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
+int main(void)
+{
+    setup_rows();
+    FK_TEST_RUN(test_greatest_least);
+    FK_TEST_RUN(test_nullif);
+    FK_TEST_RUN(test_rounding);
+    FK_TEST_RUN(test_math);
+    return fk_test_finish();
+}
