@@ -361,6 +361,125 @@ static void test_math(void)
     RUN_ERRORS(e);
 }
 
+/* ---- strings ------------------------------------------------------------------------------------- */
+
+static void test_pad(void)
+{
+    static const struct ecase t[] = {
+        {"LPAD('abc', 6, 'xy')", 0, "'xyxabc'"},
+        {"RPAD('abc', 6, 'xy')", 0, "'abcxyx'"},
+        {"LPAD('abcdef', 3, 'x')", 0, "'abc'"}, /* cut, from the left for both */
+        {"RPAD('abcdef', 3, 'x')", 0, "'abc'"},
+        {"LPAD('abc', 0, 'x')", 0, "''"},
+        {"LPAD(e, 2, '-')", 0, "'--'"},
+        {"LPAD('abc', -1, 'x')", 0, "NULL"},
+        {"LPAD('abc', 5, '')", 0, "NULL"},
+        {"LPAD('abc', 5, NULL)", 0, "NULL"},
+        {"RPAD(s, 5, 'x')", 1, "NULL"},
+        {"LPAD(s, n, 'x')", 1, "NULL"},
+        /* Characters, not bytes. */
+        {"LPAD(u, 13, '\xc3\xb8')", 0, "'\xc3\xb8\xc3\xb8\xc3\xa9t\xc3\xa9 \xc3\xa0 paris'"},
+        {"RPAD(u, 3, '.')", 0, "'\xc3\xa9t\xc3\xa9'"},
+        {"LEN(LPAD('', 4, '\xc3\xa9\xc3\xa8'))", 0, "4"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"LPAD('a', '2', 'x')", "t.yaml:1:1: Function 'lpad' does not accept parameters (STRING, "
+                                "STRING, STRING)."},
+        {"RPAD('a', 2)", "t.yaml:1:1: Function 'rpad' does not accept parameters (STRING, "
+                         "INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_concat_ws_elt_field(void)
+{
+    static const struct ecase t[] = {
+        {"CONCAT_WS(', ', 'a', NULL, 'b', e)", 0, "'a, b, '"},
+        {"CONCAT_WS(NULL, 'a', 'b')", 0, "NULL"},
+        {"CONCAT_WS('-', s, s)", 1, "''"},
+        {"CONCAT_WS('-')", 0, "NULL"}, /* ksqlDB throws: the expression is NULL */
+        {"ELT(2, 'a', 'b', 'c')", 0, "'b'"},
+        {"ELT(0, 'a')", 0, "NULL"},
+        {"ELT(4, 'a', 'b', 'c')", 0, "NULL"},
+        {"ELT(1, s, 'x')", 1, "NULL"},
+        {"ELT(n, 'a') IS NULL", 1, "NULL"}, /* a NULL n throws */
+        {"FIELD('b', 'a', 'b', 'b')", 0, "2"},
+        {"FIELD('z', 'a', 'b')", 0, "0"},
+        {"FIELD(s, s, 'a')", 1, "0"},
+        {"FIELD('', NULL, e)", 0, "2"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"CONCAT_WS()", "t.yaml:1:1: Function 'concat_ws' does not accept parameters ()."},
+        {"CONCAT_WS(',', 1)", "t.yaml:1:1: Function 'concat_ws' does not accept parameters "
+                              "(STRING, INTEGER)."},
+        {"ELT('1', 'a')", "t.yaml:1:1: Function 'elt' does not accept parameters (STRING, "
+                          "STRING)."},
+        {"FIELD(1, 'a')", "t.yaml:1:1: Function 'field' does not accept parameters (INTEGER, "
+                          "STRING)."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_chr_initcap(void)
+{
+    static const struct ecase t[] = {
+        {"CHR(75)", 0, "'K'"},
+        {"CHR(233)", 0, "'\xc3\xa9'"},
+        {"CHR(128512)", 0, "'\xf0\x9f\x98\x80'"},
+        {"CHR(-1)", 0, "NULL"},
+        {"CHR(1114112)", 0, "NULL"},
+        {"CHR(n)", 1, "NULL"},
+        {"CHR('\\u004b')", 0, "'K'"},
+        {"CHR('\\u00e9x')", 0, "'\xc3\xa9x'"},
+        {"CHR('\\ud83d\\ude00')", 0, "'\xf0\x9f\x98\x80'"},
+        {"CHR('\\u004')", 0, "NULL"}, /* shorter than 6 */
+        {"CHR('u004b')", 0, "NULL"},
+        {"CHR('\\u00zz')", 0, "NULL"},
+        {"INITCAP('the quick  BROWN fox')", 0, "'The Quick  Brown Fox'"},
+        {"INITCAP('  leading')", 0, "'Leading'"},
+        {"INITCAP('o''neil mc-donald')", 0, "'O'neil Mc-donald'"},
+        {"INITCAP(u)", 0, "'\xc3\x89t\xc3\xa9 \xc3\x80 Paris'"},
+        {"INITCAP('\xc3\x89T\xc3\x89')", 0, "'\xc3\x89t\xc3\xa9'"},
+        {"INITCAP(e)", 0, "''"},
+        {"INITCAP(s)", 1, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"CHR(1.5)", "t.yaml:1:1: Function 'chr' does not accept parameters (DOUBLE)."},
+        {"INITCAP(n)", "t.yaml:1:1: Function 'initcap' does not accept parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_mask(void)
+{
+    static const struct ecase t[] = {
+        {"MASK('AbCd #$%12')", 0, "'XxXx----nn'"},
+        {"MASK('AbCd #$%12', '*', '-', '.', NULL)", 0, "'*-*- #$%..'"},
+        {"MASK(u)", 0, "'xxx-x-xxxxx'"},
+        {"MASK('\xc3\x89t\xc3\xa9')", 0, "'Xxx'"},
+        {"MASK_LEFT('AbCd12', 2)", 0, "'XxCd12'"},
+        {"MASK_LEFT('AbCd12', 20)", 0, "'XxXxnn'"},
+        {"MASK_RIGHT('AbCd12', 2)", 0, "'AbCdnn'"},
+        {"MASK_KEEP_LEFT('AbCd12', 2)", 0, "'AbXxnn'"},
+        {"MASK_KEEP_RIGHT('AbCd12', 2)", 0, "'XxXx12'"},
+        {"MASK_KEEP_RIGHT('AbCd12', 0, NULL, 'y', NULL, NULL)", 0, "'AyCy12'"},
+        {"MASK_LEFT(s, 2)", 1, "NULL"},
+        {"MASK_LEFT('ab', -1)", 0, "NULL"},
+        {"MASK_LEFT('ab', 1, 'XY', NULL, NULL, NULL)", 0, "NULL"},
+        {"MASK(s)", 1, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"MASK_LEFT('ab')", "t.yaml:1:1: Function 'mask_left' does not accept parameters "
+                            "(STRING)."},
+        {"MASK(n)", "t.yaml:1:1: Function 'mask' does not accept parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
 int main(void)
 {
     setup_rows();
@@ -368,5 +487,9 @@ int main(void)
     FK_TEST_RUN(test_nullif);
     FK_TEST_RUN(test_rounding);
     FK_TEST_RUN(test_math);
+    FK_TEST_RUN(test_pad);
+    FK_TEST_RUN(test_concat_ws_elt_field);
+    FK_TEST_RUN(test_chr_initcap);
+    FK_TEST_RUN(test_mask);
     return fk_test_finish();
 }
