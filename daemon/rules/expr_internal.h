@@ -179,6 +179,7 @@ const struct fk_func *fk_func_find(const char *name, size_t len);
     X(regex)                                                                                       \
     X(math)                                                                                        \
     X(time)                                                                                        \
+    X(encode)                                                                                      \
     /* one line per family, above */
 
 #define FK_FN_DECLARE(fam)                                                                         \

@@ -182,6 +182,13 @@ int fk_fn_ambiguous(struct fk_cc *cc, const struct fk_node *n);
  * literal fits any letter. */
 int fk_fn_overload(struct fk_cc *cc, struct fk_node *n, const char *const *sigs);
 
+/* Makes N, a call of a function whose every call differs (RANDOM, UUID), unequal to any other
+ * node, so that fk_expr_share() never gives two calls one value. */
+void fk_fn_volatile(struct fk_node *n);
+
+/* 64 random bits from the calling thread's generator (not for secrets). */
+uint64_t fk_fn_rand64(void);
+
 #define SIG_CHECK(fname, sig, rtype)                                                               \
     static int fname(struct fk_cc *cc, struct fk_node *n)                                          \
     {                                                                                              \

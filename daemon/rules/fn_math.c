@@ -778,22 +778,11 @@ static void fn_pi(const struct fk_node *n, const struct fk_value *args, struct f
     set_dbl(out, M_PI);
 }
 
-/* RANDOM(): Math.random(), uniform in [0, 1). Per thread, seeded once from the clock and the
- * thread; not for secrets. */
-static _Thread_local uint64_t rnd_state;
-
-static double next_random(void)
+/* RANDOM(): Math.random(), uniform in [0, 1), 53 random bits; each call its own. */
+static int chk_random(struct fk_cc *cc, struct fk_node *n)
 {
-    if (rnd_state == 0) {
-        rnd_state = (uint64_t)fk_wall_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)&rnd_state;
-        rnd_state |= 1;
-    }
-    /* xorshift64* */
-    rnd_state ^= rnd_state >> 12;
-    rnd_state ^= rnd_state << 25;
-    rnd_state ^= rnd_state >> 27;
-    uint64_t r = rnd_state * 0x2545F4914F6CDD1DULL;
-    return (double)(r >> 11) * (1.0 / 9007199254740992.0);
+    fk_fn_volatile(n);
+    return chk_nothing_dbl(cc, n);
 }
 
 static void fn_random(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
@@ -802,7 +791,7 @@ static void fn_random(const struct fk_node *n, const struct fk_value *args, stru
     (void)n;
     (void)args;
     (void)ev;
-    set_dbl(out, next_random());
+    set_dbl(out, (double)(fk_fn_rand64() >> 11) * (1.0 / 9007199254740992.0));
 }
 
 /* GEO_DISTANCE(lat1, lon1, lat2, lon2[, unit]): the great-circle distance (haversine) on a
@@ -894,7 +883,7 @@ const struct fk_func fk_fn_math[] = {
     {"POWER", 0, -1, chk_dd, fn_power},
     {"ATAN2", 0, -1, chk_dd, fn_atan2},
     {"PI", 0, -1, chk_nothing_dbl, fn_pi},
-    {"RANDOM", 0, -1, chk_nothing_dbl, fn_random},
+    {"RANDOM", 0, -1, chk_random, fn_random},
     {"GEO_DISTANCE", 0, -1, chk_geo_distance, fn_geo_distance},
 };
 const size_t fk_fn_math_n = FK_ARRAY_SIZE(fk_fn_math);

@@ -18,7 +18,9 @@
 
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <string.h>
 
 /* The families of FK_FN_FAMILIES (expr_internal.h), in its order. */
@@ -197,4 +199,26 @@ int fk_fn_overload(struct fk_cc *cc, struct fk_node *n, const char *const *sigs)
         }
     }
     return fk_fn_refuse(cc, n);
+}
+
+void fk_fn_volatile(struct fk_node *n)
+{
+    static atomic_int seq;
+    n->index = atomic_fetch_add(&seq, 1) + 1;
+}
+
+/* xorshift64*, one state per thread, seeded from getrandom() (or the clock). */
+uint64_t fk_fn_rand64(void)
+{
+    static _Thread_local uint64_t x;
+    if (x == 0) {
+        if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x) {
+            x = (uint64_t)fk_mono_us() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)&x;
+        }
+        x |= 1;
+    }
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    return x * 0x2545F4914F6CDD1DULL;
 }

@@ -480,6 +480,87 @@ static void test_mask(void)
     RUN_ERRORS(e);
 }
 
+/* ---- encodings, identifiers, URLs ---------------------------------------------------------------- */
+
+static void test_md5_encode_uuid(void)
+{
+    static const struct ecase t[] = {
+        {"MD5('')", 0, "'d41d8cd98f00b204e9800998ecf8427e'"},
+        {"MD5('The quick brown fox jumps over the lazy dog')", 0,
+         "'9e107d9d372bb6826bd81d3542a419d6'"},
+        {"MD5(u)", 0, "'485f4a12385b6176ea4639f4dda49abd'"},
+        {"MD5(s)", 1, "NULL"},
+        {"ENCODE('Hello', 'utf8', 'hex')", 0, "'48656c6c6f'"},
+        {"ENCODE('48656C6C6F', 'HEX', 'ascii')", 0, "'Hello'"},
+        {"ENCODE('0x48656c6c6f', 'hex', 'utf8')", 0, "'Hello'"},
+        {"ENCODE('0x148656c6c6f', 'hex', 'hex') IS NULL", 0, "NULL"}, /* hex to hex throws */
+        {"ENCODE('X''4869''', 'hex', 'base64')", 0, "'SGk='"},
+        {"ENCODE('0x1', 'hex', 'base64')", 0, "'AQ=='"},
+        {"ENCODE('abc', 'hex', 'ascii')", 0, "NULL"},
+        {"ENCODE(u, 'utf8', 'base64')", 0, "'w6l0w6kgw6AgcGFyaXM='"},
+        {"ENCODE('w6l0w6k=', 'base64', 'utf8')", 0, "'\xc3\xa9t\xc3\xa9'"},
+        {"ENCODE('w6l0w6k', 'base64', 'ascii')", 0,
+         "'\xef\xbf\xbd\xef\xbf\xbdt\xef\xbf\xbd\xef\xbf\xbd'"},
+        {"ENCODE(u, 'ascii', 'hex')", 0, "'3f743f203f207061726973'"},
+        {"ENCODE('SGVsbG8', 'base64', 'hex')", 0, "'48656c6c6f'"},
+        {"ENCODE(s, 'utf8', 'hex')", 1, "NULL"},
+        {"ENCODE('a', 'utf8', 'ebcdic')", 0, "NULL"},
+        {"LEN(UUID())", 0, "36"},
+        {"SUBSTRING(UUID(), 15, 1)", 0, "'4'"},
+        {"UUID() = UUID()", 0, "FALSE"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"MD5(n)", "t.yaml:1:1: Function 'md5' does not accept parameters (INTEGER)."},
+        {"ENCODE('a', 'hex')", "t.yaml:1:1: Function 'encode' does not accept parameters (STRING, "
+                               "STRING)."},
+        {"UUID(1)", "t.yaml:1:1: Function 'uuid' does not accept parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
+static void test_url(void)
+{
+    static const char url[] = "'https://user@www.example.com:8080/a%20b/c?x=1&y=%C3%A9&z#frag%21'";
+    char text[8][160];
+    static const char *const fmt[] = {
+        "URL_EXTRACT_HOST(%s)",           "URL_EXTRACT_PORT(%s)",
+        "URL_EXTRACT_PATH(%s)",           "URL_EXTRACT_PROTOCOL(%s)",
+        "URL_EXTRACT_QUERY(%s)",          "URL_EXTRACT_FRAGMENT(%s)",
+        "URL_EXTRACT_PARAMETER(%s, 'y')", "URL_EXTRACT_PARAMETER(%s, 'z')",
+    };
+    for (int i = 0; i < 8; i++) {
+        snprintf(text[i], sizeof text[i], fmt[i], url);
+    }
+    const struct ecase t[] = {
+        {text[0], 0, "'www.example.com'"},
+        {text[1], 0, "8080"},
+        {text[2], 0, "'/a b/c'"},
+        {text[3], 0, "'https'"},
+        {text[4], 0, "'x=1&y=\xc3\xa9&z'"},
+        {text[5], 0, "'frag!'"},
+        {text[6], 0, "'\xc3\xa9'"},
+        {text[7], 0, "''"},
+        {"URL_EXTRACT_PARAMETER('http://a/?x=1', 'w')", 0, "NULL"},
+        {"URL_EXTRACT_PORT('http://example.com/')", 0, "NULL"},
+        {"URL_EXTRACT_HOST('mailto:joe@example.com')", 0, "NULL"},
+        {"URL_EXTRACT_PROTOCOL('mailto:joe@example.com')", 0, "'mailto'"},
+        {"URL_EXTRACT_PATH('/just/a/path?q')", 0, "'/just/a/path'"},
+        {"URL_EXTRACT_PROTOCOL('/just/a/path')", 0, "NULL"},
+        {"URL_EXTRACT_HOST('http://under_score.com/')", 0, "NULL"}, /* registry-based */
+        {"URL_EXTRACT_HOST('http://[::1]:80/')", 0, "'[::1]'"},
+        {"URL_EXTRACT_HOST('http://bad host/')", 0, "NULL"}, /* URISyntaxException */
+        {"URL_EXTRACT_PATH('http://x/%zz')", 0, "NULL"},
+        {"URL_EXTRACT_HOST(s)", 1, "NULL"},
+        {"URL_ENCODE_PARAM('a b&c=d/\xc3\xa9*~')", 0, "'a+b%26c%3Dd%2F%C3%A9*%7E'"},
+        {"URL_DECODE_PARAM('a+b%26c%3Dd%2F%C3%A9')", 0, "'a b&c=d/\xc3\xa9'"},
+        {"URL_DECODE_PARAM('100%')", 0, "NULL"},
+        {"URL_DECODE_PARAM(s)", 1, "NULL"},
+        {"URL_ENCODE_PARAM(s) IS NULL", 1, "NULL"}, /* Guava's escaper throws on null */
+    };
+    RUN_TABLE(t);
+}
+
 int main(void)
 {
     setup_rows();
@@ -491,5 +572,7 @@ int main(void)
     FK_TEST_RUN(test_concat_ws_elt_field);
     FK_TEST_RUN(test_chr_initcap);
     FK_TEST_RUN(test_mask);
+    FK_TEST_RUN(test_md5_encode_uuid);
+    FK_TEST_RUN(test_url);
     return fk_test_finish();
 }
