@@ -180,6 +180,7 @@ const struct fk_func *fk_func_find(const char *name, size_t len);
     X(math)                                                                                        \
     X(time)                                                                                        \
     X(encode)                                                                                      \
+    X(json)                                                                                        \
     /* one line per family, above */
 
 #define FK_FN_DECLARE(fam)                                                                         \

@@ -561,6 +561,59 @@ static void test_url(void)
     RUN_TABLE(t);
 }
 
+/* ---- JSON --------------------------------------------------------------------------------------- */
+
+static void test_json(void)
+{
+    static const struct ecase t[] = {
+        {"EXTRACTJSONFIELD(j, '$.s')", 0, "'t\xc3\xa9'"},
+        {"EXTRACTJSONFIELD(j, '$.a.b')", 0, "'[1,2.50,\"x\"]'"},
+        {"EXTRACTJSONFIELD(j, '$.a.b[1]')", 0, "'2.50'"},
+        {"EXTRACTJSONFIELD(j, '$.a.b[2]')", 0, "'x'"},
+        {"EXTRACTJSONFIELD(j, '$.a.b[3]')", 0, "NULL"},
+        {"EXTRACTJSONFIELD(j, '$.a.b.c')", 0, "NULL"},
+        {"EXTRACTJSONFIELD(j, '$[\"a\"][\"b\"][0]')", 0, "'1'"},
+        {"EXTRACTJSONFIELD(j, '$.n')", 0, "'null'"},
+        {"EXTRACTJSONFIELD(j, '$.zz')", 0, "NULL"},
+        {"EXTRACTJSONFIELD(j, '$')", 0, "'{\"a\":{\"b\":[1,2.50,\"x\"]},\"s\":\"t\xc3\xa9\",\"n\":null}'"},
+        {"EXTRACTJSONFIELD('{\"@type\": \"UDF\"}}', '$.@type')", 0, "'UDF'"}, /* trailing text */
+        {"EXTRACTJSONFIELD('{\"k\": 1, \"k\": 2}', '$.k')", 0, "'2'"},
+        {"EXTRACTJSONFIELD('{\"k\": \"a\\nb\"}', '$')", 0, "'{\"k\":\"a\\nb\"}'"},
+        {"EXTRACTJSONFIELD('', '$.a')", 0, "NULL"},
+        {"EXTRACTJSONFIELD('{nope', '$.a')", 0, "NULL"}, /* an error */
+        {"EXTRACTJSONFIELD(j, s)", 0, "NULL"},          /* a bad path from a column: an error */
+        {"EXTRACTJSONFIELD(j, '$.a')", 1, "NULL"},
+        {"IS_JSON_STRING(j)", 0, "TRUE"},
+        {"IS_JSON_STRING('[1, 2')", 0, "FALSE"},
+        {"IS_JSON_STRING('\"abc\"')", 0, "TRUE"},
+        {"IS_JSON_STRING('abc')", 0, "FALSE"},
+        {"IS_JSON_STRING('  ')", 0, "FALSE"},
+        {"IS_JSON_STRING(j)", 1, "FALSE"},
+        {"JSON_ARRAY_LENGTH('[1, [2, 3], {}]')", 0, "3"},
+        {"JSON_ARRAY_LENGTH('[]')", 0, "0"},
+        {"JSON_ARRAY_LENGTH('{}')", 0, "NULL"},
+        {"JSON_ARRAY_LENGTH('')", 0, "NULL"},
+        {"JSON_ARRAY_LENGTH(j)", 1, "NULL"},
+        {"JSON_CONCAT('{\"a\": 1}', '{\"b\": 2}')", 0, "'{\"a\":1,\"b\":2}'"},
+        {"JSON_CONCAT('{\"a\": {\"5\": 6}, \"b\": 1}', '{\"a\": {\"3\": 4}}')", 0,
+         "'{\"a\":{\"3\":4},\"b\":1}'"},
+        {"JSON_CONCAT('[1, 2]', '[3, 4]')", 0, "'[1,2,3,4]'"},
+        {"JSON_CONCAT('null', 'null')", 0, "'[null,null]'"},
+        {"JSON_CONCAT('[1, 2]', '{\"a\": 1}', '4')", 0, "'[1,2,{\"a\":1},4]'"},
+        {"JSON_CONCAT('[1, [2]]', '[[[3]], [[[4]]]]')", 0, "'[1,[2],[[3]],[[[4]]]]'"},
+        {"JSON_CONCAT('1', '')", 0, "NULL"},
+        {"JSON_CONCAT(j, s)", 1, "NULL"},
+        {"JSON_CONCAT('[1', '[2]')", 0, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"EXTRACTJSONFIELD(j, 'a.b')", "t.yaml:1:21: Invalid JSON path: 'a.b'"},
+        {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'json_array_length' does not accept "
+                                 "parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
 int main(void)
 {
     setup_rows();
@@ -574,5 +627,6 @@ int main(void)
     FK_TEST_RUN(test_mask);
     FK_TEST_RUN(test_md5_encode_uuid);
     FK_TEST_RUN(test_url);
+    FK_TEST_RUN(test_json);
     return fk_test_finish();
 }
