@@ -1,6 +1,7 @@
 /*
  * The date and time functions: PARSE_DATE, FORMAT_DATE, PARSE_TIMESTAMP, FORMAT_TIMESTAMP and
- * their older BIGINT forms, UNIX_TIMESTAMP, FROM_UNIXTIME. Patterns and zones that are
+ * their older INTEGER forms (STRINGTOTIMESTAMP, TIMESTAMPTOSTRING, STRINGTODATE, DATETOSTRING),
+ * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ. Patterns and zones that are
  * literals are compiled at load time (fn_datefmt.c does the patterns).
  *
  * Thread rules: compiled arguments are immutable; the day cache is the caller's arena's.
@@ -278,6 +279,152 @@ static void fn_from_unixtime(const struct fk_node *n, const struct fk_value *arg
     out->u.ts = args[0].u.i;
 }
 
+/* ---- days as INTEGER, zones ------------------------------------------------------------------- */
+
+/* DATETOSTRING(days, format): FORMAT_DATE of epoch days; days is a primitive int (NULL is an
+ * error), a NULL format gives NULL. */
+static int chk_datetostring(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"IS", NULL};
+    n->type = FK_T_VARCHAR;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static void fn_datetostring(const struct fk_node *n, const struct fk_value *args,
+                            struct fk_ev *ev, struct fk_value *out)
+{
+    if (args[0].type == FK_T_NULL) {
+        throw_null(ev, out);
+        return;
+    }
+    if (args[0].u.i < INT32_MIN || args[0].u.i > INT32_MAX) {
+        throw_null(ev, out);
+        return;
+    }
+    struct fk_value a[2] = {{.type = FK_T_DATE}, args[1]};
+    a[0].u.date = (int32_t)args[0].u.i;
+    fn_format_date(n, a, ev, out);
+}
+
+/* STRINGTODATE(s, format): PARSE_DATE giving epoch days. */
+static int chk_stringtodate(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"SS", NULL};
+    n->type = FK_T_INTEGER;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args,
+                            struct fk_ev *ev, struct fk_value *out)
+{
+    fn_parse_date(n, args, ev, out);
+    if (out->type == FK_T_DATE) {
+        set_int(out, out->u.date);
+    }
+}
+
+/* UNIX_DATE(): today (of the evaluation's "now", UTC) in epoch days; UNIX_DATE(date): the
+ * date's. */
+static int chk_unix_date(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"", "D", NULL};
+    n->type = FK_T_INTEGER;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static void fn_unix_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                         struct fk_value *out)
+{
+    if (n->nkid == 0) {
+        set_int(out, floor_div(ev->row->now_ms, 86400000));
+    } else if (args[0].type == FK_T_NULL) {
+        set_null(out);
+    } else {
+        set_int(out, args[0].u.date);
+    }
+}
+
+/* FROM_DAYS(days): the DATE. */
+static int chk_from_days(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"I", NULL};
+    n->type = FK_T_DATE;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+}
+
+static void fn_from_days(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                         struct fk_value *out)
+{
+    (void)n;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+    } else if (args[0].u.i < INT32_MIN || args[0].u.i > INT32_MAX) {
+        throw_null(ev, out);
+    } else {
+        out->type = FK_T_DATE;
+        out->u.date = (int32_t)args[0].u.i;
+    }
+}
+
+/* CONVERT_TZ(ts, from, to): the wall-clock time of ts in FROM, shown in TO (ts moves by the
+ * difference of the offsets). Zones as PARSE_TIMESTAMP's: literal ones are checked at load
+ * time, others give an error when unknown. */
+struct tzpair {
+    int have[2];
+    int off[2];
+};
+
+static int chk_convert_tz(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"TSS", NULL};
+    n->type = FK_T_TIMESTAMP;
+    if (fk_fn_overload(cc, n, sigs) < 0) {
+        return -1;
+    }
+    struct tzpair *z = fk_cc_alloc(cc, sizeof *z);
+    for (int i = 0; i < 2; i++) {
+        const struct fk_node *k = n->kid[1 + i];
+        if (!is_lit_str(k)) {
+            continue;
+        }
+        if (fk_parse_tz(k->v.u.s.p, k->v.u.s.len, &z->off[i]) != 0) {
+            char shown[72];
+            return fk_cc_fail(cc, k->line, k->col,
+                              "unsupported time zone '%s' (UTC, GMT or an offset like '+02:00')",
+                              fk_cc_show(k->v.u.s.p, k->v.u.s.len, shown, sizeof shown));
+        }
+        z->have[i] = 1;
+    }
+    n->aux = z;
+    return 0;
+}
+
+static void fn_convert_tz(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    if (any_null(args, 3)) {
+        set_null(out);
+        return;
+    }
+    const struct tzpair *z = n->aux;
+    int off[2];
+    for (int i = 0; i < 2; i++) {
+        if (z->have[i]) {
+            off[i] = z->off[i];
+        } else if (fk_parse_tz(args[1 + i].u.s.p, args[1 + i].u.s.len, &off[i]) != 0) {
+            throw_null(ev, out);
+            return;
+        }
+    }
+    int64_t ms = args[0].type == FK_T_INTEGER ? args[0].u.i : args[0].u.ts;
+    out->type = FK_T_TIMESTAMP;
+    out->u.ts = ms + (int64_t)(off[1] - off[0]) * 1000;
+}
 
 const struct fk_func fk_fn_time[] = {
     {"PARSE_DATE", 2, 2, chk_parse_date, fn_parse_date},
@@ -288,5 +435,10 @@ const struct fk_func fk_fn_time[] = {
     {"TIMESTAMPTOSTRING", 2, 3, chk_timestamptostring, fn_format_timestamp},
     {"FROM_UNIXTIME", 1, 1, chk_from_unixtime, fn_from_unixtime},
     {"UNIX_TIMESTAMP", 0, 1, chk_unix_timestamp, fn_unix_timestamp},
+    {"DATETOSTRING", 0, -1, chk_datetostring, fn_datetostring},
+    {"STRINGTODATE", 0, -1, chk_stringtodate, fn_stringtodate},
+    {"UNIX_DATE", 0, -1, chk_unix_date, fn_unix_date},
+    {"FROM_DAYS", 0, -1, chk_from_days, fn_from_days},
+    {"CONVERT_TZ", 0, -1, chk_convert_tz, fn_convert_tz},
 };
 const size_t fk_fn_time_n = FK_ARRAY_SIZE(fk_fn_time);

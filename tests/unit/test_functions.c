@@ -614,6 +614,46 @@ static void test_json(void)
     RUN_ERRORS(e);
 }
 
+/* ---- dates -------------------------------------------------------------------------------------- */
+
+static void test_dates(void)
+{
+    static const struct ecase t[] = {
+        {"DATETOSTRING(17662, 'yyyy-MM-dd')", 0, "'2018-05-11'"},
+        {"DATETOSTRING(18993, 'dd-MMM-yyyy')", 0, "'01-Jan-2022'"},
+        {"DATETOSTRING(-1, 'dd-MM-yyyy''Sophia''')", 0, "'31-12-1969Sophia'"},
+        {"DATETOSTRING(0, s)", 1, "NULL"},
+        {"DATETOSTRING(n, 'yyyy') IS NULL", 1, "NULL"}, /* a primitive int: NULL throws */
+        {"STRINGTODATE('2018-05-11', 'yyyy-MM-dd')", 0, "17662"},
+        {"STRINGTODATE('31/12/1969', 'dd/MM/yyyy')", 0, "-1"},
+        {"STRINGTODATE('not a date', 'yyyy-MM-dd')", 0, "NULL"},
+        {"STRINGTODATE(s, 'yyyy')", 1, "NULL"},
+        {"UNIX_DATE()", 0, "19783"}, /* now: 2024-03-01T13:33:20Z */
+        {"UNIX_DATE(dt)", 0, "19783"},
+        {"UNIX_DATE(dt)", 1, "NULL"},
+        {"FROM_DAYS(19783)", 0, "DATE 2024-03-01"},
+        {"FROM_DAYS(-1)", 0, "DATE 1969-12-31"},
+        {"FROM_DAYS(n)", 1, "NULL"},
+        {"CONVERT_TZ(ts, 'UTC', '+02:00')", 0, "TS 2024-03-01T12:20:30.456Z"},
+        {"CONVERT_TZ(ts, '-05:30', 'UTC')", 0, "TS 2024-03-01T15:50:30.456Z"},
+        {"CONVERT_TZ(ts, s, 'UTC')", 0, "NULL"},
+        {"CONVERT_TZ(ts, 'UTC', 'UTC')", 1, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"DATETOSTRING(dt, 'yyyy')", "t.yaml:1:1: Function 'datetostring' does not accept "
+                                     "parameters (DATE, STRING)."},
+        {"DATETOSTRING(1, 'yyyy HH')", "t.yaml:1:17: DATETOSTRING: format 'yyyy HH' has a time "
+                                       "field, and a DATE has none"},
+        {"FROM_DAYS('1')", "t.yaml:1:1: Function 'from_days' does not accept parameters "
+                           "(STRING)."},
+        {"CONVERT_TZ(ts, 'Mars/Olympus', 'UTC')",
+         "t.yaml:1:16: unsupported time zone 'Mars/Olympus' (UTC, GMT or an offset like "
+         "'+02:00')"},
+    };
+    RUN_ERRORS(e);
+}
+
 int main(void)
 {
     setup_rows();
@@ -628,5 +668,6 @@ int main(void)
     FK_TEST_RUN(test_md5_encode_uuid);
     FK_TEST_RUN(test_url);
     FK_TEST_RUN(test_json);
+    FK_TEST_RUN(test_dates);
     return fk_test_finish();
 }
