@@ -236,6 +236,48 @@ void fk_base64_put(struct fk_buf *out, const void *s, size_t n)
     out->data[out->len] = '\0';
 }
 
+int fk_base64_decode(struct fk_buf *out, const char *s, size_t n)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t pad = 0;
+    fk_buf_reserve(out, n / 4 * 3 + 3);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int v;
+        if (c >= 'A' && c <= 'Z') {
+            v = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            v = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            v = c - '0' + 52;
+        } else if (c == '+') {
+            v = 62;
+        } else if (c == '/') {
+            v = 63;
+        } else if (c == '=') {
+            pad++;
+            continue;
+        } else {
+            return -1;
+        }
+        if (pad) {
+            return -1; /* data after padding */
+        }
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out->data[out->len++] = (char)(acc >> bits & 0xff);
+        }
+    }
+    if (pad > 2 || (n > 0 && (n % 4) != 0 && pad)) {
+        return -1;
+    }
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 /* ASCII runs, the common case, are skipped 8 bytes at a time. */
 int fk_utf8_check(const void *p, size_t n, size_t *bad)
 {

@@ -74,6 +74,9 @@ char *fk_json_escape(char *o, const char *s, size_t n);
 
 /* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */
 void fk_base64_put(struct fk_buf *out, const void *s, size_t n);
+/* Appends the bytes that N characters of standard base64 at S stand for to OUT (padding
+ * optional, as Java's decoder takes it). 0, or -1 on a character outside the alphabet. */
+int fk_base64_decode(struct fk_buf *out, const char *s, size_t n);
 
 /* Writes to OUT the path of NAME as a file that sits beside FILE would see it: NAME itself
  * when it is absolute or FILE has no directory, else FILE's directory + "/" + NAME (a rules

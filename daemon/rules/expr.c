@@ -1310,6 +1310,11 @@ enum fk_type fk_expr_type(const struct fk_expr *e)
     return e->root->type;
 }
 
+const struct fk_sqltype *fk_expr_sqltype(const struct fk_expr *e)
+{
+    return fk_node_sqltype(e->root);
+}
+
 uint64_t fk_expr_columns(const struct fk_expr *e)
 {
     return e->columns;

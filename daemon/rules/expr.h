@@ -42,6 +42,19 @@ void fk_expr_destroy(struct fk_expr *e);
 /* The static type of the result (FK_T_NULL for the literal NULL). */
 enum fk_type fk_expr_type(const struct fk_expr *e);
 
+/* The full static type of the result: INT or BIGINT, a DECIMAL's precision and scale, the
+ * element, key and field types of an ARRAY, MAP or STRUCT. Never NULL (a scalar has its
+ * kind alone); valid as long as E. */
+const struct fk_sqltype *fk_expr_sqltype(const struct fk_expr *e);
+
+/* Parses one ksqlDB type at the lexer's current token (INT, BIGINT, DECIMAL(p, s), STRING,
+ * ARRAY<T>, MAP<K, V>, STRUCT<name T, ...>, ...) and leaves the lexer on the token after
+ * it. A new type for fk_sqltype_free(), or NULL with "FILE:LINE:COL: message" in errstr. */
+struct fk_sqltype *fk_sqltype_parse_lx(struct fk_lexer *lx, char *errstr, size_t errstr_size);
+/* The same over the whole of TEXT (LEN bytes); positions in errstr are ":LINE:COL:". */
+struct fk_sqltype *fk_sqltype_parse(const char *text, size_t len, char *errstr,
+                                    size_t errstr_size);
+
 /* Evaluates E on ROW into OUT. Never fails: a runtime error (a date that does not parse, a
  * division by zero, a bad cast) gives NULL, as ksqlDB logs and nulls it. OUT's strings may
  * point into ROW, into E, or into A. */

@@ -79,6 +79,9 @@ struct fk_node {
     int prec, scale;   /* CAST AS DECIMAL(p, s); -1 when not given */
     int depth;         /* height of the subtree */
     struct fk_value v; /* FK_OP_LIT */
+    /* The full type when n->type alone does not say it (INT, DECIMAL(p, s), ARRAY, MAP,
+     * STRUCT); NULL otherwise. Read it with fk_node_sqltype(). */
+    const struct fk_sqltype *st;
     struct fk_node **kid;
     size_t nkid;
     const struct fk_func *fn;
@@ -136,6 +139,14 @@ struct fk_re {
     uint32_t groups;
     int jit; /* compiled to machine code: matched with pcre2_jit_match(), no option checks */
 };
+
+/* The full type of a scalar KIND (INT32: INT rather than BIGINT), statically allocated. */
+const struct fk_sqltype *fk_sqltype_kind(enum fk_type kind, int int32);
+
+static inline const struct fk_sqltype *fk_node_sqltype(const struct fk_node *n)
+{
+    return n->st ? n->st : fk_sqltype_kind(n->type, 0);
+}
 
 /* Compile-time state; see expr.c. */
 void *fk_cc_alloc(struct fk_cc *cc, size_t n);

@@ -62,9 +62,16 @@ struct fk_query {
     struct fk_proj *proj;    /* the sink's columns, key columns first */
     size_t n_proj;
     struct fk_expr *where;   /* NULL: every record */
-    struct fk_expr *partition_by; /* NULL: the key stays; else the new key (NULL expression
-                                   * for PARTITION BY NULL is a literal NULL) */
+    struct fk_expr *partition_by; /* PARTITION BY NULL (no key); other partitionings are
+                                   * the projection's key column */
+    int repartition;         /* PARTITION BY: a tombstone gets a null key */
     int line;                /* where the statement starts, for messages */
+    /* The schema its expressions are compiled against: the source's columns. */
+    struct fk_schema schema;
+    const char **schema_names;
+    enum fk_type *schema_types;
+    const struct fk_sqltype **schema_sqltypes;
+    char *qualifiers[2]; /* the source's name and its alias (NULL when none) */
 };
 
 struct fk_program {

@@ -36,7 +36,7 @@ static const char *const col_names[C_N] = {"name",  "address", "phone",      "jo
 static const enum fk_type col_types[C_N] = {
     FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR,
     FK_T_VARCHAR, FK_T_INTEGER, FK_T_DOUBLE,  FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP};
-static const struct fk_schema schema = {col_names, col_types, C_N};
+static const struct fk_schema schema = {.names = col_names, .types = col_types, .n = C_N};
 
 static struct fk_value vstr(const char *s)
 {
@@ -53,7 +53,8 @@ static struct fk_value vstr(const char *s)
 static struct fk_value rows[2][C_N];
 static struct fk_row row_of(int r)
 {
-    struct fk_row row = {rows[r], C_N, 1709288430456, 1709300000000};
+    struct fk_row row = {.cols = rows[r], .n = C_N, .rowtime_ms = 1709288430456,
+                         .now_ms = 1709300000000};
     return row;
 }
 
@@ -111,6 +112,9 @@ static void render(const struct fk_value *v, char *buf, size_t size)
     case FK_T_TIMESTAMP:
         fk_iso8601_ms(v->u.ts, iso);
         snprintf(buf, size, "TS %s", iso);
+        break;
+    default:
+        snprintf(buf, size, "%s", fk_type_name(v->type));
         break;
     }
 }
@@ -200,7 +204,7 @@ static void test_label_parity(void)
         }
         cols[C_DOB] = vstr(cases[i].dob);
         cols[C_JOB] = vstr(cases[i].job);
-        struct fk_row row = {cols, C_N, 0, 0};
+        struct fk_row row = {.cols = cols, .n = C_N};
         struct fk_value v;
         fk_expr_eval(e, &row, a, &v);
         char got[128];
@@ -939,7 +943,7 @@ static void test_arena_reuse(void)
     struct fk_value cols[C_N];
     memcpy(cols, rows[0], sizeof cols);
     cols[C_NAME] = vstr(big);
-    struct fk_row brow = {cols, C_N, 0, 0};
+    struct fk_row brow = {.cols = cols, .n = C_N};
     const char *t2 = "LEN(UCASE(name) || name)";
     struct fk_expr *e2 = fk_expr_compile(t2, strlen(t2), &schema, "t.yaml", 1, 1, err, sizeof err);
     CHECK(e2 != NULL);
@@ -1075,7 +1079,7 @@ static void test_fused_idioms(void)
             memcpy(cols, rows[0], sizeof cols);
             cols[C_NAME] = vstr(values[v]);
             cols[C_EMAIL] = vstr(values[FK_ARRAY_SIZE(values) - 1 - v]);
-            struct fk_row row = {cols, C_N, 0, 0};
+            struct fk_row row = {.cols = cols, .n = C_N};
             struct fk_value x, y;
             fk_expr_eval(fused, &row, a, &x);
             fk_expr_eval(plain, &row, a, &y);
@@ -1136,7 +1140,8 @@ static void test_format_day_cache(void)
             struct fk_value cols[C_N];
             memcpy(cols, rows[0], sizeof cols);
             cols[C_NAME] = vstr(fmts[i % FK_ARRAY_SIZE(fmts)]);
-            struct fk_row row = {cols, C_N, times[i % FK_ARRAY_SIZE(times)], 0};
+            struct fk_row row = {.cols = cols, .n = C_N,
+                                  .rowtime_ms = times[i % FK_ARRAY_SIZE(times)]};
             struct fk_arena *fresh = fk_arena_new();
             struct fk_value x, y;
             fk_expr_eval(e, &row, warm, &x);

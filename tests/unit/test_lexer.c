@@ -220,7 +220,7 @@ static void test_types_and_schema(void)
 
     static const char *const names[] = {"name", "Email", "created_at"};
     static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR};
-    struct fk_schema s = {names, types, 3};
+    struct fk_schema s = {.names = names, .types = types, .n = 3};
     CHECK_INT_EQ(fk_schema_find(&s, "NAME", 4), 0);
     CHECK_INT_EQ(fk_schema_find(&s, "email", 5), 1);
     CHECK_INT_EQ(fk_schema_find(&s, "created_atX", 10), 2);

@@ -18,14 +18,14 @@
 static const char *const wide_names[] = {"name", "age", "score", "active", "born", "seen", "note"};
 static const enum fk_type wide_types[] = {FK_T_VARCHAR, FK_T_INTEGER,   FK_T_DOUBLE, FK_T_BOOLEAN,
                                           FK_T_DATE,    FK_T_TIMESTAMP, FK_T_VARCHAR};
-static const struct fk_schema wide = {wide_names, wide_types, 7};
+static const struct fk_schema wide = {.names = wide_names, .types = wide_types, .n = 7};
 
 /* The producer's topic, as the shipped rules declare it. */
 static const char *const seed_names[] = {"name",  "address", "phone",     "job",
                                          "email", "dob",     "created_at"};
 static const enum fk_type seed_types[] = {FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR,
                                           FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR};
-static const struct fk_schema seed = {seed_names, seed_types, 7};
+static const struct fk_schema seed = {.names = seed_names, .types = seed_types, .n = 7};
 
 /* A value as text, to compare against the tables: VARCHAR as is, the rest tagged. */
 static const char *show(const struct fk_value *v, char *buf, size_t n)
@@ -51,6 +51,9 @@ static const char *show(const struct fk_value *v, char *buf, size_t n)
         break;
     case FK_T_TIMESTAMP:
         snprintf(buf, n, "ts:%lld", (long long)v->u.ts);
+        break;
+    default:
+        snprintf(buf, n, "%s", fk_type_name(v->type));
         break;
     }
     return buf;
@@ -155,9 +158,9 @@ static void bad_schemas_are_refused(void)
     static const char *const names[] = {"a", NULL};
     static const enum fk_type ok_types[] = {FK_T_VARCHAR, FK_T_VARCHAR};
     static const enum fk_type null_type[] = {FK_T_NULL};
-    struct fk_schema no_name = {names, ok_types, 2};
-    struct fk_schema bad_type = {names, null_type, 1};
-    struct fk_schema empty = {NULL, NULL, 0};
+    struct fk_schema no_name = {.names = names, .types = ok_types, .n = 2};
+    struct fk_schema bad_type = {.names = names, .types = null_type, .n = 1};
+    struct fk_schema empty = {.n = 0};
     CHECK(fk_decoder_new(NULL, NULL) == NULL);
     CHECK(fk_decoder_new(&no_name, NULL) == NULL);
     CHECK(fk_decoder_new(&bad_type, NULL) == NULL);
@@ -767,7 +770,7 @@ static void fixture_records(void)
                                         "email", "dob",     "created_at", "age"};
     static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR,
                                          FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_INTEGER};
-    static const struct fk_schema schema = {names, types, 8};
+    static const struct fk_schema schema = {.names = names, .types = types, .n = 8};
 #define ESCAPED "tab\there \"quoted\" back\\slash / \0 \x1f"
     static const struct {
         const char *file;

@@ -1,0 +1,244 @@
+/*
+ * The ksqlDB statement loader (rules/ksql.c), the formats (rules/serde.c) and the query
+ * executor (rules/query.c): statements in, Kafka records through, the bytes ksqlDB would
+ * write out, and the refusals with ksqlDB's messages.
+ */
+#include "harness.h"
+#include "rules/program.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct fk_program *load(const char *sql, char *err, size_t size)
+{
+    return fk_program_load("t.sql", sql, strlen(sql), err, size);
+}
+
+/* What one input record gave: "topic|key|value|ts" lines, keys and values as JSON. */
+struct got {
+    const struct fk_program *p;
+    struct fk_buf text;
+};
+
+static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *out)
+{
+    struct got *g = opaque;
+    const struct fk_stream *sink = &g->p->streams[q->sink];
+    struct fk_buf k, v;
+    char err[128];
+    fk_buf_init(&k);
+    fk_buf_init(&v);
+    CHECK(fk_stream_deserialize(sink, FK_PART_KEY, out->key, out->key_len, &k, err,
+                                sizeof err) == 0);
+    CHECK(fk_stream_deserialize(sink, FK_PART_VALUE, out->value, out->value_len, &v, err,
+                                sizeof err) == 0);
+    fk_buf_printf(&g->text, "%s|%s|%s|%lld\n", out->topic, k.data, v.data,
+                  (long long)out->timestamp_ms);
+    fk_buf_free(&k);
+    fk_buf_free(&v);
+}
+
+/* Runs the records "topic|keyjson|valuejson|ts" through SQL's program; returns the output
+ * lines (caller frees) or the load error. */
+static char *run(const char *sql, const char *const *records, size_t n)
+{
+    char err[512];
+    struct fk_program *p = load(sql, err, sizeof err);
+    if (!p) {
+        return fk_strdup(err);
+    }
+    struct fk_exec *x = fk_exec_new(p);
+    struct got g = {p, {0}};
+    fk_buf_init(&g.text);
+    for (size_t i = 0; i < n; i++) {
+        char *r = fk_strdup(records[i]);
+        char *topic = strtok(r, "|"), *kj = strtok(NULL, "|"), *vj = strtok(NULL, "|"),
+             *ts = strtok(NULL, "|");
+        const struct fk_stream *s = fk_program_stream_for_topic(p, topic);
+        CHECK(s != NULL);
+        struct fk_buf kb, vb;
+        fk_buf_init(&kb);
+        fk_buf_init(&vb);
+        int knull, vnull;
+        CHECK(fk_stream_serialize(s, FK_PART_KEY, kj, strlen(kj), &kb, &knull, err,
+                                  sizeof err) == 0);
+        CHECK(fk_stream_serialize(s, FK_PART_VALUE, vj, strlen(vj), &vb, &vnull, err,
+                                  sizeof err) == 0);
+        struct fk_kafka_rec in = {.topic = topic,
+                                  .offset = (int64_t)i,
+                                  .key = knull ? NULL : (kb.data ? kb.data : ""),
+                                  .key_len = kb.len,
+                                  .value = vnull ? NULL : vb.data,
+                                  .value_len = vb.len,
+                                  .timestamp_ms = ts ? atoll(ts) : 0};
+        fk_exec_record(x, &in, on_emit, &g, NULL);
+        fk_buf_free(&kb);
+        fk_buf_free(&vb);
+        free(r);
+    }
+    fk_exec_destroy(x);
+    fk_program_free(p);
+    char *out = fk_strdup(g.text.data ? g.text.data : "");
+    fk_buf_free(&g.text);
+    return out;
+}
+
+#define RUN(sql, ...)                                                                              \
+    run(sql, (const char *const[]){__VA_ARGS__},                                                   \
+        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static void check_out(char *got, const char *want)
+{
+    CHECK_STR_EQ(got, want);
+    free(got);
+}
+
+static const char *SRC = "CREATE STREAM INPUT (ID INT KEY, NAME STRING) WITH "
+                         "(kafka_topic='test_topic', value_format='JSON');\n";
+
+static void where_on_key(void)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%sCREATE STREAM OUTPUT AS SELECT * FROM INPUT WHERE id < 10;",
+             SRC);
+    check_out(RUN(sql, "test_topic|8|{\"name\":\"a\"}|1", "test_topic|11|{\"name\":\"c\"}|2"),
+              "OUTPUT|8|{\"NAME\":\"a\"}|1\n");
+}
+
+static void tombstones(void)
+{
+    char sql[512];
+    /* without WHERE a tombstone passes through; with WHERE it is dropped */
+    snprintf(sql, sizeof sql,
+             "%sCREATE STREAM A AS SELECT * FROM INPUT;\n"
+             "CREATE STREAM B AS SELECT * FROM INPUT WHERE NAME IS NULL;",
+             SRC);
+    check_out(RUN(sql, "test_topic|1|null|5", "test_topic|2|{\"NAME\":null}|6"),
+              "A|1|null|5\nA|2|{\"NAME\":null}|6\nB|2|{\"NAME\":null}|6\n");
+}
+
+static void partition_by(void)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%sCREATE STREAM OUTPUT AS SELECT * FROM INPUT PARTITION BY NAME;",
+             SRC);
+    check_out(RUN(sql, "test_topic|1|null|0", "test_topic|3|{\"NAME\":\"n\"}|0"),
+              "OUTPUT|null|null|0\nOUTPUT|\"n\"|{\"ID\":3}|0\n");
+}
+
+static void aliases_and_json_keys(void)
+{
+    const char *sql =
+        "SET 'auto.offset.reset'='earliest';\n"
+        "CREATE STREAM input (id INT KEY, age INT KEY, name STRING) WITH "
+        "(kafka_topic='t', format='JSON');\n"
+        "CREATE STREAM output AS SELECT age, id, name n2, UCASE(name) AS up FROM input i "
+        "WHERE i.age > 1 EMIT CHANGES;";
+    check_out(RUN(sql, "t|{\"id\":1,\"age\":20}|{\"name\":\"a\"}|0"),
+              "OUTPUT|{\"AGE\":20,\"ID\":1}|{\"N2\":\"a\",\"UP\":\"A\"}|0\n");
+}
+
+static void unwrapped_values(void)
+{
+    const char *sql = "CREATE STREAM INPUT (V INT) WITH (kafka_topic='in', value_format='JSON');\n"
+                      "CREATE STREAM OUTPUT WITH (WRAP_SINGLE_VALUE=false) AS SELECT * FROM "
+                      "INPUT;";
+    check_out(RUN(sql, "in|null|{\"V\":123}|0"), "OUTPUT|null|123|0\n");
+}
+
+static void refusals(void)
+{
+    static const struct {
+        const char *sql, *msg;
+    } cases[] = {
+        {"CREATE STREAM OUTPUT as SELECT NAME FROM INPUT;",
+         "The query used to build `OUTPUT` must include the key column ID in its projection "
+         "(eg, SELECT ID...)."},
+        {"CREATE STREAM OUTPUT as SELECT ID, ID AS ID2, NAME FROM INPUT;",
+         "The projection contains a key column (`ID`) more than once, aliased as: ID and ID2."},
+        {"CREATE STREAM OUTPUT as SELECT ID FROM INPUT;",
+         "The projection contains no value columns."},
+        {"CREATE STREAM OUTPUT as SELECT ID, BOB FROM INPUT;",
+         "SELECT column 'BOB' cannot be resolved."},
+        {"CREATE STREAM OUTPUT as SELECT * FROM INPUT WHERE BOB = 1;",
+         "WHERE column 'BOB' cannot be resolved."},
+        {"CREATE STREAM OUTPUT as SELECT U.* FROM INPUT;",
+         "'U' is not a valid stream/table name or alias."},
+        {"CREATE TABLE T AS SELECT ID, COUNT(*) FROM INPUT GROUP BY ID;", "not supported: tables"},
+        {"CREATE STREAM O AS SELECT * FROM INPUT WINDOW TUMBLING (SIZE 1 MINUTE);",
+         "not supported: windows"},
+        {"CREATE STREAM \"O\" AS SELECT * FROM INPUT;", "backquotes"},
+        {"CREATE STREAM OUTPUT AS SELECT * FROM INPUT WHERE NAME;",
+         "Type error in WHERE expression: Should evaluate to boolean but is NAME (STRING) "
+         "instead."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[512], err[512];
+        snprintf(sql, sizeof sql, "%s%s", SRC, cases[i].sql);
+        struct fk_program *p = load(sql, err, sizeof err);
+        CHECK(p == NULL);
+        if (!strstr(err, cases[i].msg)) {
+            fprintf(stderr, "  case %zu: \"%s\" lacks \"%s\"\n", i, err, cases[i].msg);
+            fk_test_case_failed = 1;
+        }
+        CHECK(strncmp(err, "t.sql:", 6) == 0);
+        fk_program_free(p);
+    }
+    /* the new planner lets the key go: the output has a null key */
+    const char *sql = "SET 'ksql.new.query.planner.enabled'='true';\n"
+                      "CREATE STREAM input (id INT KEY, name STRING) WITH "
+                      "(kafka_topic='test_topic', value_format='JSON');\n"
+                      "CREATE STREAM output AS SELECT name FROM input;";
+    check_out(RUN(sql, "test_topic|8|{\"name\":\"a\"}|1234"),
+              "OUTPUT|null|{\"NAME\":\"a\"}|1234\n");
+}
+
+static void timestamp_column(void)
+{
+    const char *sql = "CREATE STREAM S (K STRING KEY, TS BIGINT, V INT) WITH (kafka_topic='s', "
+                      "value_format='JSON', timestamp='ts');\n"
+                      "CREATE STREAM O AS SELECT K, V, ROWTIME AS RT FROM S;";
+    check_out(RUN(sql, "s|\"a\"|{\"TS\":1500,\"V\":1}|7", "s|\"b\"|{\"TS\":-1,\"V\":2}|8"),
+              "O|\"a\"|{\"V\":1,\"RT\":1500}|1500\n");
+}
+
+static void kafka_key_bytes(void)
+{
+    char err[128];
+    struct fk_program *p = load(SRC, err, sizeof err);
+    CHECK(p != NULL);
+    if (!p) {
+        return;
+    }
+    struct fk_buf b;
+    fk_buf_init(&b);
+    int is_null;
+    CHECK(fk_stream_serialize(&p->streams[0], FK_PART_KEY, "258", 3, &b, &is_null, err,
+                              sizeof err) == 0);
+    CHECK_INT_EQ(b.len, 4);
+    CHECK(b.len == 4 && memcmp(b.data, "\0\0\1\2", 4) == 0);
+    struct fk_buf j;
+    fk_buf_init(&j);
+    CHECK(fk_stream_deserialize(&p->streams[0], FK_PART_KEY, b.data, b.len, &j, err,
+                                sizeof err) == 0);
+    CHECK_STR_EQ(j.data, "258");
+    CHECK(fk_stream_deserialize(&p->streams[0], FK_PART_KEY, "abc", 3, &j, err, sizeof err) !=
+          0);
+    fk_buf_free(&b);
+    fk_buf_free(&j);
+    fk_program_free(p);
+}
+
+int main(void)
+{
+    FK_TEST_RUN(where_on_key);
+    FK_TEST_RUN(tombstones);
+    FK_TEST_RUN(partition_by);
+    FK_TEST_RUN(aliases_and_json_keys);
+    FK_TEST_RUN(unwrapped_values);
+    FK_TEST_RUN(refusals);
+    FK_TEST_RUN(timestamp_column);
+    FK_TEST_RUN(kafka_key_bytes);
+    return fk_test_finish();
+}
