@@ -259,9 +259,19 @@ static int chk_greatest(struct fk_cc *cc, struct fk_node *n)
         kinds += seen[t];
     }
     if (num > 0 && kinds == num) {
+        /* INT with BIGINT fits the BIGINT, DECIMAL and DOUBLE overloads alike: ambiguous in
+         * ksqlDB. Known only where the nodes carry their full types. */
+        int int32 = 0, int64 = 0;
+        for (size_t i = 0; i < n->nkid; i++) {
+            const struct fk_node *k = n->kid[i];
+            if (k->type == FK_T_INTEGER && k->st) {
+                int32 |= k->st->int32;
+                int64 |= !k->st->int32;
+            }
+        }
         if (seen[FK_T_DOUBLE]) {
             n->type = FK_T_DOUBLE;
-        } else if (seen[FK_T_DECIMAL] && seen[FK_T_INTEGER]) {
+        } else if ((seen[FK_T_DECIMAL] && seen[FK_T_INTEGER]) || (int32 && int64)) {
             return fk_fn_ambiguous(cc, n);
         } else {
             n->type = seen[FK_T_DECIMAL] ? FK_T_DECIMAL : FK_T_INTEGER;

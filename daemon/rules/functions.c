@@ -123,8 +123,13 @@ static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *w
     size_t tl = 0;
     types[0] = '\0';
     for (size_t i = 0; i < n->nkid && tl < sizeof types; i++) {
+        /* The full type (INT or BIGINT, DECIMAL(p, s)) where the node knows it. */
+        const struct fk_node *arg = n->kid[i];
+        char full[128];
         int w = snprintf(types + tl, sizeof types - tl, "%s%s", i ? ", " : "",
-                         ksql_type_name(n->kid[i]->type));
+                         arg->st && arg->type != FK_T_NULL
+                             ? fk_sqltype_str(arg->st, full, sizeof full)
+                             : ksql_type_name(arg->type));
         tl += w > 0 ? (size_t)w : 0;
     }
     return fk_cc_fail(cc, n->line, n->col, "Function '%s' %s (%s).", name, what, types);
