@@ -189,6 +189,16 @@ void fk_fn_volatile(struct fk_node *n);
 /* 64 random bits from the calling thread's generator (not for secrets). */
 uint64_t fk_fn_rand64(void);
 
+/* A check function that resolves the overloads given (string literals, see fk_fn_overload)
+ * and sets the result type RTYPE. */
+#define OVERLOAD_CHECK(fname, rtype, ...)                                                          \
+    static int fname(struct fk_cc *cc, struct fk_node *n)                                          \
+    {                                                                                              \
+        static const char *const sigs[] = {__VA_ARGS__, NULL};                                     \
+        n->type = rtype;                                                                           \
+        return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;                                           \
+    }
+
 #define SIG_CHECK(fname, sig, rtype)                                                               \
     static int fname(struct fk_cc *cc, struct fk_node *n)                                          \
     {                                                                                              \

@@ -241,12 +241,7 @@ static void base64_encode(const char *p, size_t len, struct sb *b)
     fk_buf_free(&tmp);
 }
 
-static int chk_sss(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"SSS", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_sss, FK_T_VARCHAR, "SSS")
 
 /* ENCODE(s, from, to), from and to among hex, utf8, ascii and base64 (any case) and not equal:
  * ksqlDB throws for other pairs and for hex that does not decode. */
@@ -489,6 +484,23 @@ static void pct_decode(struct sb *b, const char *s, long a, long e)
     }
 }
 
+/* The URL argument V parsed into U: its text, or NULL with OUT set (NULL for a NULL URL, an
+ * error for one java.net.URI refuses). */
+static const char *url_arg(const struct fk_value *v, struct uri *u, struct fk_ev *ev,
+                           struct fk_value *out)
+{
+    if (v->type == FK_T_NULL) {
+        set_null(out);
+        return NULL;
+    }
+    const char *s = v->u.s.p ? v->u.s.p : "";
+    if (uri_parse(s, v->u.s.len, u) != 0) {
+        throw_null(ev, out);
+        return NULL;
+    }
+    return s;
+}
+
 enum url_part { URL_HOST, URL_PATH, URL_PORT, URL_PROTOCOL, URL_QUERY, URL_FRAGMENT };
 
 static const struct {
@@ -518,13 +530,8 @@ static void fn_url_extract(const struct fk_node *n, const struct fk_value *args,
                            struct fk_ev *ev, struct fk_value *out)
 {
     struct uri u;
-    if (args[0].type == FK_T_NULL) {
-        set_null(out);
-        return;
-    }
-    const char *s = args[0].u.s.p ? args[0].u.s.p : "";
-    if (uri_parse(s, args[0].u.s.len, &u) != 0) {
-        throw_null(ev, out);
+    const char *s = url_arg(&args[0], &u, ev, out);
+    if (!s) {
         return;
     }
     long a = -1, e = -1;
@@ -567,12 +574,7 @@ static void fn_url_extract(const struct fk_node *n, const struct fk_value *args,
     set_str(out, b.p, b.len);
 }
 
-static int chk_ss(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"SS", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_ss, FK_T_VARCHAR, "SS")
 
 /* URL_EXTRACT_PARAMETER(url, name): the decoded query's value for NAME ('' for a bare name),
  * NULL when absent. */
@@ -581,13 +583,8 @@ static void fn_url_extract_parameter(const struct fk_node *n, const struct fk_va
 {
     struct uri u;
     (void)n;
-    if (args[0].type == FK_T_NULL) {
-        set_null(out);
-        return;
-    }
-    const char *s = args[0].u.s.p ? args[0].u.s.p : "";
-    if (uri_parse(s, args[0].u.s.len, &u) != 0) {
-        throw_null(ev, out);
+    const char *s = url_arg(&args[0], &u, ev, out);
+    if (!s) {
         return;
     }
     set_null(out);
@@ -672,12 +669,7 @@ static void fn_url_decode_param(const struct fk_node *n, const struct fk_value *
     set_str(out, b.p, b.len);
 }
 
-static int chk_s1(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"S", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_s1, FK_T_VARCHAR, "S")
 
 const struct fk_func fk_fn_encode[] = {
     {"MD5", 0, -1, chk_s1, fn_md5},

@@ -399,12 +399,7 @@ static void fn_extract(const struct fk_node *n, const struct fk_value *args, str
 
 /* ---- IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT -------------------------------------------- */
 
-static int chk_is_json(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"S", NULL};
-    n->type = FK_T_BOOLEAN;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_is_json, FK_T_BOOLEAN, "S")
 
 /* IS_JSON_STRING(s): TRUE when s holds a JSON value; NULL and blank text are FALSE. */
 static void fn_is_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
@@ -416,12 +411,7 @@ static void fn_is_json(const struct fk_node *n, const struct fk_value *args, str
                       json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) == 0 && root);
 }
 
-static int chk_array_length(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"S", NULL};
-    n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_array_length, FK_T_INTEGER, "S")
 
 /* JSON_ARRAY_LENGTH(s): the length of a top-level array, NULL for anything else; text that is
  * not JSON is an error. */
@@ -441,12 +431,7 @@ static void fn_array_length(const struct fk_node *n, const struct fk_value *args
     }
 }
 
-static int chk_json_concat(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"S+", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_json_concat, FK_T_VARCHAR, "S+")
 
 /* Appends J's children (or J itself when it is not an array) to the array ACC. */
 static void append_items(struct fk_arena *a, struct jnode *acc, struct jnode *j)

@@ -609,12 +609,7 @@ static void fn_trunc(const struct fk_node *n, const struct fk_value *args, struc
 }
 
 /* SIGN: INTEGER -1, 0 or 1 (Math.signum of a double, truncated: NaN gives 0). */
-static int chk_sign(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"I", "F", NULL};
-    n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_sign, FK_T_INTEGER, "I", "F")
 
 static void fn_sign(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                     struct fk_value *out)
@@ -718,12 +713,7 @@ static void fn_dfunc(const struct fk_node *n, const struct fk_value *args, struc
 
 /* LOG(value) is the natural logarithm (Math.log, whatever ksqlDB's description says);
  * LOG(base, value) is NaN for a base <= 0 or 1. */
-static int chk_log(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"I", "F", "II", "FF", "IF", "FI", NULL};
-    n->type = FK_T_DOUBLE;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_log, FK_T_DOUBLE, "I", "F", "II", "FF", "IF", "FI")
 
 static void fn_log(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                    struct fk_value *out)
@@ -741,12 +731,7 @@ static void fn_log(const struct fk_node *n, const struct fk_value *args, struct 
     set_dbl(out, base <= 0 || base == 1 ? NAN : log(v) / log(base));
 }
 
-static int chk_dd(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"II", "FF", "IF", "FI", NULL};
-    n->type = FK_T_DOUBLE;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_dd, FK_T_DOUBLE, "II", "FF", "IF", "FI")
 
 /* POWER(base, exponent): Math.pow. */
 static void fn_power(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
@@ -772,12 +757,7 @@ static void fn_atan2(const struct fk_node *n, const struct fk_value *args, struc
     set_dbl(out, atan2(arg_double(&args[0]), arg_double(&args[1])));
 }
 
-static int chk_nothing_dbl(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"", NULL};
-    n->type = FK_T_DOUBLE;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_nothing_dbl, FK_T_DOUBLE, "")
 
 static void fn_pi(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                   struct fk_value *out)
@@ -808,12 +788,7 @@ static void fn_random(const struct fk_node *n, const struct fk_value *args, stru
  * sphere of radius 6371 km or 3959 miles, as ksqlDB's GeoDistance. The coordinates are
  * primitive doubles there (NULL is an error), out of range is an error, and the unit, trimmed
  * and in any case, is mi, mile, miles, km, kilometer(s) or kilometre(s); NULL or blank is km. */
-static int chk_geo_distance(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"NNNN", "NNNNS", NULL};
-    n->type = FK_T_DOUBLE;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_geo_distance, FK_T_DOUBLE, "NNNN", "NNNNS")
 
 static double earth_radius(const struct fk_value *unit)
 {

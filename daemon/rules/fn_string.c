@@ -24,12 +24,7 @@ SIG_CHECK(chk_replace, "SSS", FK_T_VARCHAR)
 SIG_CHECK(chk_concat, "S", FK_T_VARCHAR)
 
 /* One VARCHAR, refused with ksqlDB's message. */
-static int chk_s_str_any(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"S", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_s_str_any, FK_T_VARCHAR, "S")
 
 static void fn_len(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                    struct fk_value *out)
@@ -428,12 +423,7 @@ static void fn_concat_ws(const struct fk_node *n, const struct fk_value *args, s
     out->type = n->type;
 }
 
-static int chk_elt(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"IS+", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_elt, FK_T_VARCHAR, "IS+")
 
 /* ELT(n, a, b, ...): the n-th string (1-based), NULL out of range; n is a primitive int. */
 static void fn_elt(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
@@ -451,12 +441,7 @@ static void fn_elt(const struct fk_node *n, const struct fk_value *args, struct 
     }
 }
 
-static int chk_field(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"SS+", NULL};
-    n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_field, FK_T_INTEGER, "SS+")
 
 /* FIELD(s, a, b, ...): the 1-based position of s among the others, 0 when absent or NULL. */
 static void fn_field(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
@@ -478,12 +463,7 @@ static void fn_field(const struct fk_node *n, const struct fk_value *args, struc
 
 /* ---- CHR, INITCAP --------------------------------------------------------------------------------- */
 
-static int chk_chr(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"I", "S", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_chr, FK_T_VARCHAR, "I", "S")
 
 static int hex4(const char *s, uint32_t *v)
 {

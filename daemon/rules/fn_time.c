@@ -325,12 +325,7 @@ static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args
 
 /* UNIX_DATE(): today (of the evaluation's "now", UTC) in epoch days; UNIX_DATE(date): the
  * date's. */
-static int chk_unix_date(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"", "D", NULL};
-    n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_unix_date, FK_T_INTEGER, "", "D")
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -350,12 +345,7 @@ static void fn_unix_date(const struct fk_node *n, const struct fk_value *args, s
 }
 
 /* FROM_DAYS(days): the DATE. */
-static int chk_from_days(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"I", NULL};
-    n->type = FK_T_DATE;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
-}
+OVERLOAD_CHECK(chk_from_days, FK_T_DATE, "I")
 
 static void fn_from_days(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                          struct fk_value *out)
