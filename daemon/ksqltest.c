@@ -798,6 +798,15 @@ static int feed(struct run *r, struct fk_exec *x, const char *name,
         enum fk_exec_drop drop = FK_DROP_NONE;
         if (fk_exec_record(x, &krec, on_emit, r, &drop) == 0 && drop <= FK_DROP_BAD_TIMESTAMP) {
             r->drops[drop]++;
+            if (drop == FK_DROP_BAD_TIMESTAMP && r->p->ts_throw_on_invalid) {
+                /* SET 'ksql.timestamp.throw.on.invalid'='true': the query fails */
+                fprintf(err,
+                        "%s: record %zu: Fatal user code error in TimestampExtractor callback "
+                        "for record: the TIMESTAMP column is null, negative or does not parse "
+                        "(ksql.timestamp.throw.on.invalid is set)\n",
+                        name, i);
+                rc = -1;
+            }
         }
         free(headers);
     }

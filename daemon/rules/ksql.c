@@ -333,6 +333,8 @@ static int set_statement(struct kl *k)
         } else {
             k->default_key = (enum fk_format)f;
         }
+    } else if (strcmp(n, "ksql.timestamp.throw.on.invalid") == 0) {
+        k->p->ts_throw_on_invalid = strcasecmp(v, "true") == 0;
     } else if (strcmp(n, "ksql.output.topic.name.prefix") == 0) {
         free(k->topic_prefix);
         k->topic_prefix = fk_strdup(v);
@@ -439,13 +441,6 @@ static int json_map_keys(const struct fk_sqltype *t)
 int fk_kl_check_formats(struct kl *k, const struct fk_stream *s, int line, int col)
 {
     char tb[256];
-    for (size_t i = 0; i < s->n_cols; i++) {
-        if (s->value_format == FK_FMT_JSON || s->key_format == FK_FMT_JSON) {
-            if (!json_map_keys(s->cols[i].type)) {
-                return fk_kl_fail_pos(k, line, col, "JSON only supports MAP types with STRING keys");
-            }
-        }
-    }
     for (size_t i = 0; i < s->n_key; i++) {
         if (has_map(s->cols[i].type)) {
             return fk_kl_fail_pos(k, line, col,
@@ -454,6 +449,13 @@ int fk_kl_check_formats(struct kl *k, const struct fk_stream *s, int line, int c
                             "serialization. Key column name: `%s`. Column type: %s. See "
                             "https://github.com/confluentinc/ksql/issues/6621 for more.",
                             s->cols[i].name, fk_sqltype_str(s->cols[i].type, tb, sizeof tb));
+        }
+    }
+    for (size_t i = 0; i < s->n_cols; i++) {
+        if (s->value_format == FK_FMT_JSON || s->key_format == FK_FMT_JSON) {
+            if (!json_map_keys(s->cols[i].type)) {
+                return fk_kl_fail_pos(k, line, col, "JSON only supports MAP types with STRING keys");
+            }
         }
     }
     if (s->key_format == FK_FMT_NONE && s->n_key > 0) {

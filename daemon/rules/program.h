@@ -82,6 +82,9 @@ struct fk_program {
     size_t n_queries;
     /* SET 'auto.offset.reset' = 'earliest'|'latest': -1 not set, 0 earliest, 1 latest */
     int offset_reset;
+    /* SET 'ksql.timestamp.throw.on.invalid'='true': a record without a valid timestamp fails
+     * the query instead of being skipped */
+    int ts_throw_on_invalid;
 };
 
 /* Loads the statements in TEXT (LEN bytes); NAME is the file name for messages. NULL with

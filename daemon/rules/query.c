@@ -280,6 +280,13 @@ static void write_key(struct fk_buf *out, const struct fk_stream *sink, const st
             }
             fk_json_put_value(out, &vals[0], fk_expr_sqltype(q->proj[0].expr));
         } else {
+            size_t nulls = 0;
+            for (size_t i = 0; i < n; i++) {
+                nulls += vals[i].type == FK_T_NULL;
+            }
+            if (nulls == n) {
+                return; /* a key of nulls is no key, as ksqlDB writes it */
+            }
             fk_buf_putc(out, '{');
             for (size_t i = 0; i < n; i++) {
                 struct fk_value name = {.type = FK_T_VARCHAR,
