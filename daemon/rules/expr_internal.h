@@ -1,6 +1,6 @@
 /*
- * What expr.c (parser, type checker, operators) and functions.c (the built-in functions) share:
- * the compiled node tree, the evaluation context, the arena, and PCRE2 helpers. Not part of the
+ * What expr.c (parser, type checker, operators) and the built-in functions (functions.c, fn_*.c,
+ * like.c) share: the compiled node tree, the evaluation context, the arena, and PCRE2 helpers. Not part of the
  * rules API: only the .c files of daemon/rules/ include it.
  */
 #ifndef FK_RULES_EXPR_INTERNAL_H
@@ -286,17 +286,34 @@ static inline void fk_ev_node(const struct fk_node *n, struct fk_ev *ev, struct 
     n->ev(n, ev, out);
 }
 
-/* LIKE and CAST, in functions.c: the pattern is precompiled when it is a literal. */
+/* LIKE (like.c) and CAST (fn_cast.c): the pattern is precompiled when it is a literal. */
 int fk_like_prepare(struct fk_cc *cc, struct fk_node *n);
 void fk_ev_like(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
 void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev *ev,
                 struct fk_value *out);
 
-/* Function lookup by name (case-insensitive). */
+/* Function lookup by name (case-insensitive), over every family below. */
 const struct fk_func *fk_func_find(const char *name, size_t len);
 
 /* 'HH:mm[:ss[.SSS]]' as a TIME's milliseconds of the day; 0 or -1 (expr_nested.c). */
 int fk_parse_time_lit(const char *s, size_t len, int32_t *ms);
+/* The families of built-in functions: each fn_<family>.c defines its table fk_fn_<family>[] of
+ * fk_fn_<family>_n entries. A new family joins with one X(<family>) line here; fk_func_find()
+ * looks in this order. */
+#define FK_FN_FAMILIES(X)                                                                          \
+    X(string)                                                                                      \
+    X(regex)                                                                                       \
+    X(math)                                                                                        \
+    X(time)                                                                                        \
+    X(encode)                                                                                      \
+    X(json)                                                                                        \
+    /* one line per family, above */
+
+#define FK_FN_DECLARE(fam)                                                                         \
+    extern const struct fk_func fk_fn_##fam[];                                                     \
+    extern const size_t fk_fn_##fam##_n;
+FK_FN_FAMILIES(FK_FN_DECLARE)
+#undef FK_FN_DECLARE
 
 /* Conversions used by CAST and the functions. */
 int fk_parse_date_lit(const char *s, size_t len, int32_t *days);

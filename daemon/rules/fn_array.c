@@ -171,7 +171,7 @@ static void fn_length(const struct fk_node *n, const struct fk_value *args, stru
     (void)n;
     (void)ev;
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     out->type = FK_T_INTEGER;
@@ -207,7 +207,7 @@ static void fn_concat(const struct fk_node *n, const struct fk_value *args, stru
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY && args[1].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     size_t na = args[0].type == FK_T_ARRAY ? args[0].u.c.n : 0;
@@ -243,7 +243,7 @@ static void fn_distinct(const struct fk_node *n, const struct fk_value *args, st
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     distinct_filter(&args[0], NULL, 0, ev, out);
@@ -254,7 +254,7 @@ static void fn_except(const struct fk_node *n, const struct fk_value *args, stru
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     distinct_filter(&args[0], &args[1], 0, ev, out);
@@ -265,7 +265,7 @@ static void fn_intersect(const struct fk_node *n, const struct fk_value *args, s
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     distinct_filter(&args[0], &args[1], 1, ev, out);
@@ -275,7 +275,7 @@ static void fn_union(const struct fk_node *n, const struct fk_value *args, struc
                      struct fk_value *out)
 {
     if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     struct fk_value both;
@@ -288,7 +288,7 @@ static void fn_remove(const struct fk_node *n, const struct fk_value *args, stru
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     struct fk_value *v = fk_fn_alloc(ev->a, args[0].u.c.n);
@@ -305,7 +305,7 @@ static void fn_join(const struct fk_node *n, const struct fk_value *args, struct
                     struct fk_value *out)
 {
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     const char *sep = ",";
@@ -335,7 +335,7 @@ static void fn_join(const struct fk_node *n, const struct fk_value *args, struct
 
 static void minmax(const struct fk_value *args, int sign, struct fk_value *out)
 {
-    fk_fn_null(out);
+    set_null(out);
     if (args[0].type != FK_T_ARRAY) {
         return;
     }
@@ -401,13 +401,13 @@ static void fn_sort(const struct fk_node *n, const struct fk_value *args, struct
 {
     int desc = 0;
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     if (n->nkid > 1) {
         if (args[1].type != FK_T_VARCHAR ||
             (!word_ieq(&args[1], "ASC") && !word_ieq(&args[1], "DESC"))) {
-            fk_fn_null(out);
+            set_null(out);
             return;
         }
         desc = word_ieq(&args[1], "DESC");
@@ -427,7 +427,7 @@ static void fn_slice(const struct fk_node *n, const struct fk_value *args, struc
     (void)n;
     (void)ev;
     if (args[0].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     int64_t size = (int64_t)args[0].u.c.n;
@@ -448,7 +448,7 @@ static void fn_series(const struct fk_node *n, const struct fk_value *args, stru
     for (size_t i = 0; i < n->nkid; i++) {
         if (args[i].type == FK_T_NULL) {
             ev->thrown = 1; /* unboxing a null start, end or step */
-            fk_fn_null(out);
+            set_null(out);
             return;
         }
     }
@@ -456,14 +456,14 @@ static void fn_series(const struct fk_node *n, const struct fk_value *args, stru
     int64_t step = n->nkid > 2 ? args[2].u.i : (end >= start ? 1 : -1);
     if (step == 0 || (end - start != 0 && ((end - start > 0) != (step > 0)))) {
         ev->thrown = 1; /* GENERATE_SERIES step cannot be zero / has the wrong sign */
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     uint64_t span = end >= start ? (uint64_t)end - (uint64_t)start : (uint64_t)start - (uint64_t)end;
     uint64_t count = span / (uint64_t)(step > 0 ? step : -step) + 1;
     if (count > 1000000) {
         ev->thrown = 1;
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     struct fk_value *v = fk_fn_alloc(ev->a, (size_t)count);
@@ -481,7 +481,7 @@ static void fn_split(const struct fk_node *n, const struct fk_value *args, struc
 {
     (void)n;
     if (args[0].type != FK_T_VARCHAR || args[1].type != FK_T_VARCHAR) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     const char *s = args[0].u.s.p, *d = args[1].u.s.p;

@@ -1,12 +1,12 @@
 /*
- * What the composite function families share (fn_array.c, fn_map.c, fn_lambda.c, fn_json.c,
+ * What the composite function families share (fn_array.c, fn_map.c, fn_lambda.c, fn_json_nested.c,
  * registered by fn_registry_c.c): their tables and the argument checks and result builders
  * they have in common. Only those files include it.
  */
 #ifndef FK_RULES_FN_COMPOSITE_H
 #define FK_RULES_FN_COMPOSITE_H
 
-#include "rules/expr_internal.h"
+#include "rules/fn.h"
 
 #include <stddef.h>
 
@@ -16,12 +16,9 @@ extern const struct fk_func fk_fn_map[];
 extern const size_t fk_fn_map_n;
 extern const struct fk_func fk_fn_lambda[];
 extern const size_t fk_fn_lambda_n;
-extern const struct fk_func fk_fn_json[];
-extern const size_t fk_fn_json_n;
+extern const struct fk_func fk_fn_json_nested[];
+extern const size_t fk_fn_json_nested_n;
 
-/* ksqlDB's refusal of a call whose argument types no signature takes:
- * "Function 'ARRAY_LENGTH' does not accept parameters (STRING, INTEGER)." */
-int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n);
 /* Whether argument I of N is of KIND (or the literal NULL). */
 int fk_fn_is(const struct fk_node *n, size_t i, enum fk_type kind);
 /* The argument's full type. */
@@ -34,7 +31,6 @@ const struct fk_sqltype *fk_fn_map_of(struct fk_cc *cc, const struct fk_sqltype 
 void fk_fn_result(struct fk_node *n, const struct fk_sqltype *t);
 
 /* Results. */
-void fk_fn_null(struct fk_value *out);
 void fk_fn_coll(struct fk_value *out, enum fk_type kind, const struct fk_value *v, size_t n);
 /* Values equal as Java's equals() has them (NULL equals NULL). */
 int fk_fn_equal(const struct fk_value *a, const struct fk_value *b);

@@ -1,235 +1,529 @@
 /*
- * The JSON functions that return or take composite values: TO_JSON_STRING (any value as
- * ksqlDB's JSON, DATE, TIME and TIMESTAMP as quoted text), JSON_ITEMS (a JSON array's items
- * as JSON text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to
- * value text). Parsing uses yajl's tree; values are written back compact, as Jackson writes
- * them, with numbers as written. Text that is not JSON, or not the right kind, gives NULL.
- * @locks none.
+ * The JSON functions: EXTRACTJSONFIELD, IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT. The
+ * text is parsed with yajl into a small tree in the evaluation arena, read as Jackson's
+ * ObjectReader.readTree reads it: text after the first value is ignored, an empty or blank text
+ * is "missing" (no value, no error), a later duplicate key replaces the earlier one's value in
+ * its place. Values are written back compactly, numbers exactly as they were written, strings
+ * escaped as Jackson does.
+ *
+ * Thread rules: no state; the tree and new text live in the caller's arena. @locks none.
  */
-#include "rules/fn_composite.h"
+#include "rules/fn.h"
 
-#include "rules/json_out.h"
 #include "util.h"
 
-#include <yajl/yajl_tree.h>
-
-#include <stdio.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
 
-static void put_str(struct fk_buf *b, const char *s, size_t len)
+enum jkind { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jnode {
+    enum jkind kind;
+    const char *s; /* J_NUM: the number as written; J_STR: the unescaped text; J_BOOL: "t" */
+    size_t len;
+    const char *key; /* a member of an object: its key */
+    size_t key_len;
+    struct jnode *first, *last, *next; /* children, in order */
+    size_t n;
+};
+
+#define JSON_MAX_DEPTH 256
+
+struct jparse {
+    struct fk_arena *a;
+    struct jnode *root;
+    struct jnode *stack[JSON_MAX_DEPTH];
+    int depth;
+    const char *key;
+    size_t key_len;
+    int done; /* the first value is complete: what follows is ignored */
+};
+
+static int add(struct jparse *p, enum jkind kind, const char *s, size_t len)
 {
-    fk_buf_reserve(b, len * 6 + 2);
-    char *end = fk_json_escape(b->data + b->len, s, len);
-    b->len = (size_t)(end - b->data);
-    b->data[b->len] = '\0';
+    if (p->done) {
+        return 0;
+    }
+    struct jnode *j = fk_arena_alloc(p->a, sizeof *j);
+    memset(j, 0, sizeof *j);
+    j->kind = kind;
+    if (s) {
+        j->s = arena_dup(p->a, s, len);
+        j->len = len;
+    }
+    if (p->depth == 0) {
+        p->root = j;
+        p->done = kind != J_ARR && kind != J_OBJ;
+    } else {
+        struct jnode *up = p->stack[p->depth - 1];
+        if (up->kind == J_OBJ) {
+            j->key = p->key;
+            j->key_len = p->key_len;
+        }
+        if (up->last) {
+            up->last->next = j;
+        } else {
+            up->first = j;
+        }
+        up->last = j;
+        up->n++;
+    }
+    if (kind == J_ARR || kind == J_OBJ) {
+        if (p->depth >= JSON_MAX_DEPTH) {
+            return 0;
+        }
+        p->stack[p->depth++] = j;
+    }
+    return 1;
 }
 
-/* TO_JSON_STRING's writer: fk_json_put_value() but for the temporal types, which ksqlDB's
- * function writes as their text. */
-static void put_any(struct fk_buf *b, const struct fk_value *v, const struct fk_sqltype *t,
-                    struct fk_arena *a)
+static int on_null(void *ctx)
 {
-    switch (v->type) {
-    case FK_T_DATE:
-    case FK_T_TIME:
-    case FK_T_TIMESTAMP: {
-        struct fk_value s;
-        fk_value_text(v, t, a, &s);
-        put_str(b, s.u.s.p, s.u.s.len);
+    return add(ctx, J_NULL, NULL, 0);
+}
+
+static int on_bool(void *ctx, int b)
+{
+    return add(ctx, J_BOOL, b ? "t" : "", b != 0);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    return add(ctx, J_NUM, s, len);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return add(ctx, J_STR, (const char *)s, len);
+}
+
+static int on_open_map(void *ctx)
+{
+    return add(ctx, J_OBJ, NULL, 0);
+}
+
+static int on_open_array(void *ctx)
+{
+    return add(ctx, J_ARR, NULL, 0);
+}
+
+static int on_key(void *ctx, const unsigned char *s, size_t len)
+{
+    struct jparse *p = ctx;
+    if (!p->done) {
+        p->key = arena_dup(p->a, (const char *)s, len);
+        p->key_len = len;
+    }
+    return 1;
+}
+
+static int on_close(void *ctx)
+{
+    struct jparse *p = ctx;
+    if (!p->done && --p->depth == 0) {
+        p->done = 1;
+    }
+    return 1;
+}
+
+static const yajl_callbacks jcallbacks = {
+    on_null, on_bool, NULL, NULL, on_number, on_string, on_open_map, on_key, on_close,
+    on_open_array, on_close,
+};
+
+/* Parses S: 0 with *ROOT the first value (NULL for a blank text), -1 for text that is not
+ * JSON (Jackson throws). */
+static int json_parse(const char *s, size_t len, struct fk_arena *a, struct jnode **root)
+{
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) {
+        i++;
+    }
+    *root = NULL;
+    if (i == len) {
+        return 0;
+    }
+    struct jparse p = {.a = a};
+    yajl_handle h = yajl_alloc(&jcallbacks, NULL, &p);
+    if (!h) {
+        return -1;
+    }
+    yajl_config(h, yajl_allow_trailing_garbage, 1);
+    yajl_status st = yajl_parse(h, (const unsigned char *)s, len);
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+    yajl_free(h);
+    /* Stopped after the first value (a client cancel) or parsed to the end. */
+    if ((st != yajl_status_ok && !p.done) || !p.root || p.depth >= JSON_MAX_DEPTH) {
+        return -1;
+    }
+    *root = p.root;
+    return 0;
+}
+
+/* The value an object holds for KEY: the last member with it, as Jackson keeps. */
+static const struct jnode *member(const struct jnode *obj, const char *key, size_t len)
+{
+    const struct jnode *hit = NULL;
+    for (const struct jnode *m = obj->first; m; m = m->next) {
+        if (m->key_len == len && memcmp(m->key, key, len) == 0) {
+            hit = m;
+        }
+    }
+    return hit;
+}
+
+static void put_str(struct sb *b, const char *s, size_t len)
+{
+    char small[256];
+    char *o = len * 6 + 2 <= sizeof small ? small : fk_arena_alloc(b->a, len * 6 + 2);
+    char *e = fk_json_escape(o, s, len);
+    sb_put(b, o, (size_t)(e - o));
+}
+
+/* Compact JSON, as Jackson's toString() writes a tree. */
+static void json_write(struct sb *b, const struct jnode *j)
+{
+    switch (j->kind) {
+    case J_NULL:
+        sb_put(b, "null", 4);
+        break;
+    case J_BOOL:
+        sb_put(b, j->len ? "true" : "false", j->len ? 4 : 5);
+        break;
+    case J_NUM:
+        sb_put(b, j->s, j->len);
+        break;
+    case J_STR:
+        put_str(b, j->s, j->len);
+        break;
+    case J_ARR: {
+        sb_put(b, "[", 1);
+        for (const struct jnode *k = j->first; k; k = k->next) {
+            json_write(b, k);
+            if (k->next) {
+                sb_put(b, ",", 1);
+            }
+        }
+        sb_put(b, "]", 1);
+        break;
+    }
+    case J_OBJ: {
+        sb_put(b, "{", 1);
+        int first = 1;
+        for (const struct jnode *k = j->first; k; k = k->next) {
+            const struct jnode *e = j->first;
+            while (e != k && !(e->key_len == k->key_len && memcmp(e->key, k->key, k->key_len) == 0)) {
+                e = e->next;
+            }
+            if (e != k) {
+                continue; /* written at its first place, with its last value */
+            }
+            if (!first) {
+                sb_put(b, ",", 1);
+            }
+            first = 0;
+            put_str(b, k->key, k->key_len);
+            sb_put(b, ":", 1);
+            json_write(b, member(j, k->key, k->key_len));
+        }
+        sb_put(b, "}", 1);
+        break;
+    }
+    }
+}
+
+/* ---- EXTRACTJSONFIELD ------------------------------------------------------------------------ */
+
+/* One step of a JSON path: $.name, $['name'] or $["name"], $[0]. */
+struct jstep {
+    const char *s;
+    size_t len;
+};
+
+#define JPATH_MAX 64
+
+/* Splits PATH into steps. -1 for a path ksqlDB's JsonPathTokenizer refuses. */
+static int jpath_parse(const char *p, size_t len, struct jstep *steps, int *n)
+{
+    size_t i = 0;
+    *n = 0;
+    while (i < len && p[i] == ' ') {
+        i++;
+    }
+    if (i >= len || p[i++] != '$') {
+        return -1;
+    }
+    while (i < len) {
+        if (p[i] == ' ') {
+            i++;
+            continue;
+        }
+        if (*n >= JPATH_MAX) {
+            return -1;
+        }
+        struct jstep *st = &steps[(*n)++];
+        if (p[i] == '.') {
+            size_t a = ++i;
+            while (i < len && p[i] != '.' && p[i] != '[' && p[i] != ' ') {
+                i++;
+            }
+            st->s = p + a;
+            st->len = i - a;
+        } else if (p[i] == '[') {
+            i++;
+            if (i < len && (p[i] == '"' || p[i] == '\'')) {
+                char q = p[i++];
+                size_t a = i;
+                while (i < len && p[i] != q) {
+                    i++;
+                }
+                if (i >= len) {
+                    return -1;
+                }
+                st->s = p + a;
+                st->len = i - a;
+                i++;
+            } else {
+                size_t a = i;
+                while (i < len && p[i] != ']') {
+                    i++;
+                }
+                st->s = p + a;
+                st->len = i - a;
+            }
+            if (i >= len || p[i] != ']') {
+                return -1;
+            }
+            i++;
+        } else {
+            return -1;
+        }
+        if (st->len == 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A step's Integer.parseInt, for an array. -1 when not a non-negative int. */
+static long step_index(const struct jstep *st)
+{
+    int64_t v;
+    if (fk_parse_long(st->s, st->len, &v) != 0 || v < 0 || v > INT32_MAX) {
+        return -1;
+    }
+    return (long)v;
+}
+
+struct jpath {
+    struct jstep steps[JPATH_MAX];
+    int n;
+};
+
+static int chk_extract(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"SS", NULL};
+    n->type = FK_T_VARCHAR;
+    if (fk_fn_overload(cc, n, sigs) < 0) {
+        return -1;
+    }
+    const struct fk_node *path = n->kid[1];
+    if (is_lit_str(path)) {
+        struct jpath *jp = fk_cc_alloc(cc, sizeof *jp);
+        if (jpath_parse(path->v.u.s.p, path->v.u.s.len, jp->steps, &jp->n) != 0) {
+            char shown[72];
+            return fk_cc_fail(cc, path->line, path->col, "Invalid JSON path: '%s'",
+                              fk_cc_show(path->v.u.s.p, path->v.u.s.len, shown, sizeof shown));
+        }
+        n->aux = jp;
+    }
+    return 0;
+}
+
+/* EXTRACTJSONFIELD(json, path): the value at PATH, a string as its text, anything else as
+ * compact JSON; NULL when the path leads nowhere. Text that is not JSON is an error. */
+static void fn_extract(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                       struct fk_value *out)
+{
+    if (any_null(args, 2)) {
+        set_null(out);
         return;
     }
-    case FK_T_ARRAY:
-        fk_buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.c.n; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_any(b, &v->u.c.v[i], t && t->kind == FK_T_ARRAY ? t->elem : NULL, a);
-        }
-        fk_buf_putc(b, ']');
-        return;
-    case FK_T_MAP:
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.c.n; i++) {
-            struct fk_value k;
-            fk_buf_puts(b, i ? "," : "");
-            fk_value_text(&v->u.c.v[2 * i], t ? t->key : NULL, a, &k);
-            if (k.type == FK_T_NULL) {
-                fk_buf_puts(b, "\"null\"");
-            } else {
-                put_str(b, k.u.s.p, k.u.s.len);
-            }
-            fk_buf_putc(b, ':');
-            put_any(b, &v->u.c.v[2 * i + 1], t && t->kind == FK_T_MAP ? t->elem : NULL, a);
-        }
-        fk_buf_putc(b, '}');
-        return;
-    case FK_T_STRUCT:
-        if (!t || t->kind != FK_T_STRUCT) {
-            fk_json_put_value(b, v, t);
+    struct jpath tmp;
+    const struct jpath *jp = n->aux;
+    if (!jp) {
+        if (jpath_parse(args[1].u.s.p, args[1].u.s.len, tmp.steps, &tmp.n) != 0) {
+            throw_null(ev, out);
             return;
         }
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.c.n && i < t->n_fields; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_str(b, t->fields[i].name, strlen(t->fields[i].name));
-            fk_buf_putc(b, ':');
-            put_any(b, &v->u.c.v[i], t->fields[i].type, a);
+        jp = &tmp;
+    }
+    const struct jnode *j;
+    struct jnode *root;
+    if (json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
+        throw_null(ev, out);
+        return;
+    }
+    j = root;
+    for (int i = 0; i < jp->n && j; i++) {
+        if (j->kind == J_ARR) {
+            long k = step_index(&jp->steps[i]);
+            if (k < 0) {
+                j = NULL;
+                break;
+            }
+            for (j = j->first; j && k > 0; k--) {
+                j = j->next;
+            }
+        } else if (j->kind == J_OBJ) {
+            j = member(j, jp->steps[i].s, jp->steps[i].len);
+        } else {
+            j = NULL;
         }
-        fk_buf_putc(b, '}');
-        return;
-    default:
-        fk_json_put_value(b, v, t);
+    }
+    if (!j) {
+        set_null(out);
         return;
     }
-}
-
-static int chk_to_json(struct fk_cc *cc, struct fk_node *n)
-{
-    if (n->kid[0]->op == FK_OP_LAMBDA) {
-        return fk_fn_refuse(cc, n);
+    if (j->kind == J_STR) {
+        set_str(out, j->s, j->len);
+        return;
     }
-    fk_fn_result(n, fk_sqltype_kind(FK_T_VARCHAR, 0));
-    return 0;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    json_write(&b, j);
+    set_str(out, b.p, b.len);
 }
 
-static void fn_to_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+/* ---- IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT -------------------------------------------- */
+
+OVERLOAD_CHECK(chk_is_json, FK_T_BOOLEAN, "S")
+
+/* IS_JSON_STRING(s): TRUE when s holds a JSON value; NULL and blank text are FALSE. */
+static void fn_is_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                        struct fk_value *out)
 {
-    struct fk_buf b;
-    fk_buf_init(&b);
-    put_any(&b, &args[0], fk_fn_arg(n, 0), ev->a);
-    fk_fn_str(ev->a, b.data, b.len, out);
-    fk_buf_free(&b);
+    (void)n;
+    struct jnode *root = NULL;
+    set_bool(out, args[0].type != FK_T_NULL &&
+                      json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) == 0 && root);
 }
 
-/* A yajl value written back compact. */
-static void put_yajl(struct fk_buf *b, yajl_val v)
+OVERLOAD_CHECK(chk_array_length, FK_T_INTEGER, "S")
+
+/* JSON_ARRAY_LENGTH(s): the length of a top-level array, NULL for anything else; text that is
+ * not JSON is an error. */
+static void fn_array_length(const struct fk_node *n, const struct fk_value *args,
+                            struct fk_ev *ev, struct fk_value *out)
 {
-    if (YAJL_IS_STRING(v)) {
-        put_str(b, v->u.string, strlen(v->u.string));
-    } else if (YAJL_IS_NUMBER(v)) {
-        fk_buf_puts(b, v->u.number.r);
-    } else if (YAJL_IS_TRUE(v)) {
-        fk_buf_puts(b, "true");
-    } else if (YAJL_IS_FALSE(v)) {
-        fk_buf_puts(b, "false");
-    } else if (YAJL_IS_OBJECT(v)) {
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_str(b, v->u.object.keys[i], strlen(v->u.object.keys[i]));
-            fk_buf_putc(b, ':');
-            put_yajl(b, v->u.object.values[i]);
-        }
-        fk_buf_putc(b, '}');
-    } else if (YAJL_IS_ARRAY(v)) {
-        fk_buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.array.len; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_yajl(b, v->u.array.values[i]);
-        }
-        fk_buf_putc(b, ']');
+    (void)n;
+    struct jnode *root;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+    } else if (json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
+        throw_null(ev, out);
+    } else if (!root || root->kind != J_ARR) {
+        set_null(out);
     } else {
-        fk_buf_puts(b, "null");
+        set_int(out, (int64_t)root->n);
     }
 }
 
-static yajl_val parse(const struct fk_value *s)
+OVERLOAD_CHECK(chk_json_concat, FK_T_VARCHAR, "S+")
+
+/* Appends J's children (or J itself when it is not an array) to the array ACC. */
+static void append_items(struct fk_arena *a, struct jnode *acc, struct jnode *j)
 {
-    if (s->type != FK_T_VARCHAR || s->u.s.len > 1024 * 1024) {
-        return NULL;
+    struct jnode *items = j;
+    if (j->kind == J_ARR) {
+        items = j->first;
+    } else {
+        items = fk_arena_alloc(a, sizeof *items);
+        *items = *j;
+        items->next = NULL;
+        items->key = NULL;
     }
-    char *text = fk_strndup(s->u.s.p, s->u.s.len);
-    yajl_val v = yajl_tree_parse(text, NULL, 0);
-    free(text);
-    return v;
-}
-
-static void text_of(struct fk_arena *a, yajl_val v, struct fk_value *out)
-{
-    struct fk_buf b;
-    fk_buf_init(&b);
-    put_yajl(&b, v);
-    fk_fn_str(a, b.data, b.len, out);
-    fk_buf_free(&b);
-}
-
-static int chk_items(struct fk_cc *cc, struct fk_node *n)
-{
-    if (!fk_fn_is(n, 0, FK_T_VARCHAR)) {
-        return fk_fn_refuse(cc, n);
-    }
-    fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
-    return 0;
-}
-
-static int chk_records(struct fk_cc *cc, struct fk_node *n)
-{
-    if (!fk_fn_is(n, 0, FK_T_VARCHAR)) {
-        return fk_fn_refuse(cc, n);
-    }
-    const struct fk_sqltype *s = fk_sqltype_kind(FK_T_VARCHAR, 0);
-    fk_fn_result(n, fk_fn_map_of(cc, s, s));
-    return 0;
-}
-
-static void fn_items(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                     struct fk_value *out)
-{
-    (void)n;
-    yajl_val v = parse(&args[0]);
-    fk_fn_null(out);
-    if (v && YAJL_IS_ARRAY(v)) {
-        struct fk_value *items = fk_fn_alloc(ev->a, v->u.array.len);
-        for (size_t i = 0; i < v->u.array.len; i++) {
-            text_of(ev->a, v->u.array.values[i], &items[i]);
+    for (struct jnode *k = items; k; k = k->next) {
+        struct jnode *c = fk_arena_alloc(a, sizeof *c);
+        *c = *k;
+        c->next = NULL;
+        if (acc->last) {
+            acc->last->next = c;
+        } else {
+            acc->first = c;
         }
-        fk_fn_coll(out, FK_T_ARRAY, items, v->u.array.len);
-    }
-    yajl_tree_free(v);
-}
-
-static void fn_keys(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                    struct fk_value *out)
-{
-    (void)n;
-    yajl_val v = parse(&args[0]);
-    fk_fn_null(out);
-    if (v && YAJL_IS_OBJECT(v)) {
-        struct fk_value *keys = fk_fn_alloc(ev->a, v->u.object.len);
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &keys[i]);
+        acc->last = c;
+        acc->n++;
+        if (j->kind != J_ARR) {
+            break;
         }
-        fk_fn_coll(out, FK_T_ARRAY, keys, v->u.object.len);
     }
-    yajl_tree_free(v);
 }
 
-static void fn_records(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                       struct fk_value *out)
+/* JSON_CONCAT(a, b, ...): objects merge their keys (the later value wins); otherwise every
+ * argument is an array or becomes a one-item array, and they are concatenated. NULL when an
+ * argument is NULL or blank; an error when one is not JSON. */
+static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
+                           struct fk_ev *ev, struct fk_value *out)
 {
-    (void)n;
-    yajl_val v = parse(&args[0]);
-    fk_fn_null(out);
-    if (v && YAJL_IS_OBJECT(v)) {
-        struct fk_value *kv = fk_fn_alloc(ev->a, 2 * v->u.object.len);
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            yajl_val x = v->u.object.values[i];
-            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &kv[2 * i]);
-            if (YAJL_IS_STRING(x)) {
-                fk_fn_str(ev->a, x->u.string, strlen(x->u.string), &kv[2 * i + 1]);
+    struct jnode *roots[FK_EXPR_MAX_ARGS];
+    int all_obj = 1;
+    if (n->nkid == 0) {
+        throw_null(ev, out); /* nodes.get(0) of none */
+        return;
+    }
+    for (size_t i = 0; i < n->nkid; i++) {
+        if (args[i].type == FK_T_NULL) {
+            set_null(out);
+            return;
+        }
+        if (json_parse(args[i].u.s.p, args[i].u.s.len, ev->a, &roots[i]) != 0) {
+            throw_null(ev, out);
+            return;
+        }
+        if (!roots[i]) {
+            set_null(out);
+            return;
+        }
+        all_obj &= roots[i]->kind == J_OBJ;
+    }
+    struct jnode acc = {.kind = all_obj ? J_OBJ : J_ARR};
+    if (n->nkid == 1) {
+        acc = *roots[0];
+    } else {
+        for (size_t i = 0; i < n->nkid; i++) {
+            if (all_obj) {
+                /* Members appended in order: json_write keeps each key at its first place
+                 * with its last value, as ObjectNode.setAll does. */
+                for (struct jnode *k = roots[i]->first; k; k = k->next) {
+                    struct jnode *c = fk_arena_alloc(ev->a, sizeof *c);
+                    *c = *k;
+                    c->next = NULL;
+                    if (acc.last) {
+                        acc.last->next = c;
+                    } else {
+                        acc.first = c;
+                    }
+                    acc.last = c;
+                    acc.n++;
+                }
             } else {
-                text_of(ev->a, x, &kv[2 * i + 1]); /* JsonNode.asText() but for text */
+                append_items(ev->a, &acc, roots[i]);
             }
         }
-        fk_fn_coll(out, FK_T_MAP, kv, v->u.object.len);
     }
-    yajl_tree_free(v);
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    json_write(&b, &acc);
+    set_str(out, b.p, b.len);
 }
 
 const struct fk_func fk_fn_json[] = {
-    {"TO_JSON_STRING", 1, 1, chk_to_json, fn_to_json},
-    {"JSON_ITEMS", 1, 1, chk_items, fn_items},
-    {"JSON_KEYS", 1, 1, chk_items, fn_keys},
-    {"JSON_RECORDS", 1, 1, chk_records, fn_records},
+    {"EXTRACTJSONFIELD", 0, -1, chk_extract, fn_extract},
+    {"IS_JSON_STRING", 0, -1, chk_is_json, fn_is_json},
+    {"JSON_ARRAY_LENGTH", 0, -1, chk_array_length, fn_array_length},
+    {"JSON_CONCAT", 0, -1, chk_json_concat, fn_json_concat},
 };
 const size_t fk_fn_json_n = FK_ARRAY_SIZE(fk_fn_json);

@@ -114,7 +114,7 @@ static void fn_transform(const struct fk_node *n, const struct fk_value *args, s
         return;
     }
     if (c->type != FK_T_MAP) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     struct fk_value *kv = fk_fn_alloc(ev->a, 2 * c->u.c.n);
@@ -139,7 +139,7 @@ static void fn_filter(const struct fk_node *n, const struct fk_value *args, stru
 {
     const struct fk_value *c = &args[0];
     if (c->type != FK_T_ARRAY && c->type != FK_T_MAP) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     size_t width = c->type == FK_T_MAP ? 2 : 1;

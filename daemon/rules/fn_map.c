@@ -96,7 +96,7 @@ static int chk_entries(struct fk_cc *cc, struct fk_node *n)
 static void project(const struct fk_value *m, size_t which, struct fk_ev *ev, struct fk_value *out)
 {
     if (m->type != FK_T_MAP) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     struct fk_value *v = fk_fn_alloc(ev->a, m->u.c.n);
@@ -139,7 +139,7 @@ static void fn_union(const struct fk_node *n, const struct fk_value *args, struc
 {
     (void)n;
     if (args[0].type != FK_T_MAP && args[1].type != FK_T_MAP) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     size_t total = 0;
@@ -161,7 +161,7 @@ static void fn_as_map(const struct fk_node *n, const struct fk_value *args, stru
 {
     (void)n;
     if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     static const struct fk_value null_value = {.type = FK_T_NULL};
@@ -192,7 +192,7 @@ static void fn_split_to_map(const struct fk_node *n, const struct fk_value *args
     (void)n;
     for (int i = 0; i < 3; i++) {
         if (args[i].type != FK_T_VARCHAR || (i && args[i].u.s.len == 0)) {
-            fk_fn_null(out);
+            set_null(out);
             return;
         }
     }
@@ -234,7 +234,7 @@ static void fn_entries(const struct fk_node *n, const struct fk_value *args, str
 {
     (void)n;
     if (args[0].type != FK_T_MAP) {
-        fk_fn_null(out);
+        set_null(out);
         return;
     }
     size_t cnt = args[0].u.c.n;

@@ -36,7 +36,7 @@ const struct fk_func *fk_func_find_composite(const char *name, size_t len)
         {fk_fn_array, &fk_fn_array_n},
         {fk_fn_map, &fk_fn_map_n},
         {fk_fn_lambda, &fk_fn_lambda_n},
-        {fk_fn_json, &fk_fn_json_n},
+        {fk_fn_json_nested, &fk_fn_json_nested_n},
     };
     for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
         for (size_t i = 0; i < *families[f].n; i++) {
@@ -46,26 +46,6 @@ const struct fk_func *fk_func_find_composite(const char *name, size_t len)
         }
     }
     return NULL;
-}
-
-int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n)
-{
-    char list[512], one[160];
-    size_t k = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < n->nkid; i++) {
-        const char *t = n->kid[i]->op == FK_OP_LAMBDA ? "LAMBDA"
-                        : n->kid[i]->type == FK_T_NULL
-                            ? "null"
-                            : fk_sqltype_str(fk_node_sqltype(n->kid[i]), one, sizeof one);
-        k += (size_t)snprintf(list + k, k < sizeof list ? sizeof list - k : 0, "%s%s",
-                              i ? ", " : "", t);
-        if (k >= sizeof list) {
-            break;
-        }
-    }
-    return fk_cc_fail(cc, n->line, n->col, "Function '%s' does not accept parameters (%s).",
-                      n->fn->name, list);
 }
 
 int fk_fn_is(const struct fk_node *n, size_t i, enum fk_type kind)
@@ -99,11 +79,6 @@ void fk_fn_result(struct fk_node *n, const struct fk_sqltype *t)
 {
     n->type = t->kind;
     n->st = t->kind >= FK_T_TIME || (t->kind == FK_T_INTEGER && t->int32) ? t : NULL;
-}
-
-void fk_fn_null(struct fk_value *out)
-{
-    out->type = FK_T_NULL;
 }
 
 void fk_fn_coll(struct fk_value *out, enum fk_type kind, const struct fk_value *v, size_t n)

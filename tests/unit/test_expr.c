@@ -6,6 +6,8 @@
  */
 #include "harness.h"
 
+#include "expr_table.h"
+
 #include "rules/expr.h"
 #include "rules/expr_internal.h" /* fk_utf8_len */
 #include "rules/json_out.h"    /* fk_fmt_decimal */
@@ -84,87 +86,9 @@ static void setup_rows(void)
     }
 }
 
-/* A value as the tables below write it. */
-static void render(const struct fk_value *v, char *buf, size_t size)
-{
-    char iso[25];
-    int y;
-    unsigned m, d;
-    switch (v->type) {
-    case FK_T_NULL:
-        snprintf(buf, size, "NULL");
-        break;
-    case FK_T_BOOLEAN:
-        snprintf(buf, size, "%s", v->u.b ? "TRUE" : "FALSE");
-        break;
-    case FK_T_INTEGER:
-        snprintf(buf, size, "%lld", (long long)v->u.i);
-        break;
-    case FK_T_DOUBLE:
-        snprintf(buf, size, "%.17g", v->u.d);
-        break;
-    case FK_T_VARCHAR:
-        snprintf(buf, size, "'%.*s'", (int)v->u.s.len, v->u.s.p);
-        break;
-    case FK_T_DATE:
-        fk_civil_from_days(v->u.date, &y, &m, &d);
-        snprintf(buf, size, "DATE %04d-%02u-%02u", y, m, d);
-        break;
-    case FK_T_TIMESTAMP:
-        fk_iso8601_ms(v->u.ts, iso);
-        snprintf(buf, size, "TS %s", iso);
-        break;
-    case FK_T_DECIMAL: {
-        char text[48];
-        fk_fmt_decimal(v->u.dec, v->scale, text, sizeof text);
-        snprintf(buf, size, "DEC %s", text);
-        break;
-    }
-    default:
-        snprintf(buf, size, "%s", fk_type_name(v->type));
-        break;
-    }
-}
-
-struct ecase {
-    const char *text;
-    int row;
-    const char *want;
-};
-
 static int run_cases(const struct ecase *cases, size_t n)
 {
-    struct fk_arena *a = fk_arena_new();
-    int bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        char err[256];
-        struct fk_expr *e = fk_expr_compile(cases[i].text, strlen(cases[i].text), &schema, "t.yaml",
-                                            1, 1, err, sizeof err);
-        if (!e) {
-            fprintf(stderr, "  [%s] does not compile: %s\n", cases[i].text, err);
-            bad++;
-            continue;
-        }
-        struct fk_row row = row_of(cases[i].row);
-        struct fk_value v;
-        fk_expr_eval(e, &row, a, &v);
-        char got[256];
-        render(&v, got, sizeof got);
-        if (strcmp(got, cases[i].want) != 0) {
-            fprintf(stderr, "  [%s] on row %d: got %s, expected %s\n", cases[i].text, cases[i].row,
-                    got, cases[i].want);
-            bad++;
-        }
-        if (v.type != FK_T_NULL && v.type != fk_expr_type(e) && !(fk_expr_type(e) == FK_T_NULL)) {
-            fprintf(stderr, "  [%s]: value type %s, static type %s\n", cases[i].text,
-                    fk_type_name(v.type), fk_type_name(fk_expr_type(e)));
-            bad++;
-        }
-        fk_expr_destroy(e);
-        fk_arena_reset(a);
-    }
-    fk_arena_destroy(a);
-    return bad;
+    return fk_test_run_ecases(cases, n, &schema, row_of, fk_test_render);
 }
 
 #define RUN_TABLE(t) CHECK_INT_EQ(run_cases(t, FK_ARRAY_SIZE(t)), 0)
@@ -215,7 +139,7 @@ static void test_label_parity(void)
         struct fk_value v;
         fk_expr_eval(e, &row, a, &v);
         char got[128];
-        render(&v, got, sizeof got);
+        fk_test_render(&v, got, sizeof got);
         char want[128];
         snprintf(want, sizeof want, "'%s'", cases[i].want);
         if (strcmp(got, want) != 0) {
@@ -1035,8 +959,8 @@ static void test_shared_subexpressions(void)
             fk_expr_eval(alone[i], &row, a, &x);
             fk_expr_eval(shared[i], &row, b, &y);
             char gx[256], gy[256];
-            render(&x, gx, sizeof gx);
-            render(&y, gy, sizeof gy);
+            fk_test_render(&x, gx, sizeof gx);
+            fk_test_render(&y, gy, sizeof gy);
             if (strcmp(gx, gy) != 0) {
                 fprintf(stderr, "  [%s] on row %d: shared %s, alone %s\n", texts[i], round % 2,
                         gy, gx);
@@ -1093,8 +1017,8 @@ static void test_fused_idioms(void)
             fk_expr_eval(fused, &row, a, &x);
             fk_expr_eval(plain, &row, a, &y);
             char gx[256], gy[256];
-            render(&x, gx, sizeof gx);
-            render(&y, gy, sizeof gy);
+            fk_test_render(&x, gx, sizeof gx);
+            fk_test_render(&y, gy, sizeof gy);
             if (strcmp(gx, gy) != 0) {
                 fprintf(stderr, "  [%s] on value %zu: %s, node by node %s\n", pairs[p][0], v, gx,
                         gy);
@@ -1156,8 +1080,8 @@ static void test_format_day_cache(void)
             fk_expr_eval(e, &row, warm, &x);
             fk_expr_eval(e, &row, fresh, &y);
             char gx[256], gy[256];
-            render(&x, gx, sizeof gx);
-            render(&y, gy, sizeof gy);
+            fk_test_render(&x, gx, sizeof gx);
+            fk_test_render(&y, gy, sizeof gy);
             CHECK_STR_EQ(gx, gy);
             fk_arena_destroy(fresh);
             fk_arena_reset(warm);

@@ -600,12 +600,12 @@ static void test_collection_functions(void)
         {"JSON_ITEMS('not json')", NULL, "null"},
         /* refusals */
         {"ARRAY_LENGTH(id)", NULL,
-         "q.sql:1:1: Function 'ARRAY_LENGTH' does not accept parameters (INTEGER)."},
+         "q.sql:1:1: Function 'array_length' does not accept parameters (INTEGER)."},
         {"ARRAY_CONTAINS(nums, 'x')", NULL,
-         "q.sql:1:1: Function 'ARRAY_CONTAINS' does not accept parameters (ARRAY<INTEGER>, "
+         "q.sql:1:1: Function 'array_contains' does not accept parameters (ARRAY<INTEGER>, "
          "STRING)."},
         {"MAP_KEYS(tags)", NULL,
-         "q.sql:1:1: Function 'MAP_KEYS' does not accept parameters (ARRAY<STRING>)."},
+         "q.sql:1:1: Function 'map_keys' does not accept parameters (ARRAY<STRING>)."},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
@@ -636,11 +636,11 @@ static void test_lambdas(void)
          "q.sql:1:14: a lambda can only be an argument of TRANSFORM, FILTER or REDUCE, after the "
          "collection"},
         {"FILTER(nums, x => x + 1)", NULL,
-         "q.sql:1:1: Function 'FILTER' does not accept parameters (ARRAY<INTEGER>, LAMBDA)."},
+         "q.sql:1:1: Function 'filter' does not accept parameters (ARRAY<INTEGER>, INTEGER)."},
         {"TRANSFORM(nums, x => zz)", NULL, "q.sql:1:22: unknown column 'zz'"},
         {"REDUCE(nums, 0, (s, x) => s * 0.5)", NULL,
-         "q.sql:1:1: Function 'REDUCE' does not accept parameters (ARRAY<INTEGER>, INTEGER, "
-         "LAMBDA)."},
+         "q.sql:1:1: Function 'reduce' does not accept parameters (ARRAY<INTEGER>, INTEGER, "
+         "DOUBLE)."},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }

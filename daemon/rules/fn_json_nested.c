@@ -1,0 +1,235 @@
+/*
+ * The JSON functions that return or take composite values: TO_JSON_STRING (any value as
+ * ksqlDB's JSON, DATE, TIME and TIMESTAMP as quoted text), JSON_ITEMS (a JSON array's items
+ * as JSON text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to
+ * value text). Parsing uses yajl's tree; values are written back compact, as Jackson writes
+ * them, with numbers as written. Text that is not JSON, or not the right kind, gives NULL.
+ * @locks none.
+ */
+#include "rules/fn_composite.h"
+
+#include "rules/json_out.h"
+#include "util.h"
+
+#include <yajl/yajl_tree.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static void put_str(struct fk_buf *b, const char *s, size_t len)
+{
+    fk_buf_reserve(b, len * 6 + 2);
+    char *end = fk_json_escape(b->data + b->len, s, len);
+    b->len = (size_t)(end - b->data);
+    b->data[b->len] = '\0';
+}
+
+/* TO_JSON_STRING's writer: fk_json_put_value() but for the temporal types, which ksqlDB's
+ * function writes as their text. */
+static void put_any(struct fk_buf *b, const struct fk_value *v, const struct fk_sqltype *t,
+                    struct fk_arena *a)
+{
+    switch (v->type) {
+    case FK_T_DATE:
+    case FK_T_TIME:
+    case FK_T_TIMESTAMP: {
+        struct fk_value s;
+        fk_value_text(v, t, a, &s);
+        put_str(b, s.u.s.p, s.u.s.len);
+        return;
+    }
+    case FK_T_ARRAY:
+        fk_buf_putc(b, '[');
+        for (size_t i = 0; i < v->u.c.n; i++) {
+            fk_buf_puts(b, i ? "," : "");
+            put_any(b, &v->u.c.v[i], t && t->kind == FK_T_ARRAY ? t->elem : NULL, a);
+        }
+        fk_buf_putc(b, ']');
+        return;
+    case FK_T_MAP:
+        fk_buf_putc(b, '{');
+        for (size_t i = 0; i < v->u.c.n; i++) {
+            struct fk_value k;
+            fk_buf_puts(b, i ? "," : "");
+            fk_value_text(&v->u.c.v[2 * i], t ? t->key : NULL, a, &k);
+            if (k.type == FK_T_NULL) {
+                fk_buf_puts(b, "\"null\"");
+            } else {
+                put_str(b, k.u.s.p, k.u.s.len);
+            }
+            fk_buf_putc(b, ':');
+            put_any(b, &v->u.c.v[2 * i + 1], t && t->kind == FK_T_MAP ? t->elem : NULL, a);
+        }
+        fk_buf_putc(b, '}');
+        return;
+    case FK_T_STRUCT:
+        if (!t || t->kind != FK_T_STRUCT) {
+            fk_json_put_value(b, v, t);
+            return;
+        }
+        fk_buf_putc(b, '{');
+        for (size_t i = 0; i < v->u.c.n && i < t->n_fields; i++) {
+            fk_buf_puts(b, i ? "," : "");
+            put_str(b, t->fields[i].name, strlen(t->fields[i].name));
+            fk_buf_putc(b, ':');
+            put_any(b, &v->u.c.v[i], t->fields[i].type, a);
+        }
+        fk_buf_putc(b, '}');
+        return;
+    default:
+        fk_json_put_value(b, v, t);
+        return;
+    }
+}
+
+static int chk_to_json(struct fk_cc *cc, struct fk_node *n)
+{
+    if (n->kid[0]->op == FK_OP_LAMBDA) {
+        return fk_fn_refuse(cc, n);
+    }
+    fk_fn_result(n, fk_sqltype_kind(FK_T_VARCHAR, 0));
+    return 0;
+}
+
+static void fn_to_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                       struct fk_value *out)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    put_any(&b, &args[0], fk_fn_arg(n, 0), ev->a);
+    fk_fn_str(ev->a, b.data, b.len, out);
+    fk_buf_free(&b);
+}
+
+/* A yajl value written back compact. */
+static void put_yajl(struct fk_buf *b, yajl_val v)
+{
+    if (YAJL_IS_STRING(v)) {
+        put_str(b, v->u.string, strlen(v->u.string));
+    } else if (YAJL_IS_NUMBER(v)) {
+        fk_buf_puts(b, v->u.number.r);
+    } else if (YAJL_IS_TRUE(v)) {
+        fk_buf_puts(b, "true");
+    } else if (YAJL_IS_FALSE(v)) {
+        fk_buf_puts(b, "false");
+    } else if (YAJL_IS_OBJECT(v)) {
+        fk_buf_putc(b, '{');
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            fk_buf_puts(b, i ? "," : "");
+            put_str(b, v->u.object.keys[i], strlen(v->u.object.keys[i]));
+            fk_buf_putc(b, ':');
+            put_yajl(b, v->u.object.values[i]);
+        }
+        fk_buf_putc(b, '}');
+    } else if (YAJL_IS_ARRAY(v)) {
+        fk_buf_putc(b, '[');
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            fk_buf_puts(b, i ? "," : "");
+            put_yajl(b, v->u.array.values[i]);
+        }
+        fk_buf_putc(b, ']');
+    } else {
+        fk_buf_puts(b, "null");
+    }
+}
+
+static yajl_val parse(const struct fk_value *s)
+{
+    if (s->type != FK_T_VARCHAR || s->u.s.len > 1024 * 1024) {
+        return NULL;
+    }
+    char *text = fk_strndup(s->u.s.p, s->u.s.len);
+    yajl_val v = yajl_tree_parse(text, NULL, 0);
+    free(text);
+    return v;
+}
+
+static void text_of(struct fk_arena *a, yajl_val v, struct fk_value *out)
+{
+    struct fk_buf b;
+    fk_buf_init(&b);
+    put_yajl(&b, v);
+    fk_fn_str(a, b.data, b.len, out);
+    fk_buf_free(&b);
+}
+
+static int chk_items(struct fk_cc *cc, struct fk_node *n)
+{
+    if (!fk_fn_is(n, 0, FK_T_VARCHAR)) {
+        return fk_fn_refuse(cc, n);
+    }
+    fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
+    return 0;
+}
+
+static int chk_records(struct fk_cc *cc, struct fk_node *n)
+{
+    if (!fk_fn_is(n, 0, FK_T_VARCHAR)) {
+        return fk_fn_refuse(cc, n);
+    }
+    const struct fk_sqltype *s = fk_sqltype_kind(FK_T_VARCHAR, 0);
+    fk_fn_result(n, fk_fn_map_of(cc, s, s));
+    return 0;
+}
+
+static void fn_items(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                     struct fk_value *out)
+{
+    (void)n;
+    yajl_val v = parse(&args[0]);
+    set_null(out);
+    if (v && YAJL_IS_ARRAY(v)) {
+        struct fk_value *items = fk_fn_alloc(ev->a, v->u.array.len);
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            text_of(ev->a, v->u.array.values[i], &items[i]);
+        }
+        fk_fn_coll(out, FK_T_ARRAY, items, v->u.array.len);
+    }
+    yajl_tree_free(v);
+}
+
+static void fn_keys(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                    struct fk_value *out)
+{
+    (void)n;
+    yajl_val v = parse(&args[0]);
+    set_null(out);
+    if (v && YAJL_IS_OBJECT(v)) {
+        struct fk_value *keys = fk_fn_alloc(ev->a, v->u.object.len);
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &keys[i]);
+        }
+        fk_fn_coll(out, FK_T_ARRAY, keys, v->u.object.len);
+    }
+    yajl_tree_free(v);
+}
+
+static void fn_records(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                       struct fk_value *out)
+{
+    (void)n;
+    yajl_val v = parse(&args[0]);
+    set_null(out);
+    if (v && YAJL_IS_OBJECT(v)) {
+        struct fk_value *kv = fk_fn_alloc(ev->a, 2 * v->u.object.len);
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            yajl_val x = v->u.object.values[i];
+            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &kv[2 * i]);
+            if (YAJL_IS_STRING(x)) {
+                fk_fn_str(ev->a, x->u.string, strlen(x->u.string), &kv[2 * i + 1]);
+            } else {
+                text_of(ev->a, x, &kv[2 * i + 1]); /* JsonNode.asText() but for text */
+            }
+        }
+        fk_fn_coll(out, FK_T_MAP, kv, v->u.object.len);
+    }
+    yajl_tree_free(v);
+}
+
+const struct fk_func fk_fn_json_nested[] = {
+    {"TO_JSON_STRING", 1, 1, chk_to_json, fn_to_json},
+    {"JSON_ITEMS", 1, 1, chk_items, fn_items},
+    {"JSON_KEYS", 1, 1, chk_items, fn_keys},
+    {"JSON_RECORDS", 1, 1, chk_records, fn_records},
+};
+const size_t fk_fn_json_nested_n = FK_ARRAY_SIZE(fk_fn_json_nested);

@@ -1,0 +1,434 @@
+/*
+ * The date and time functions: PARSE_DATE, FORMAT_DATE, PARSE_TIMESTAMP, FORMAT_TIMESTAMP and
+ * their older INTEGER forms (STRINGTOTIMESTAMP, TIMESTAMPTOSTRING, STRINGTODATE, DATETOSTRING),
+ * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ. Patterns and zones that are
+ * literals are compiled at load time (fn_datefmt.c does the patterns).
+ *
+ * Thread rules: compiled arguments are immutable; the day cache is the caller's arena's.
+ * @locks none.
+ */
+#include "rules/fn.h"
+
+#include "util.h"
+
+#include <string.h>
+
+/* What PARSE_*, FORMAT_* precompile from literal arguments. */
+struct dtargs {
+    struct dfmt f;
+    int have_fmt;
+    int have_tz;
+    int tz;
+};
+
+SIG_CHECK(chk_from_unixtime, "I", FK_T_TIMESTAMP)
+
+static int chk_unix_timestamp(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_INTEGER;
+    return fk_fn_check_sig(cc, n, "T");
+}
+
+/* Precompiles the pattern (argument FI) and the zone (argument TI, -1 for none) when they are
+ * literals. DATE_ONLY refuses time-of-day and zone letters, as LocalDate does. */
+static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date_only)
+{
+    struct dtargs *d = fk_cc_alloc(cc, sizeof *d);
+    n->aux = d;
+    const struct fk_node *fmt = n->kid[fi];
+    if (is_lit_str(fmt)) {
+        char err[120];
+        char shown[72];
+        fk_cc_show(fmt->v.u.s.p, fmt->v.u.s.len, shown, sizeof shown);
+        if (fk_df_compile(&d->f, fmt->v.u.s.p, fmt->v.u.s.len, err, sizeof err) != 0) {
+            return fk_cc_fail(cc, fmt->line, fmt->col, "%s: invalid format '%s': %s", n->fn->name,
+                              shown, err);
+        }
+        if (date_only && (d->f.has_time || d->f.has_zone)) {
+            return fk_cc_fail(cc, fmt->line, fmt->col,
+                              "%s: format '%s' has a time field, and a DATE has none", n->fn->name,
+                              shown);
+        }
+        d->have_fmt = 1;
+    }
+    if (ti >= 0 && (size_t)ti < n->nkid && is_lit_str(n->kid[ti])) {
+        const struct fk_node *tz = n->kid[ti];
+        if (fk_parse_tz(tz->v.u.s.p, tz->v.u.s.len, &d->tz) != 0) {
+            char shown[72];
+            return fk_cc_fail(cc, tz->line, tz->col,
+                              "unsupported time zone '%s' (UTC, GMT or an offset like '+02:00')",
+                              fk_cc_show(tz->v.u.s.p, tz->v.u.s.len, shown, sizeof shown));
+        }
+        d->have_tz = 1;
+    }
+    return 0;
+}
+
+static int chk_parse_date(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_DATE;
+    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static int chk_format_date(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static int chk_parse_timestamp(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_TIMESTAMP;
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+}
+
+static int chk_stringtotimestamp(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_INTEGER;
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+}
+
+static int chk_format_timestamp(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+}
+
+static int chk_timestamptostring(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+}
+
+/* The pattern and zone of a call: precompiled, or read now (a failure is ksqlDB's exception). */
+static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi, int ti,
+                   int date_only, struct dfmt *tmp, const struct dfmt **f, int *tz)
+{
+    const struct dtargs *d = n->aux;
+    if (d && d->have_fmt) {
+        *f = &d->f;
+    } else {
+        char err[120];
+        if (fk_df_compile(tmp, args[fi].u.s.p, args[fi].u.s.len, err, sizeof err) != 0 ||
+            (date_only && (tmp->has_time || tmp->has_zone))) {
+            return -1;
+        }
+        *f = tmp;
+    }
+    *tz = 0;
+    if (ti >= 0 && (size_t)ti < n->nkid) {
+        if (d && d->have_tz) {
+            *tz = d->tz;
+        } else if (args[ti].type == FK_T_NULL ||
+                   fk_parse_tz(args[ti].u.s.p, args[ti].u.s.len, tz) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* PARSE_DATE(s, format): ksqlDB's ParseDate, a DateTimeFormatter that ignores case. A string
+ * that does not parse is an error (the expression is NULL); a NULL argument gives NULL. */
+static void fn_parse_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    if (any_null(args, n->nkid)) {
+        set_null(out);
+        return;
+    }
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    struct dt t;
+    int64_t days;
+    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0 ||
+        fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 1, &t) != 0 || t.y < 0 || t.mo < 0 || t.d < 0 ||
+        fk_df_resolve_date(&t, t.y, t.mo, t.d, &days) != 0) {
+        throw_null(ev, out);
+        return;
+    }
+    out->type = FK_T_DATE;
+    out->u.date = (int32_t)days;
+}
+
+static void fn_format_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                           struct fk_value *out)
+{
+    if (any_null(args, n->nkid)) {
+        set_null(out);
+        return;
+    }
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0) {
+        throw_null(ev, out);
+        return;
+    }
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    fk_df_format(f, (int64_t)args[0].u.date * 86400000, 0, &b);
+    set_str(out, b.p, b.len);
+}
+
+/* PARSE_TIMESTAMP(s, format[, zone]) as StringToTimestampParser: fields the pattern lacks
+ * default to 1970-01-01T00:00:00.000; the zone is the parsed offset, else the argument, else
+ * UTC (ksqlDB uses the server's zone: run it with TZ=UTC for parity). Pattern letters and
+ * literals are case-sensitive here (Locale.ROOT, no parseCaseInsensitive). */
+static int parse_ts(const struct fk_node *n, const struct fk_value *args, int64_t *ms)
+{
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    struct dt t;
+    int64_t days, tod;
+    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0 ||
+        fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 0, &t) != 0 ||
+        fk_df_resolve_date(&t, t.y >= 0 ? t.y : 1970, t.mo >= 0 ? t.mo : 1, t.d >= 0 ? t.d : 1, &days) !=
+            0 ||
+        fk_df_resolve_time(&t, &tod) != 0) {
+        return -1;
+    }
+    *ms = days * 86400000 + tod - (int64_t)(t.has_off ? t.off : tz) * 1000;
+    return 0;
+}
+
+static void fn_parse_timestamp(const struct fk_node *n, const struct fk_value *args,
+                               struct fk_ev *ev, struct fk_value *out)
+{
+    int64_t ms;
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (parse_ts(n, args, &ms) != 0) {
+        throw_null(ev, out);
+    } else {
+        out->type = n->type;
+        out->u.ts = ms; /* u.ts and u.i share the representation */
+        if (n->type == FK_T_INTEGER) {
+            out->u.i = ms;
+        }
+    }
+}
+
+/* FORMAT_TIMESTAMP(ts, format[, zone]) and TIMESTAMPTOSTRING(bigint, format[, zone]). */
+static void fn_format_timestamp(const struct fk_node *n, const struct fk_value *args,
+                                struct fk_ev *ev, struct fk_value *out)
+{
+    if (any_null(args, 2)) {
+        set_null(out);
+        return;
+    }
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0) {
+        throw_null(ev, out);
+        return;
+    }
+    int64_t ms = args[0].type == FK_T_INTEGER ? args[0].u.i : args[0].u.ts;
+    struct sb b = {.a = ev->a};
+    /* A format of the date alone gives the same text all day: reuse the last one. */
+    int by_day = !f->has_time && !f->has_zone && args[1].u.s.len <= sizeof ev->a->day_text.fmt;
+    int64_t local = ms + (int64_t)tz * 1000;
+    int64_t day = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+    struct fk_day_text *c = &ev->a->day_text;
+    if (by_day && c->valid && c->day == day && c->off == tz && c->fmt_len == args[1].u.s.len &&
+        memcmp(c->fmt, args[1].u.s.p, c->fmt_len) == 0) {
+        sb_put(&b, c->text, c->len);
+        set_str(out, b.p, b.len);
+        return;
+    }
+    sb_put(&b, "", 0);
+    fk_df_format(f, ms, tz, &b);
+    set_str(out, b.p, b.len);
+    if (by_day && b.len <= sizeof c->text) {
+        c->valid = 1;
+        c->day = day;
+        c->off = tz;
+        c->fmt_len = args[1].u.s.len;
+        memcpy(c->fmt, args[1].u.s.p, c->fmt_len);
+        c->len = b.len;
+        memcpy(c->text, b.p, b.len);
+    }
+}
+
+/* UNIX_TIMESTAMP() is the evaluation's "now"; UNIX_TIMESTAMP(ts) the timestamp's epoch
+ * milliseconds. Its Java return type is a primitive long, so a NULL argument throws. */
+static void fn_unix_timestamp(const struct fk_node *n, const struct fk_value *args,
+                              struct fk_ev *ev, struct fk_value *out)
+{
+    if (n->nkid == 0) {
+        set_int(out, ev->row->now_ms);
+    } else if (args[0].type == FK_T_NULL) {
+        throw_null(ev, out);
+    } else {
+        set_int(out, args[0].type == FK_T_INTEGER ? args[0].u.i : args[0].u.ts);
+    }
+}
+
+static void fn_from_unixtime(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                             struct fk_value *out)
+{
+    (void)n;
+    (void)ev;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+        return;
+    }
+    out->type = FK_T_TIMESTAMP;
+    out->u.ts = args[0].u.i;
+}
+
+/* ---- days as INTEGER, zones ------------------------------------------------------------------- */
+
+/* DATETOSTRING(days, format): FORMAT_DATE of epoch days; days is a primitive int (NULL is an
+ * error), a NULL format gives NULL. */
+static int chk_datetostring(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"IS", NULL};
+    n->type = FK_T_VARCHAR;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static void fn_datetostring(const struct fk_node *n, const struct fk_value *args,
+                            struct fk_ev *ev, struct fk_value *out)
+{
+    if (args[0].type == FK_T_NULL) {
+        throw_null(ev, out);
+        return;
+    }
+    if (args[0].u.i < INT32_MIN || args[0].u.i > INT32_MAX) {
+        throw_null(ev, out);
+        return;
+    }
+    struct fk_value a[2] = {{.type = FK_T_DATE}, args[1]};
+    a[0].u.date = (int32_t)args[0].u.i;
+    fn_format_date(n, a, ev, out);
+}
+
+/* STRINGTODATE(s, format): PARSE_DATE giving epoch days. */
+static int chk_stringtodate(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"SS", NULL};
+    n->type = FK_T_INTEGER;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+}
+
+static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args,
+                            struct fk_ev *ev, struct fk_value *out)
+{
+    fn_parse_date(n, args, ev, out);
+    if (out->type == FK_T_DATE) {
+        set_int(out, out->u.date);
+    }
+}
+
+/* UNIX_DATE(): today (of the evaluation's "now", UTC) in epoch days; UNIX_DATE(date): the
+ * date's. */
+OVERLOAD_CHECK(chk_unix_date, FK_T_INTEGER, "", "D")
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static void fn_unix_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                         struct fk_value *out)
+{
+    if (n->nkid == 0) {
+        set_int(out, floor_div(ev->row->now_ms, 86400000));
+    } else if (args[0].type == FK_T_NULL) {
+        set_null(out);
+    } else {
+        set_int(out, args[0].u.date);
+    }
+}
+
+/* FROM_DAYS(days): the DATE. */
+OVERLOAD_CHECK(chk_from_days, FK_T_DATE, "I")
+
+static void fn_from_days(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                         struct fk_value *out)
+{
+    (void)n;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+    } else if (args[0].u.i < INT32_MIN || args[0].u.i > INT32_MAX) {
+        throw_null(ev, out);
+    } else {
+        out->type = FK_T_DATE;
+        out->u.date = (int32_t)args[0].u.i;
+    }
+}
+
+/* CONVERT_TZ(ts, from, to): the wall-clock time of ts in FROM, shown in TO (ts moves by the
+ * difference of the offsets). Zones as PARSE_TIMESTAMP's: literal ones are checked at load
+ * time, others give an error when unknown. */
+struct tzpair {
+    int have[2];
+    int off[2];
+};
+
+static int chk_convert_tz(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"TSS", NULL};
+    n->type = FK_T_TIMESTAMP;
+    if (fk_fn_overload(cc, n, sigs) < 0) {
+        return -1;
+    }
+    struct tzpair *z = fk_cc_alloc(cc, sizeof *z);
+    for (int i = 0; i < 2; i++) {
+        const struct fk_node *k = n->kid[1 + i];
+        if (!is_lit_str(k)) {
+            continue;
+        }
+        if (fk_parse_tz(k->v.u.s.p, k->v.u.s.len, &z->off[i]) != 0) {
+            char shown[72];
+            return fk_cc_fail(cc, k->line, k->col,
+                              "unsupported time zone '%s' (UTC, GMT or an offset like '+02:00')",
+                              fk_cc_show(k->v.u.s.p, k->v.u.s.len, shown, sizeof shown));
+        }
+        z->have[i] = 1;
+    }
+    n->aux = z;
+    return 0;
+}
+
+static void fn_convert_tz(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    if (any_null(args, 3)) {
+        set_null(out);
+        return;
+    }
+    const struct tzpair *z = n->aux;
+    int off[2];
+    for (int i = 0; i < 2; i++) {
+        if (z->have[i]) {
+            off[i] = z->off[i];
+        } else if (fk_parse_tz(args[1 + i].u.s.p, args[1 + i].u.s.len, &off[i]) != 0) {
+            throw_null(ev, out);
+            return;
+        }
+    }
+    int64_t ms = args[0].type == FK_T_INTEGER ? args[0].u.i : args[0].u.ts;
+    out->type = FK_T_TIMESTAMP;
+    out->u.ts = ms + (int64_t)(off[1] - off[0]) * 1000;
+}
+
+const struct fk_func fk_fn_time[] = {
+    {"PARSE_DATE", 2, 2, chk_parse_date, fn_parse_date},
+    {"FORMAT_DATE", 2, 2, chk_format_date, fn_format_date},
+    {"PARSE_TIMESTAMP", 2, 3, chk_parse_timestamp, fn_parse_timestamp},
+    {"FORMAT_TIMESTAMP", 2, 3, chk_format_timestamp, fn_format_timestamp},
+    {"STRINGTOTIMESTAMP", 2, 3, chk_stringtotimestamp, fn_parse_timestamp},
+    {"TIMESTAMPTOSTRING", 2, 3, chk_timestamptostring, fn_format_timestamp},
+    {"FROM_UNIXTIME", 1, 1, chk_from_unixtime, fn_from_unixtime},
+    {"UNIX_TIMESTAMP", 0, 1, chk_unix_timestamp, fn_unix_timestamp},
+    {"DATETOSTRING", 0, -1, chk_datetostring, fn_datetostring},
+    {"STRINGTODATE", 0, -1, chk_stringtodate, fn_stringtodate},
+    {"UNIX_DATE", 0, -1, chk_unix_date, fn_unix_date},
+    {"FROM_DAYS", 0, -1, chk_from_days, fn_from_days},
+    {"CONVERT_TZ", 0, -1, chk_convert_tz, fn_convert_tz},
+};
+const size_t fk_fn_time_n = FK_ARRAY_SIZE(fk_fn_time);
