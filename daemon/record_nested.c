@@ -19,6 +19,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A JSON value as kept: a column's slot, or a node of a kept object or array. */
@@ -170,6 +171,83 @@ static int build_array(struct fk_decoder *d, size_t c, const struct fk_sqltype *
     return 0;
 }
 
+/* Java's String.hashCode() of UTF-8 text, over its UTF-16 code units. */
+static uint32_t java_hash(const char *s, size_t len)
+{
+    uint32_t h = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char b = (unsigned char)s[i];
+        uint32_t cp = b;
+        size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        if (n > 1) {
+            cp = b & (0x3F >> (n - 1));
+            for (size_t k = 1; k < n && i + k < len; k++) {
+                cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+            }
+        }
+        i += n;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            h = 31 * h + (0xD800 + (cp >> 10));
+            cp = 0xDC00 + (cp & 0x3FF);
+        }
+        h = 31 * h + cp;
+    }
+    return h;
+}
+
+struct bucketed {
+    uint32_t bucket;
+    size_t pos;
+};
+
+static int bucket_cmp(const void *x, const void *y)
+{
+    const struct bucketed *a = x, *b = y;
+    if (a->bucket != b->bucket) {
+        return a->bucket < b->bucket ? -1 : 1;
+    }
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/*
+ * ksqlDB reads a MAP into a java.util.HashMap (new HashMap<>(size), filled in the JSON's
+ * order), and what iterates it (a REDUCE, MAP_KEYS, the output) sees HashMap's order: by
+ * bucket, (hash ^ hash >>> 16) & (capacity - 1), then by insertion. The entries are put in
+ * that order, so that order-sensitive results match ksqlDB's.
+ */
+static void java_hashmap_order(struct fk_decoder *d, struct fk_value *kv, size_t n)
+{
+    if (n < 2) {
+        return;
+    }
+    size_t cap = 1;
+    while (cap < n) {
+        cap <<= 1; /* tableSizeFor(n) */
+    }
+    for (size_t size = 1, thr = cap * 3 / 4; size <= n; size++) {
+        if (size > thr) {
+            cap <<= 1;
+            thr = cap * 3 / 4;
+        }
+    }
+    struct bucketed *o = fk_rec_alloc(d, n * sizeof *o);
+    struct fk_value *copy = fk_rec_alloc(d, 2 * n * sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t h = kv[2 * i].type == FK_T_VARCHAR
+                         ? java_hash(kv[2 * i].u.s.p, kv[2 * i].u.s.len)
+                         : 0;
+        o[i].bucket = (h ^ h >> 16) & (uint32_t)(cap - 1);
+        o[i].pos = i;
+    }
+    qsort(o, n, sizeof *o, bucket_cmp);
+    memcpy(copy, kv, 2 * n * sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        kv[2 * i] = copy[2 * o[i].pos];
+        kv[2 * i + 1] = copy[2 * o[i].pos + 1];
+    }
+}
+
 static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
                      const struct raw *r, struct fk_value *out, struct path *p, int depth)
 {
@@ -197,6 +275,7 @@ static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
         p->len = was;
         i++;
     }
+    java_hashmap_order(d, kv, n);
     out->type = FK_T_MAP;
     out->u.c.v = kv;
     out->u.c.n = n;

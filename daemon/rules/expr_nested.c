@@ -616,7 +616,7 @@ static int convert_literal(struct fk_cc *cc, struct fk_node *x, const struct fk_
             x->v.u.d = d;
         }
         if (bad) {
-            return fk_cc_fail(cc, x->line, x->col, "invalid input syntax for type %s: \"%s\"",
+            return fk_cc_fail(cc, x->line, x->col, "invalid input syntax for type %s: \"%s\".",
                               fk_sqltype_str(target, ty, sizeof ty), shown);
         }
     } else if ((x->type == FK_T_INTEGER || x->type == FK_T_DOUBLE) &&
@@ -990,7 +990,16 @@ static void ev_ctor(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
     struct fk_value *v = fk_arena_alloc(ev->a, (n->nkid + 1) * sizeof *v);
     size_t k = 0;
     for (size_t i = 0; i < n->nkid; i++) {
+        /* An item that is a function call keeps its errors to itself (ksqlDB's nested error
+         * handling): it is NULL, the rest of the collection stands. */
+        int saved = ev->thrown;
+        ev->thrown = 0;
         fk_ev_node(n->kid[i], ev, &v[k]);
+        if (ev->thrown && n->kid[i]->op == FK_OP_CALL) {
+            ev->thrown = 0;
+            v[k].type = FK_T_NULL;
+        }
+        ev->thrown |= saved;
         if (n->type == FK_T_MAP && i % 2 == 1) {
             /* A key given twice keeps its first place and takes the later value. */
             size_t j = 0;

@@ -230,6 +230,9 @@ static void test_decode_map_struct(void)
     static const struct dcase cases[] = {
         {"{\"M\":{\"a\":1,\"b\":null,\"a\":3},\"P\":{\"name\":\"x\",\"AGE\":4,\"Age\":5}}",
          "[{\"a\":3,\"b\":null},{\"NAME\":\"x\",\"AGE\":4,\"Q\":null}]"},
+        /* java.util.HashMap's order: by bucket of String.hashCode(), then as read */
+        {"{\"m\":{\"yes, thanks\":1,\"nope\":2,\"sure, yeah\":3}}",
+         "[{\"yes, thanks\":1,\"sure, yeah\":3,\"nope\":2},null]"},
         {"{\"m\":{},\"p\":{\"age\":\"7\",\"age\":8,\"q\":{\"r\":[1.5]}}}",
          "[{},{\"NAME\":null,\"AGE\":8,\"Q\":{\"r\":[1.5]}}]"},
         {"{\"p\":{\"q\":{\"r\":[\"NaN\",2]}}}",
@@ -418,7 +421,7 @@ static void test_constructors(void)
          "https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a "
          "NULL value to the desired type."},
         {"ARRAY[1, 'not a number']", NULL,
-         "q.sql:1:10: invalid input syntax for type INTEGER: \"not a number\""},
+         "q.sql:1:10: invalid input syntax for type INTEGER: \"not a number\"."},
         {"MAP()", NULL,
          "q.sql:1:1: Map constructor cannot be empty. Please supply at least one key value pair "
          "(see https://github.com/confluentinc/ksql/issues/4239)."},
@@ -430,9 +433,9 @@ static void test_constructors(void)
         /* literals take the other items' type */
         {"MAP(tags[1] := TRUE, 'k2' := 'no', 10 := 'yes')", NULL,
          "{\"x\":true,\"k2\":false,\"10\":true}"},
-        {"ARRAY[TRUE, 'maybe']", NULL, "q.sql:1:13: invalid input syntax for type BOOLEAN: \"maybe\""},
+        {"ARRAY[TRUE, 'maybe']", NULL, "q.sql:1:13: invalid input syntax for type BOOLEAN: \"maybe\"."},
         {"ARRAY[id = 7, 'maybe']", NULL,
-         "q.sql:1:15: invalid input syntax for type BOOLEAN: \"maybe\""},
+         "q.sql:1:15: invalid input syntax for type BOOLEAN: \"maybe\"."},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
