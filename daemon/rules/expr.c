@@ -511,6 +511,11 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     struct fk_token ty = cc->lx->tok;
     enum fk_type t = FK_T_DOUBLE; /* DECIMAL, approximated */
     int decimal = fk_lexer_is(cc->lx, "DECIMAL");
+    if (fk_lexer_is(cc->lx, "NULL")) {
+        fk_cc_fail(cc, ty.line, ty.col, "Syntax error at or near 'NULL' at line %d:%d", ty.line,
+                   ty.col);
+        return NULL;
+    }
     if (!decimal) {
         char terr[256];
         struct fk_sqltype *pt = fk_sqltype_parse_lx(cc->lx, terr, sizeof terr);
@@ -700,7 +705,12 @@ static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
     if (next(cc) != 0) { /* the '(' */
         return NULL;
     }
-    if (!is_op(cc, ")")) {
+    if (is_op(cc, "*")) {
+        /* f(*) is COUNT(*)'s form: no argument for any other function */
+        if (next(cc) != 0) {
+            return NULL;
+        }
+    } else if (!is_op(cc, ")")) {
         for (;;) {
             if (n->nkid >= FK_EXPR_MAX_ARGS) {
                 fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "too many arguments (at most %d)",
@@ -726,7 +736,9 @@ static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
     const struct fk_func *f = n->fn;
     int got = (int)n->nkid;
     if (got < f->min_args || (f->max_args >= 0 && got > f->max_args)) {
-        if (f->max_args < 0) {
+        if (got == 0) {
+            fk_fn_refuse(cc, n); /* ksqlDB's words for f() and f(*) */
+        } else if (f->max_args < 0) {
             fk_cc_fail(cc, name->line, name->col, "%s takes at least %d argument%s, got %d",
                        f->name, f->min_args, f->min_args == 1 ? "" : "s", got);
         } else if (f->min_args == f->max_args) {

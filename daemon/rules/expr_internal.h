@@ -292,6 +292,9 @@ void fk_ev_like(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
 void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev *ev,
                 struct fk_value *out);
 
+/* ksqlDB's "Function 'f' does not accept parameters (TYPES)." for call N (functions.c). */
+int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n);
+
 /* Function lookup by name (case-insensitive), over every family below. */
 const struct fk_func *fk_func_find(const char *name, size_t len);
 

@@ -237,6 +237,11 @@ static struct fk_sqltype *parse_type(struct tp *tp, int depth)
         expected(tp, "a type");
         return NULL;
     }
+    if (fk_lexer_is(tp->lx, "NULL")) {
+        /* a keyword, not a type name: ksqlDB's parser fails there */
+        tp_fail(tp, &at, "Syntax Error: NULL is not a type (CAST(NULL AS type) gives a typed NULL)");
+        return NULL;
+    }
     for (size_t i = 0; i < FK_ARRAY_SIZE(scalars); i++) {
         if (fk_lexer_is(tp->lx, scalars[i].name)) {
             if (tp_next(tp) != 0) {

@@ -61,6 +61,7 @@ static void test_type_parser(void)
         {"STRUCT<a INT,>", ":1:14: expected a field name, not '>'"},
         {"ARRAY<INT> x", ":1:12: unexpected 'x' after the type"},
         {"'x'", ":1:1: expected a type, not string 'x'"},
+        {"ARRAY<NULL>", ":1:7: Syntax Error: NULL is not a type (CAST(NULL AS type) gives a typed NULL)"},
     };
     for (size_t i = 0; i < FK_ARRAY_SIZE(cases); i++) {
         char err[256], got[256];
@@ -471,6 +472,8 @@ static void test_composite_compare_and_cast(void)
         {"CAST(attrs AS MAP<STRING, DOUBLE>)", NULL, "{\"a\":1.0,\"b\":2.0}"},
         {"CAST(address AS STRUCT<city STRING, other INT>)", NULL,
          "{\"CITY\":\"Oslo\",\"OTHER\":null}"},
+        {"CAST(id AS NULL)", NULL, "q.sql:1:12: Syntax error at or near 'NULL' at line 1:12"},
+        {"ARRAY_LENGTH(*)", NULL, "q.sql:1:1: Function 'array_length' does not accept parameters ()."},
         {"CAST(id AS ARRAY<INT>)", NULL,
          "q.sql:1:1: Cast of INTEGER to ARRAY<INTEGER> is not supported"},
         {"CAST(tags AS MAP<STRING, INT>)", NULL,
