@@ -168,55 +168,15 @@ void fk_value_text(const struct fk_value *v, const struct fk_sqltype *t, struct 
     fk_buf_free(&b);
 }
 
-static void cast_value(const struct fk_sqltype *from, const struct fk_sqltype *to,
-                       const struct fk_value *in, struct fk_ev *ev, struct fk_value *out)
+/* One value that is not a container being rebuilt (fk_value_walk()), cast to TO. */
+static void cast_leaf(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                      const struct fk_value *in, void *ctx, struct fk_value *out)
 {
-    if (in->type == FK_T_NULL) {
-        out->type = FK_T_NULL;
-        return;
-    }
+    struct fk_ev *ev = ctx;
     switch (to->kind) {
     case FK_T_VARCHAR:
         fk_value_text(in, from, ev->a, out);
         return;
-    case FK_T_ARRAY: {
-        struct fk_value *v = fk_arena_alloc(ev->a, (in->u.c.n + 1) * sizeof *v);
-        for (size_t i = 0; i < in->u.c.n; i++) {
-            cast_value(from->elem, to->elem, &in->u.c.v[i], ev, &v[i]);
-        }
-        out->type = FK_T_ARRAY;
-        out->u.c.v = v;
-        out->u.c.n = in->u.c.n;
-        return;
-    }
-    case FK_T_MAP: {
-        struct fk_value *v = fk_arena_alloc(ev->a, (2 * in->u.c.n + 1) * sizeof *v);
-        for (size_t i = 0; i < 2 * in->u.c.n; i++) {
-            cast_value(i % 2 ? from->elem : from->key, i % 2 ? to->elem : to->key, &in->u.c.v[i],
-                       ev, &v[i]);
-        }
-        out->type = FK_T_MAP;
-        out->u.c.v = v;
-        out->u.c.n = in->u.c.n;
-        return;
-    }
-    case FK_T_STRUCT: {
-        struct fk_value *v = fk_arena_alloc(ev->a, (to->n_fields + 1) * sizeof *v);
-        for (size_t i = 0; i < to->n_fields; i++) {
-            v[i].type = FK_T_NULL;
-            for (size_t j = 0; j < from->n_fields && j < in->u.c.n; j++) {
-                if (strcmp(from->fields[j].name, to->fields[i].name) == 0) {
-                    cast_value(from->fields[j].type, to->fields[i].type, &in->u.c.v[j], ev,
-                               &v[i]);
-                    break;
-                }
-            }
-        }
-        out->type = FK_T_STRUCT;
-        out->u.c.v = v;
-        out->u.c.n = to->n_fields;
-        return;
-    }
     case FK_T_DECIMAL: {
         struct fk_value s;
         int64_t u;
@@ -256,13 +216,11 @@ static void cast_value(const struct fk_sqltype *from, const struct fk_sqltype *t
         *out = *in;
         return;
     default: {
+        /* the scalar casts of CAST itself; a DECIMAL goes through its DOUBLE */
+        struct fk_value d;
         if (in->type == FK_T_DECIMAL) {
-            struct fk_value d = {.type = FK_T_DOUBLE};
             fk_value_convert(from, fk_sqltype_kind(FK_T_DOUBLE, 0), in, ev->a, &d);
             in = &d;
-            struct fk_node fake = {.type = to->kind, .index = to->int32, .prec = -1, .scale = -1};
-            fk_ev_cast(&fake, in, ev, out);
-            return;
         }
         struct fk_node fake = {.type = to->kind, .index = to->int32, .prec = -1, .scale = -1};
         fk_ev_cast(&fake, in, ev, out);
@@ -281,5 +239,5 @@ void fk_ev_cast_complex(const struct fk_node *n, struct fk_ev *ev, struct fk_val
         v.type = FK_T_NULL; /* CAST catches its operand's errors */
     }
     ev->thrown = saved;
-    cast_value(fk_node_sqltype(n->kid[0]), n->st, &v, ev, out);
+    fk_value_walk(fk_node_sqltype(n->kid[0]), n->st, &v, ev->a, cast_leaf, ev, out);
 }

@@ -260,6 +260,13 @@ const struct fk_sqltype *fk_common_type(struct fk_cc *cc, const struct fk_sqltyp
                                         const struct fk_sqltype *b);
 /* Wraps N in a conversion to TO when its type differs (fk_common_type()'s widening). */
 struct fk_node *fk_nested_coerce(struct fk_cc *cc, struct fk_node *n, const struct fk_sqltype *to);
+/* Rebuilds IN (of type FROM) as TO: ARRAY, MAP and STRUCT item by item (a STRUCT's fields by
+ * name, NULL where FROM lacks one) into arena memory, each other value through LEAF. */
+typedef void (*fk_leaf_fn)(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                           const struct fk_value *in, void *ctx, struct fk_value *out);
+void fk_value_walk(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                   const struct fk_value *in, struct fk_arena *a, fk_leaf_fn leaf, void *ctx,
+                   struct fk_value *out);
 /* The conversion itself, at run time: IN of type FROM to TO, into OUT (arena memory). */
 void fk_value_convert(const struct fk_sqltype *from, const struct fk_sqltype *to,
                       const struct fk_value *in, struct fk_arena *a, struct fk_value *out);

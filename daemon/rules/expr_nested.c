@@ -195,86 +195,74 @@ static double dec_to_double(const struct fk_value *v)
     return (double)v->u.dec / (double)pow10i(v->scale);
 }
 
-void fk_value_convert(const struct fk_sqltype *from, const struct fk_sqltype *to,
-                      const struct fk_value *in, struct fk_arena *a, struct fk_value *out)
+void fk_value_walk(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                   const struct fk_value *in, struct fk_arena *a, fk_leaf_fn leaf, void *ctx,
+                   struct fk_value *out)
 {
     if (in->type == FK_T_NULL) {
         out->type = FK_T_NULL;
         return;
     }
-    switch (to->kind) {
-    case FK_T_DOUBLE:
-        out->type = FK_T_DOUBLE;
-        out->u.d = in->type == FK_T_INTEGER   ? (double)in->u.i
-                   : in->type == FK_T_DECIMAL ? dec_to_double(in)
-                                              : in->u.d;
+    if (to->kind < FK_T_ARRAY || in->type != to->kind || from->kind != to->kind) {
+        leaf(from, to, in, ctx, out);
         return;
-    case FK_T_DECIMAL: {
-        out->type = FK_T_DECIMAL;
-        out->scale = to->scale;
-        if (in->type == FK_T_INTEGER) {
-            out->u.dec = in->u.i * pow10i(to->scale);
-        } else if (in->type == FK_T_DECIMAL && in->scale <= to->scale) {
-            out->u.dec = in->u.dec * pow10i(to->scale - in->scale);
+    }
+    size_t n = in->u.c.n, width = to->kind == FK_T_MAP ? 2 : 1;
+    size_t items = to->kind == FK_T_STRUCT ? to->n_fields : n;
+    struct fk_value *v = fk_arena_alloc(a, (width * items + 1) * sizeof *v);
+    for (size_t i = 0; i < items; i++) {
+        if (to->kind == FK_T_ARRAY) {
+            fk_value_walk(from->elem, to->elem, &in->u.c.v[i], a, leaf, ctx, &v[i]);
+        } else if (to->kind == FK_T_MAP) {
+            fk_value_walk(from->key, to->key, &in->u.c.v[2 * i], a, leaf, ctx, &v[2 * i]);
+            fk_value_walk(from->elem, to->elem, &in->u.c.v[2 * i + 1], a, leaf, ctx,
+                          &v[2 * i + 1]);
         } else {
-            *out = *in;
-        }
-        return;
-    }
-    case FK_T_ARRAY: {
-        if (in->type != FK_T_ARRAY) {
-            *out = *in;
-            return;
-        }
-        struct fk_value *v = fk_arena_alloc(a, (in->u.c.n + 1) * sizeof *v);
-        for (size_t i = 0; i < in->u.c.n; i++) {
-            fk_value_convert(from->elem, to->elem, &in->u.c.v[i], a, &v[i]);
-        }
-        out->type = FK_T_ARRAY;
-        out->u.c.v = v;
-        out->u.c.n = in->u.c.n;
-        return;
-    }
-    case FK_T_MAP: {
-        if (in->type != FK_T_MAP) {
-            *out = *in;
-            return;
-        }
-        struct fk_value *v = fk_arena_alloc(a, (2 * in->u.c.n + 1) * sizeof *v);
-        for (size_t i = 0; i < in->u.c.n; i++) {
-            fk_value_convert(from->key, to->key, &in->u.c.v[2 * i], a, &v[2 * i]);
-            fk_value_convert(from->elem, to->elem, &in->u.c.v[2 * i + 1], a, &v[2 * i + 1]);
-        }
-        out->type = FK_T_MAP;
-        out->u.c.v = v;
-        out->u.c.n = in->u.c.n;
-        return;
-    }
-    case FK_T_STRUCT: {
-        if (in->type != FK_T_STRUCT || from->kind != FK_T_STRUCT) {
-            *out = *in;
-            return;
-        }
-        struct fk_value *v = fk_arena_alloc(a, (to->n_fields + 1) * sizeof *v);
-        for (size_t i = 0; i < to->n_fields; i++) {
+            /* a field by name; one the source lacks is NULL */
             v[i].type = FK_T_NULL;
-            for (size_t j = 0; j < from->n_fields && j < in->u.c.n; j++) {
+            for (size_t j = 0; j < from->n_fields && j < n; j++) {
                 if (strcmp(from->fields[j].name, to->fields[i].name) == 0) {
-                    fk_value_convert(from->fields[j].type, to->fields[i].type, &in->u.c.v[j], a,
-                                     &v[i]);
+                    fk_value_walk(from->fields[j].type, to->fields[i].type, &in->u.c.v[j], a,
+                                  leaf, ctx, &v[i]);
                     break;
                 }
             }
         }
-        out->type = FK_T_STRUCT;
-        out->u.c.v = v;
-        out->u.c.n = to->n_fields;
-        return;
     }
-    default:
+    out->type = to->kind;
+    out->u.c.v = v;
+    out->u.c.n = items;
+}
+
+/* A scalar widened: to DOUBLE from a number, to DECIMAL from an INTEGER or a DECIMAL of a
+ * smaller scale; the rest as it is. */
+static void widen_leaf(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                       const struct fk_value *in, void *ctx, struct fk_value *out)
+{
+    (void)from;
+    (void)ctx;
+    if (to->kind == FK_T_DOUBLE) {
+        out->type = FK_T_DOUBLE;
+        out->u.d = in->type == FK_T_INTEGER   ? (double)in->u.i
+                   : in->type == FK_T_DECIMAL ? dec_to_double(in)
+                                              : in->u.d;
+    } else if (to->kind == FK_T_DECIMAL && in->type == FK_T_INTEGER) {
+        out->type = FK_T_DECIMAL;
+        out->scale = to->scale;
+        out->u.dec = in->u.i * pow10i(to->scale);
+    } else if (to->kind == FK_T_DECIMAL && in->type == FK_T_DECIMAL && in->scale <= to->scale) {
+        out->type = FK_T_DECIMAL;
+        out->scale = to->scale;
+        out->u.dec = in->u.dec * pow10i(to->scale - in->scale);
+    } else {
         *out = *in;
-        return;
     }
+}
+
+void fk_value_convert(const struct fk_sqltype *from, const struct fk_sqltype *to,
+                      const struct fk_value *in, struct fk_arena *a, struct fk_value *out)
+{
+    fk_value_walk(from, to, in, a, widen_leaf, NULL, out);
 }
 
 static int cmp3_i(int64_t x, int64_t y)

@@ -249,26 +249,28 @@ static void fn_distinct(const struct fk_node *n, const struct fk_value *args, st
     distinct_filter(&args[0], NULL, 0, ev, out);
 }
 
-static void fn_except(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                      struct fk_value *out)
+/* ARRAY_EXCEPT and ARRAY_INTERSECT: NULL when either array is. */
+static void set_op(const struct fk_value *args, int in, struct fk_ev *ev, struct fk_value *out)
 {
-    (void)n;
     if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
         set_null(out);
         return;
     }
-    distinct_filter(&args[0], &args[1], 0, ev, out);
+    distinct_filter(&args[0], &args[1], in, ev, out);
+}
+
+static void fn_except(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                      struct fk_value *out)
+{
+    (void)n;
+    set_op(args, 0, ev, out);
 }
 
 static void fn_intersect(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                          struct fk_value *out)
 {
     (void)n;
-    if (args[0].type != FK_T_ARRAY || args[1].type != FK_T_ARRAY) {
-        set_null(out);
-        return;
-    }
-    distinct_filter(&args[0], &args[1], 1, ev, out);
+    set_op(args, 1, ev, out);
 }
 
 static void fn_union(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
