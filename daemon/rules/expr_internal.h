@@ -225,6 +225,7 @@ fk_ev_fn fk_nested_pick_ev(const struct fk_node *n);
  * DOUBLE, a DOUBLE). NULL with the error set. */
 struct fk_node *fk_nested_decimal_arith(struct fk_cc *cc, const struct fk_token *at, char op,
                                         struct fk_node *a, struct fk_node *b);
+void fk_ev_decarith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);
 /* A CASE whose results are of a nested or exact type: their common type, each result widened
  * to it. 0, or -1 with the error set. */
 int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n);
