@@ -49,49 +49,47 @@ static const char *raw_text(const struct fk_decoder *d, const struct raw *r)
     return r->direct ? r->direct : d->text.data + r->off;
 }
 
-/* Where in the column a value is: "$.COL[3].NAME", for messages. */
+/* Where in the column a value is, as a chain on the stack from the value up to the column;
+ * written out ("$.COL[3].NAME") only when a coercion fails. */
 struct path {
-    char buf[128];
-    size_t len;
+    const struct path *up;
+    const char *name; /* a field or key (LEN bytes), or the column; NULL for an index */
+    size_t len, index;
 };
 
-static size_t path_push(struct path *p, const char *fmt, const char *s, size_t n)
+static void path_text(const struct path *p, struct fk_buf *b)
 {
-    size_t was = p->len;
-    if (p->len < sizeof p->buf) {
-        int k = snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, (int)n, s);
-        if (k > 0) {
-            p->len += (size_t)k;
-            if (p->len >= sizeof p->buf) {
-                p->len = sizeof p->buf - 1;
-            }
-        }
+    if (!p) {
+        fk_buf_putc(b, '$');
+        return;
     }
-    return was;
-}
-
-static size_t path_index(struct path *p, size_t i)
-{
-    char num[24];
-    int n = snprintf(num, sizeof num, "%zu", i);
-    return path_push(p, "[%.*s]", num, (size_t)n);
+    path_text(p->up, b);
+    if (p->name) {
+        fk_buf_putc(b, '.');
+        fk_buf_append(b, p->name, p->len);
+    } else {
+        fk_buf_printf(b, "[%zu]", p->index);
+    }
 }
 
 static int fail(struct fk_decoder *d, size_t c, const struct raw *r, const struct fk_sqltype *t,
                 const struct path *p, const char *why)
 {
     char ty[96];
+    struct fk_buf where;
+    fk_buf_init(&where);
+    path_text(p, &where);
     d->err = FK_DECODE_UNCOERCIBLE;
     d->err_col = c;
     d->err_jt = r->jt;
     d->err_what = NULL;
     if (why) {
-        snprintf(d->err_path, sizeof d->err_path, "%s, path: %.*s", why, (int)p->len, p->buf);
+        snprintf(d->err_path, sizeof d->err_path, "%s, path: %s", why, where.data);
     } else {
-        snprintf(d->err_path, sizeof d->err_path, "cannot coerce a JSON %s to %s, path: %.*s",
-                 fk_json_type_name(r->jt), fk_sqltype_str(t, ty, sizeof ty), (int)p->len,
-                 p->buf);
+        snprintf(d->err_path, sizeof d->err_path, "cannot coerce a JSON %s to %s, path: %s",
+                 fk_json_type_name(r->jt), fk_sqltype_str(t, ty, sizeof ty), where.data);
     }
+    fk_buf_free(&where);
     return -1;
 }
 
@@ -145,10 +143,10 @@ static int to_long(struct fk_decoder *d, const struct raw *r, int64_t *out)
 }
 
 static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, const struct raw *r,
-                 struct fk_value *out, struct path *p, int depth);
+                 struct fk_value *out, const struct path *p, int depth);
 
 static int build_array(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
-                       const struct raw *r, struct fk_value *out, struct path *p, int depth)
+                       const struct raw *r, struct fk_value *out, const struct path *p, int depth)
 {
     size_t n = 0;
     for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next) {
@@ -159,16 +157,57 @@ static int build_array(struct fk_decoder *d, size_t c, const struct fk_sqltype *
     for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next, i++) {
         struct raw e;
         raw_of_node(d, k, &e);
-        size_t was = path_index(p, i);
-        if (build(d, c, t->elem, &e, &items[i], p, depth + 1) != 0) {
+        struct path here = {.up = p, .index = i};
+        if (build(d, c, t->elem, &e, &items[i], &here, depth + 1) != 0) {
             return -1;
         }
-        p->len = was;
     }
     out->type = FK_T_ARRAY;
     out->u.c.v = items;
     out->u.c.n = n;
     return 0;
+}
+
+/* Whether KEY upper-cased as Java does is NAME: inline for ASCII, which most keys are. */
+static int upper_is(struct fk_decoder *d, const char *key, size_t klen, const char *name,
+                    size_t nlen)
+{
+    size_t i = 0;
+    for (; i < klen && (unsigned char)key[i] < 0x80; i++) {
+        char k = key[i];
+        if (i >= nlen || (k >= 'a' && k <= 'z' ? k - ('a' - 'A') : k) != name[i]) {
+            return 0;
+        }
+    }
+    if (i == klen) {
+        return klen == nlen;
+    }
+    size_t ul;
+    const char *u = fk_rec_java_upper(d, (const unsigned char *)key, klen, &ul);
+    return ul == nlen && memcmp(u, name, nlen) == 0;
+}
+
+/* fk_rec_dedup() sorts an object's keys; most objects have few and no duplicate: check those
+ * pairwise first. */
+static void dedup(struct fk_decoder *d, size_t obj)
+{
+    size_t n = 0;
+    for (size_t k = d->nodes[obj].first; k; k = d->nodes[k].next) {
+        if (++n > 16) {
+            fk_rec_dedup(d, obj);
+            return;
+        }
+    }
+    for (size_t a = d->nodes[obj].first; a; a = d->nodes[a].next) {
+        for (size_t b = d->nodes[a].next; b; b = d->nodes[b].next) {
+            if (d->nodes[a].key_len == d->nodes[b].key_len &&
+                memcmp(d->text.data + d->nodes[a].key_off, d->text.data + d->nodes[b].key_off,
+                       d->nodes[a].key_len) == 0) {
+                fk_rec_dedup(d, obj);
+                return;
+            }
+        }
+    }
 }
 
 /* Java's String.hashCode() of UTF-8 text, over its UTF-16 code units. */
@@ -249,9 +288,9 @@ static void java_hashmap_order(struct fk_decoder *d, struct fk_value *kv, size_t
 }
 
 static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
-                     const struct raw *r, struct fk_value *out, struct path *p, int depth)
+                     const struct raw *r, struct fk_value *out, const struct path *p, int depth)
 {
-    fk_rec_dedup(d, r->node);
+    dedup(d, r->node);
     size_t n = 0;
     for (size_t k = d->nodes[r->node].first; k; k = d->nodes[k].next) {
         n += !d->nodes[k].skip;
@@ -267,12 +306,11 @@ static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
                           .len = d->nodes[k].key_len};
         struct raw val;
         raw_of_node(d, d->nodes[k].alias, &val);
-        size_t was = path_push(p, ".%.*s", d->text.data + key.off, key.len);
-        if (build(d, c, t->key, &key, &kv[2 * i], p, depth + 1) != 0 ||
-            build(d, c, t->elem, &val, &kv[2 * i + 1], p, depth + 1) != 0) {
+        struct path here = {.up = p, .name = d->text.data + key.off, .len = key.len};
+        if (build(d, c, t->key, &key, &kv[2 * i], &here, depth + 1) != 0 ||
+            build(d, c, t->elem, &val, &kv[2 * i + 1], &here, depth + 1) != 0) {
             return -1;
         }
-        p->len = was;
         i++;
     }
     java_hashmap_order(d, kv, n);
@@ -283,9 +321,9 @@ static int build_map(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
 }
 
 static int build_struct(struct fk_decoder *d, size_t c, const struct fk_sqltype *t,
-                        const struct raw *r, struct fk_value *out, struct path *p, int depth)
+                        const struct raw *r, struct fk_value *out, const struct path *p, int depth)
 {
-    fk_rec_dedup(d, r->node);
+    dedup(d, r->node);
     struct fk_value *fields = fk_rec_alloc(d, (t->n_fields ? t->n_fields : 1) * sizeof *fields);
     for (size_t f = 0; f < t->n_fields; f++) {
         const char *name = t->fields[f].name;
@@ -301,9 +339,7 @@ static int build_struct(struct fk_decoder *d, size_t c, const struct fk_sqltype 
                 exact = k;
                 break;
             }
-            size_t ul;
-            const char *u = fk_rec_java_upper(d, (const unsigned char *)key, nd->key_len, &ul);
-            if (ul == nlen && memcmp(u, name, nlen) == 0) {
+            if (upper_is(d, key, nd->key_len, name, nlen)) {
                 upper = k; /* the last one wins, as in a HashMap filled in order */
             }
         }
@@ -314,11 +350,10 @@ static int build_struct(struct fk_decoder *d, size_t c, const struct fk_sqltype 
         }
         struct raw val;
         raw_of_node(d, d->nodes[k].alias, &val);
-        size_t was = path_push(p, ".%.*s", name, nlen);
-        if (build(d, c, t->fields[f].type, &val, &fields[f], p, depth + 1) != 0) {
+        struct path here = {.up = p, .name = name, .len = nlen};
+        if (build(d, c, t->fields[f].type, &val, &fields[f], &here, depth + 1) != 0) {
             return -1;
         }
-        p->len = was;
     }
     out->type = FK_T_STRUCT;
     out->u.c.v = fields;
@@ -327,7 +362,7 @@ static int build_struct(struct fk_decoder *d, size_t c, const struct fk_sqltype 
 }
 
 static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, const struct raw *r,
-                 struct fk_value *out, struct path *p, int depth)
+                 struct fk_value *out, const struct path *p, int depth)
 {
     int64_t i;
     memset(out, 0, sizeof *out);
@@ -454,8 +489,7 @@ int fk_rec_coerce_typed(struct fk_decoder *d, size_t c)
                     .len = sl->len,
                     .direct = sl->direct,
                     .node = sl->node};
-    struct path p = {.len = 0};
-    path_push(&p, "$.%.*s", d->cols[c].uname, d->cols[c].len);
+    struct path p = {.name = d->cols[c].uname, .len = d->cols[c].len};
     if (!t) {
         d->err = FK_DECODE_UNCOERCIBLE;
         d->err_col = c;
