@@ -16,6 +16,8 @@ extern const struct fk_func fk_fn_map[];
 extern const size_t fk_fn_map_n;
 extern const struct fk_func fk_fn_lambda[];
 extern const size_t fk_fn_lambda_n;
+extern const struct fk_func fk_fn_regex_array[];
+extern const size_t fk_fn_regex_array_n;
 extern const struct fk_func fk_fn_json_nested[];
 extern const size_t fk_fn_json_nested_n;
 

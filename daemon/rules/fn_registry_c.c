@@ -37,6 +37,7 @@ const struct fk_func *fk_func_find_composite(const char *name, size_t len)
         {fk_fn_map, &fk_fn_map_n},
         {fk_fn_lambda, &fk_fn_lambda_n},
         {fk_fn_json_nested, &fk_fn_json_nested_n},
+        {fk_fn_regex_array, &fk_fn_regex_array_n},
     };
     for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
         for (size_t i = 0; i < *families[f].n; i++) {

@@ -1,0 +1,160 @@
+/*
+ * The regular-expression functions that return arrays: REGEXP_EXTRACT_ALL(pattern, s[, group])
+ * (every match, or its group, as Java's Matcher.find() loop gives them) and
+ * REGEXP_SPLIT_TO_ARRAY(s, pattern) (Pattern.split(s, -1): trailing empty strings kept, no
+ * empty leading string for a zero-width match at the start). Patterns as fn_regex.c compiles
+ * them: a literal one once at load time, one from a column on each call. @locks none.
+ */
+#include "rules/fn_composite.h"
+
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The pattern argument PAT of N: compiled once when it is a literal. */
+static int precompile(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat)
+{
+    if (pat->op != FK_OP_LIT || pat->type != FK_T_VARCHAR) {
+        return 0;
+    }
+    struct fk_re *re = fk_cc_alloc(cc, sizeof *re);
+    char err[200];
+    if (fk_re_compile(re, pat->v.u.s.p, pat->v.u.s.len, 0, err, sizeof err) != 0) {
+        return fk_cc_fail(cc, pat->line, pat->col, "invalid regular expression: %s", err);
+    }
+    fk_cc_own_re(cc, re);
+    n->aux = re;
+    return 0;
+}
+
+static int chk_extract_all(struct fk_cc *cc, struct fk_node *n)
+{
+    if (!fk_fn_is(n, 0, FK_T_VARCHAR) || !fk_fn_is(n, 1, FK_T_VARCHAR) ||
+        (n->nkid > 2 && !fk_fn_is(n, 2, FK_T_INTEGER))) {
+        return fk_fn_refuse(cc, n);
+    }
+    fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
+    return precompile(cc, n, n->kid[0]);
+}
+
+static int chk_split(struct fk_cc *cc, struct fk_node *n)
+{
+    if (!fk_fn_is(n, 0, FK_T_VARCHAR) || !fk_fn_is(n, 1, FK_T_VARCHAR)) {
+        return fk_fn_refuse(cc, n);
+    }
+    fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
+    return precompile(cc, n, n->kid[1]);
+}
+
+/* The compiled pattern of argument I: N's own, or TMP compiled now (freed by the caller).
+ * NULL with OUT set when the pattern is NULL (NULL) or invalid (an error). */
+static const struct fk_re *pattern(const struct fk_node *n, const struct fk_value *args,
+                                   size_t i, struct fk_re *tmp, struct fk_ev *ev,
+                                   struct fk_value *out)
+{
+    if (n->aux) {
+        return n->aux;
+    }
+    char err[200];
+    if (fk_re_compile(tmp, args[i].u.s.p, args[i].u.s.len, 0, err, sizeof err) != 0) {
+        throw_null(ev, out); /* PatternSyntaxException */
+        return NULL;
+    }
+    return tmp;
+}
+
+/* Where the search goes on after a match [A, B): B, or past one character after an empty one. */
+static size_t after(const char *s, size_t len, size_t a, size_t b)
+{
+    return b > a || b >= len ? b + (b == a) : utf8_next(s, len, b);
+}
+
+static void fn_extract_all(const struct fk_node *n, const struct fk_value *args,
+                           struct fk_ev *ev, struct fk_value *out)
+{
+    if (any_null(args, n->nkid)) {
+        set_null(out);
+        return;
+    }
+    struct fk_re tmp = {0};
+    const struct fk_re *re = pattern(n, args, 0, &tmp, ev, out);
+    if (!re) {
+        return;
+    }
+    int64_t group = n->nkid > 2 ? args[2].u.i : 0;
+    const char *s = args[1].u.s.p;
+    size_t len = args[1].u.s.len;
+    if (group < 0 || group > (int64_t)re->groups || group >= 64) {
+        throw_null(ev, out); /* Matcher.group: IndexOutOfBoundsException */
+        fk_re_free(&tmp);
+        return;
+    }
+    struct fk_value *v = fk_fn_alloc(ev->a, len + 1);
+    size_t k = 0;
+    for (size_t pos = 0; pos <= len;) {
+        int rc = fk_re_find(re, s, len, pos, ev->a);
+        if (rc == -2) {
+            throw_null(ev, out);
+            fk_re_free(&tmp);
+            return;
+        }
+        if (rc < 0) {
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->a->md);
+        if ((rc > 0 && group >= rc) || ov[2 * group] == PCRE2_UNSET) {
+            v[k++].type = FK_T_NULL;
+        } else {
+            set_str(&v[k++], s + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+        }
+        pos = after(s, len, ov[0], ov[1]);
+    }
+    fk_fn_coll(out, FK_T_ARRAY, v, k);
+    fk_re_free(&tmp);
+}
+
+static void fn_split(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                     struct fk_value *out)
+{
+    if (any_null(args, n->nkid)) {
+        set_null(out);
+        return;
+    }
+    struct fk_re tmp = {0};
+    const struct fk_re *re = pattern(n, args, 1, &tmp, ev, out);
+    if (!re) {
+        return;
+    }
+    const char *s = args[0].u.s.p;
+    size_t len = args[0].u.s.len, index = 0, k = 0;
+    struct fk_value *v = fk_fn_alloc(ev->a, len + 2);
+    for (size_t pos = 0; pos <= len;) {
+        int rc = fk_re_find(re, s, len, pos, ev->a);
+        if (rc == -2) {
+            throw_null(ev, out);
+            fk_re_free(&tmp);
+            return;
+        }
+        if (rc < 0) {
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->a->md);
+        size_t a = ov[0], b = ov[1];
+        pos = after(s, len, a, b);
+        if (a == 0 && b == 0) {
+            continue; /* no empty leading string for a zero-width match at the start */
+        }
+        set_str(&v[k++], s + index, a - index);
+        index = b;
+    }
+    set_str(&v[k++], s + index, len - index);
+    fk_fn_coll(out, FK_T_ARRAY, v, k);
+    fk_re_free(&tmp);
+}
+
+const struct fk_func fk_fn_regex_array[] = {
+    {"REGEXP_EXTRACT_ALL", 2, 3, chk_extract_all, fn_extract_all},
+    {"REGEXP_SPLIT_TO_ARRAY", 2, 2, chk_split, fn_split},
+};
+const size_t fk_fn_regex_array_n = FK_ARRAY_SIZE(fk_fn_regex_array);
