@@ -756,6 +756,9 @@ static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
     if (f->check(cc, n) != 0) {
         return NULL;
     }
+    if (n->type >= FK_T_ARRAY && !n->st && fk_nested_result_of_args(cc, n) != 0) {
+        return NULL;
+    }
     return n;
 }
 

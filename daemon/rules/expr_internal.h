@@ -221,6 +221,9 @@ struct fk_node *fk_nested_arg(struct fk_cc *cc, struct fk_node *call);
 struct fk_node *fk_nested_lvar(struct fk_cc *cc, const struct fk_token *t);
 int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q);
 fk_ev_fn fk_nested_pick_ev(const struct fk_node *n);
+/* A call that gives one of its arguments (COALESCE, IFNULL...) but says only the kind of its
+ * nested result: the arguments' full type, which must be one. 0, or -1 with the error set. */
+int fk_nested_result_of_args(struct fk_cc *cc, struct fk_node *n);
 /* A op B where one is a DECIMAL: exact, with ksqlDB's result precision and scale (with a
  * DOUBLE, a DOUBLE). NULL with the error set. */
 struct fk_node *fk_nested_decimal_arith(struct fk_cc *cc, const struct fk_token *at, char op,

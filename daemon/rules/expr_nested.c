@@ -677,3 +677,20 @@ fk_ev_fn fk_nested_pick_ev(const struct fk_node *n)
     }
 }
 
+
+int fk_nested_result_of_args(struct fk_cc *cc, struct fk_node *n)
+{
+    const struct fk_sqltype *t = NULL;
+    for (size_t i = 0; i < n->nkid; i++) {
+        const struct fk_sqltype *k = fk_node_sqltype(n->kid[i]);
+        if (k->kind == FK_T_NULL || k->kind != n->type) {
+            continue; /* NULL, or an argument of another role */
+        }
+        if (t && !fk_sqltype_equal(t, k)) {
+            return fk_fn_refuse(cc, n);
+        }
+        t = k;
+    }
+    n->st = t;
+    return 0;
+}

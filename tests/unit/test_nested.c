@@ -411,7 +411,12 @@ static void test_constructors(void)
          "q.sql:1:37: CASE results must all have one type: ARRAY (line 1) and MAP"},
         {"CASE WHEN id > 1 THEN ARRAY[1] ELSE ARRAY['a'] END", NULL,
          "q.sql:1:37: CASE results must all have one type: ARRAY<INTEGER> and ARRAY<STRING>"},
-        {"IFNULL(nums, ARRAY[1])[1]", NULL, "type: NULL"},
+        {"IFNULL(nums, ARRAY[1])[1]", NULL, "type: INTEGER"},
+        {"COALESCE(address, CAST(NULL AS STRUCT<city STRING>))", NULL,
+         "q.sql:1:1: Function 'coalesce' does not accept parameters (STRUCT<`CITY` STRING, `zip` "
+         "STRING, `GEO` STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>, STRUCT<`CITY` STRING>)."},
+        {"COALESCE(CAST(NULL AS ARRAY<INT>), nums)", NULL, "type: ARRAY<INTEGER>"},
+        {"IFNULL(items[3], items[1])->sku", NULL, "\"A1\""},
         {"ARRAY[NULL, STRUCT(x := 1, y := 2), STRUCT(y := 3, z := 4)]", NULL,
          "[null,{\"X\":1,\"Y\":2,\"Z\":null},{\"X\":null,\"Y\":3,\"Z\":4}]"},
         {"ARRAY[]", NULL,
