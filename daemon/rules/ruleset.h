@@ -94,6 +94,7 @@ struct fk_ruleset {
     char *source_topic;
     char **col_names;
     enum fk_type *col_types;
+    struct fk_sqltype **col_sqltypes; /* their full types (owned) */
     struct fk_schema schema;
 
     /* label: CREATE STREAM custexcep AS SELECT ..., CASE ... END AS quality FROM ... */

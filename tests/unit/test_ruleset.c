@@ -97,8 +97,9 @@ static const struct error_case error_cases[] = {
     {"version: 1\nsource: {stream: s, columns: {a: varchar}}\n",
      "r.yaml:2:9: source needs 'topic'"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {a: text}}\n",
-     "r.yaml:2:44: column 'a': unknown type 'text' (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN, "
-     "DATE or TIMESTAMP)"},
+     "r.yaml:2:44: column 'a': unknown type 'text' (VARCHAR, INTEGER, BIGINT, DOUBLE, "
+     "DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<STRING, T> or "
+     "STRUCT<name T, ...>)"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {}}\n",
      "r.yaml:2:40: source.columns declares no column"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {a: varchar}, format: avro}\n",
@@ -226,8 +227,8 @@ static const struct error_case error_cases[] = {
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t', RETENTION_MS=5);\n",
      "r.yaml:3:54: unsupported WITH property 'RETENTION_MS'"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a TEXT) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:22: expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN, DATE or "
-     "TIMESTAMP)"},
+     "r.yaml:3:22: expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, DECIMAL(p, s), "
+     "BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)"},
     {"version: 1\nksql: |\n  CREATE TABLE s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
      "r.yaml:3:10: expected STREAM"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR, a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
@@ -536,8 +537,10 @@ static void ksql_variants_load(void)
     CHECK_STR_EQ(rs->label_stream, "LAB");
     CHECK_STR_EQ(rs->label_topic, "out");
     CHECK_INT_EQ(rs->schema.n, 8);
-    static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DOUBLE,
+    /* DECIMAL is exact (a schema with one gets its full types); the others stay flat */
+    static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DECIMAL,
                                          FK_T_DOUBLE,  FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP};
+    CHECK(rs->schema.sqltypes != NULL);
     for (size_t i = 0; i < rs->schema.n && i < 8; i++) {
         CHECK_INT_EQ(rs->schema.types[i], types[i]);
     }
