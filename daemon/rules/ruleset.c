@@ -520,6 +520,9 @@ int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
 void fk_template_free(struct fk_template *t)
 {
     if (t) {
+        for (size_t i = 0; i < t->n; i++) {
+            fk_expr_destroy(t->parts[i].expr);
+        }
         free(t->parts);
         free(t->src);
         free(t);
@@ -530,11 +533,12 @@ static void tmpl_add(struct fk_template *t, enum fk_tmpl_kind kind, size_t colum
                      const char *text, size_t len)
 {
     t->parts = fk_realloc(t->parts, (t->n + 1) * sizeof *t->parts);
-    t->parts[t->n++] = (struct fk_tmpl_part){kind, column, text, len};
+    t->parts[t->n++] = (struct fk_tmpl_part){kind, column, text, len, NULL};
 }
 
 /* "Dear {name}, ...": {column} for any column of the source, {rule}, {quality}, {message},
- * {dimension}, {to}; {{ and }} for literal braces. An unknown name is an error at its place
+ * {dimension}, {to}, or any expression over the columns ({address->city}, {UCASE(name)});
+ * {{ and }} for literal braces. An unknown name is an error at its place
  * (for a one-line scalar; a block scalar reports the scalar's start). */
 static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_node *n)
 {
@@ -593,10 +597,21 @@ static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_
                 found = 1;
             }
         }
+        if (!found && nl > 0) {
+            /* any expression over the record: {address->city}, {UCASE(name)} */
+            char why[512];
+            struct fk_expr *e = fk_expr_compile(name, nl, &ld->rs->schema, ld->file, line,
+                                                col + 1, why, sizeof why);
+            if (e) {
+                tmpl_add(t, FK_TMPL_EXPR, 0, NULL, 0);
+                t->parts[t->n - 1].expr = e;
+                found = 1;
+            }
+        }
         if (!found) {
             fail_pos(ld, line, col,
-                     "notify: unknown placeholder {%.*s}: use a column of the source, {rule}, "
-                     "{quality}, {message}, {dimension} or {to}",
+                     "notify: unknown placeholder {%.*s}: use a column or an expression over the "
+                     "source's columns, {rule}, {quality}, {message}, {dimension} or {to}",
                      (int)(nl > 60 ? 60 : nl), name);
             goto fail;
         }

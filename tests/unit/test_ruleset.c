@@ -46,7 +46,8 @@ struct error_case {
 static const struct error_case error_cases[] = {
     /* notifications: templates and the section (HEAD is 12 lines: the rule is on line 13) */
     {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {nme}\"}\n",
-     "r.yaml:13:66: notify: unknown placeholder {nme}: use a column of the source, {rule}, "
+     "r.yaml:13:66: notify: unknown placeholder {nme}: use a column or an expression over the "
+     "source's columns, {rule}, "
      "{quality}, {message}, {dimension} or {to}"},
     {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {name\"}\n",
      "r.yaml:13:66: notify: '{' without its '}' (write {{ for a brace)"},
@@ -867,7 +868,8 @@ static void notify_templates_compile(void)
     char err[512] = "";
     const char *yaml = HEAD
         "  - {name: r, dimension: validity, check: \"age > 0\",\n"
-        "     notify: \"Dear {NAME}, {rule}/{dimension}: {message} ({quality}, {to}) {{ok}} {age}\"}\n"
+        "     notify: \"Dear {NAME}, {rule}/{dimension}: {message} ({quality}, {to}) {{ok}} {age}"
+        "{UCASE(name) || '!'}\"}\n"
         "  - {name: q, dimension: validity, check: \"age > 1\"}\n"
         "notifications: {topic: tell, to: \"LCASE(name)\", within: 90m}\n";
     struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
@@ -886,13 +888,14 @@ static void notify_templates_compile(void)
         FK_TMPL_TEXT,    FK_TMPL_COLUMN, FK_TMPL_TEXT,    FK_TMPL_RULE, FK_TMPL_TEXT,
         FK_TMPL_DIMENSION, FK_TMPL_TEXT, FK_TMPL_MESSAGE, FK_TMPL_TEXT, FK_TMPL_QUALITY,
         FK_TMPL_TEXT,    FK_TMPL_TO,     FK_TMPL_TEXT,    FK_TMPL_TEXT, FK_TMPL_TEXT,
-        FK_TMPL_COLUMN};
+        FK_TMPL_COLUMN,  FK_TMPL_EXPR};
     CHECK_INT_EQ(t->n, FK_ARRAY_SIZE(kinds));
     for (size_t i = 0; i < t->n && i < FK_ARRAY_SIZE(kinds); i++) {
         CHECK_INT_EQ(t->parts[i].kind, kinds[i]);
     }
     CHECK_INT_EQ(t->parts[1].column, 0); /* {NAME}: columns match in any case */
     CHECK_INT_EQ(t->parts[15].column, 2);
+    CHECK(t->n > 16 && t->parts[16].expr != NULL); /* any expression over the columns */
     fk_ruleset_unref(rs);
 
     /* Without a notify template anywhere, notifications are off and need no 'email' column. */
