@@ -210,9 +210,9 @@ static struct fk_expr *compile(struct kl *k, struct fk_query *q, const char *cla
         }
         snprintf(k->err, k->err_size, "%s%s column '%s' cannot be resolved.", pos, clause, name);
     } else if (strcmp(clause, "SELECT") == 0 && !strstr(rest, "Function '") &&
-               !strstr(rest, "not supported")) {
+               !strstr(rest, "not supported:")) {
         snprintf(k->err, k->err_size, "%sInvalid Select: %s", pos, rest);
-    } else if (strcmp(clause, "WHERE") == 0 && !strstr(rest, "not supported")) {
+    } else if (strcmp(clause, "WHERE") == 0 && !strstr(rest, "not supported:")) {
         snprintf(k->err, k->err_size, "%sError in WHERE expression: %s", pos, rest);
     }
     return NULL;
