@@ -592,6 +592,17 @@ static wide_t div_half_up(wide_t x, wide_t y)
     return q;
 }
 
+/* *V at scale FROM, at scale TO (rounded half up when digits go). -1 when it would not fit in
+ * 128 bits, which a value of at most 19 digits scaled up by at most 19 places does. */
+static int rescale(wide_t *v, int from, int to)
+{
+    if (to - from > 19 || from - to > 38) {
+        return -1;
+    }
+    *v = to >= from ? *v * pow10w(to - from) : div_half_up(*v, pow10w(from - to));
+    return 0;
+}
+
 void fk_ev_decarith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
 {
     struct fk_value a, b;
@@ -607,25 +618,35 @@ void fk_ev_decarith(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
     wide_t y = b.type == FK_T_DECIMAL ? b.u.dec : b.u.i;
     int s = n->st->scale;
     wide_t r;
+    /* Values carry their own scale, which is normally their type's: work at the larger of
+     * theirs and the result's, then round to the result's. */
+    int w = sa > sb ? sa : sb;
+    w = w > s ? w : s;
     switch (n->sub) {
     case '+':
     case '-':
     case '%':
-        x *= pow10w(s - sa);
-        y *= pow10w(s - sb);
-        if (n->sub == '%' && y == 0) {
+        if (rescale(&x, sa, w) != 0 || rescale(&y, sb, w) != 0 ||
+            (n->sub == '%' && y == 0)) {
             goto thrown;
         }
         r = n->sub == '+' ? x + y : n->sub == '-' ? x - y : x % y;
-        break;
-    case '*':
-        r = x * y; /* scale sa + sb, the result's */
-        break;
-    default:
-        if (y == 0 || s - sa + sb > 36) {
+        if (rescale(&r, w, s) != 0) {
             goto thrown;
         }
-        r = div_half_up(x * pow10w(s - sa + sb), y);
+        break;
+    case '*':
+        r = x * y; /* at most 19 + 19 digits: fits */
+        if (rescale(&r, sa + sb, s) != 0) {
+            goto thrown;
+        }
+        break;
+    default:
+        if (y == 0 || s + sb - sa > 19 || sa - s - sb > 19) {
+            goto thrown;
+        }
+        r = s + sb >= sa ? div_half_up(x * pow10w(s + sb - sa), y)
+                         : div_half_up(x, y * pow10w(sa - s - sb));
         break;
     }
     if (r > INT64_MAX || r < -INT64_MAX) {

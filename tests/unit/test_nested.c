@@ -547,6 +547,10 @@ static void test_decimals(void)
         {"items[1]->price > 9", NULL, "true"},
         {"ARRAY[items[1]->price, 1]", NULL, "[9.50,1.00]"},
         {"ARRAY[items[1]->price, 1]", NULL, "type: ARRAY<DECIMAL(12, 2)>"},
+        {"REDUCE(items, CAST(0 AS DECIMAL(10, 2)), (s, i) => s + i->price * 2)", NULL, "21.50"},
+        {"REDUCE(items, CAST(0 AS DECIMAL(10, 1)), (s, i) => s + i->price)", NULL, "10.75"},
+        {"CAST(1 AS DECIMAL(18, 0)) * CAST(999999999999999999 AS DECIMAL(18, 0)) * 100", NULL,
+         "null"},
         {"items[1]->price + 'x'", NULL, "q.sql:1:17: cannot apply '+' to DECIMAL(6, 2) and STRING"},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
