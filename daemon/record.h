@@ -12,6 +12,10 @@
  *    coerces; a fraction in an INTEGER column is truncated); BOOLEAN takes only JSON true or
  *    false (ksqlDB's JsonSerdeUtils.toBoolean refuses the string "true"); anything else cannot
  *    be coerced;
+ *  - with the schema's sqltypes, ARRAY, MAP, STRUCT, DECIMAL(p, s), BYTES and TIME columns as
+ *    KsqlJsonDeserializer reads them (record_nested.c): struct fields by exact key else upper
+ *    case, map keys as strings in java.util.HashMap's order, decimals at the declared scale,
+ *    base64 bytes, milliseconds of the day; a schema without such columns takes the flat path;
  *  - what ksqlDB cannot deserialize (too large, invalid UTF-8, invalid JSON, not an object,
  *    nested too deep, a value that cannot be coerced) is an error, for the dead-letter topic.
  * Built on yajl's event parser. A decoder is not thread-safe: one per thread.
@@ -59,7 +63,8 @@ struct fk_decode_opts {
 /* A decoded record: n == the schema's column count. Valid until the next fk_decode() on
  * the same decoder, and only while the decoded VALUE is: a VARCHAR column's string that had
  * no escapes points into VALUE itself rather than into a copy. Strings are (pointer, length)
- * and not NUL-terminated. */
+ * and not NUL-terminated. Nested values (their items, entries, fields and strings) live in
+ * the decoder until the next fk_decode(). */
 struct fk_record {
     const struct fk_value *cols;
     const enum fk_json_type *json_types; /* per column: what the JSON held */

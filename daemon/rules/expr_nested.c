@@ -18,7 +18,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 static int upper_eq(const struct fk_token *t, const char *name)
 {
@@ -56,6 +55,18 @@ static char *ident_name(struct fk_cc *cc, const struct fk_token *t)
     }
     s[k] = '\0';
     return s;
+}
+
+/* ASCII case-insensitive equality (not strcasecmp: that follows the locale). */
+static int word_ieq(const char *s, const char *w)
+{
+    for (; *s && *w; s++, w++) {
+        char a = *s >= 'A' && *s <= 'Z' ? (char)(*s + 32) : *s;
+        if (a != *w) {
+            return 0;
+        }
+    }
+    return *s == *w;
 }
 
 static int is_numeric(enum fk_type k)
@@ -208,7 +219,7 @@ static int convert_literal(struct fk_cc *cc, struct fk_node *x, const struct fk_
             static const char *const no[] = {"false", "f", "no", "n"};
             int b = -1;
             for (size_t k = 0; k < 4; k++) {
-                b = strcasecmp(buf, yes[k]) == 0 ? 1 : strcasecmp(buf, no[k]) == 0 ? 0 : b;
+                b = word_ieq(buf, yes[k]) ? 1 : word_ieq(buf, no[k]) ? 0 : b;
             }
             bad = b < 0;
             x->v.u.b = b > 0;

@@ -119,10 +119,7 @@ struct fk_node *fk_nested_coerce(struct fk_cc *cc, struct fk_node *n, const stru
     const struct fk_sqltype *from = fk_node_sqltype(n);
     if (from->kind == FK_T_NULL || fk_sqltype_equal(from, to) ||
         (from->kind == FK_T_INTEGER && to->kind == FK_T_INTEGER)) {
-        if (from->kind == FK_T_NULL || n->op == FK_OP_LIT) {
-            n->type = to->kind == FK_T_NULL ? n->type : n->type;
-        }
-        return n;
+        return n; /* NULL is every type; INT and BIGINT are both 64 bits here */
     }
     struct fk_token at = {.line = n->line, .col = n->col};
     struct fk_node *c = fk_cc_node(cc, FK_OP_COERCE, &at);
