@@ -107,6 +107,22 @@ struct fk_node {
     fk_ev_fn ev_op, ev;
 };
 
+/* Everything a compiled expression owns hangs on one list, freed by fk_expr_destroy(). */
+struct own {
+    struct own *next;
+    struct fk_re *re;
+    max_align_t data[];
+};
+
+struct fk_expr {
+    struct fk_node *root;
+    uint64_t columns;
+    struct own *owned;
+};
+
+/* Gives every node of the tree under N its evaluator (expr_eval.c). */
+void fk_expr_set_evaluators(struct fk_node *n);
+
 /* Evaluation state. THROWN is set where ksqlDB's generated Java code would throw (a NULL
  * unboxed by AND/OR/NOT, arithmetic on NULL, integer division by zero, a function that
  * fails): ksqlDB then logs the error and the whole expression's value is NULL, except inside

@@ -64,10 +64,23 @@ static const struct fk_re *pattern(const struct fk_node *n, const struct fk_valu
     return tmp;
 }
 
-/* Where the search goes on after a match [A, B): B, or past one character after an empty one. */
-static size_t after(const char *s, size_t len, size_t a, size_t b)
+/* The next match at or after *POS, as Java's Matcher.find() goes on: 1 with its groups in the
+ * arena's match data (*OV), and *POS past it (one character past an empty match); 0 for none;
+ * -1 on a matching error. */
+static int next_match(const struct fk_re *re, const char *s, size_t len, size_t *pos,
+                      struct fk_arena *a, PCRE2_SIZE **ov)
 {
-    return b > a || b >= len ? b + (b == a) : utf8_next(s, len, b);
+    if (*pos > len) {
+        return 0;
+    }
+    int rc = fk_re_find(re, s, len, *pos, a);
+    if (rc < 0) {
+        return rc == -2 ? -1 : 0;
+    }
+    *ov = pcre2_get_ovector_pointer(a->md);
+    size_t from = (*ov)[0], to = (*ov)[1];
+    *pos = to > from || to >= len ? to + (to == from) : utf8_next(s, len, to);
+    return rc == 0 ? 1 : rc; /* rc: the groups set, 0 when the ovector is too small */
 }
 
 static void fn_extract_all(const struct fk_node *n, const struct fk_value *args,
@@ -91,26 +104,21 @@ static void fn_extract_all(const struct fk_node *n, const struct fk_value *args,
         return;
     }
     struct fk_value *v = fk_fn_alloc(ev->a, len + 1);
-    size_t k = 0;
-    for (size_t pos = 0; pos <= len;) {
-        int rc = fk_re_find(re, s, len, pos, ev->a);
-        if (rc == -2) {
-            throw_null(ev, out);
-            fk_re_free(&tmp);
-            return;
-        }
-        if (rc < 0) {
-            break;
-        }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->a->md);
-        if ((rc > 0 && group >= rc) || ov[2 * group] == PCRE2_UNSET) {
+    size_t k = 0, pos = 0;
+    PCRE2_SIZE *ov;
+    int rc;
+    while ((rc = next_match(re, s, len, &pos, ev->a, &ov)) > 0) {
+        if (group >= rc || ov[2 * group] == PCRE2_UNSET) {
             v[k++].type = FK_T_NULL;
         } else {
             set_str(&v[k++], s + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
         }
-        pos = after(s, len, ov[0], ov[1]);
     }
-    fk_fn_coll(out, FK_T_ARRAY, v, k);
+    if (rc < 0) {
+        throw_null(ev, out);
+    } else {
+        fk_fn_coll(out, FK_T_ARRAY, v, k);
+    }
     fk_re_free(&tmp);
 }
 
@@ -127,26 +135,21 @@ static void fn_split(const struct fk_node *n, const struct fk_value *args, struc
         return;
     }
     const char *s = args[0].u.s.p;
-    size_t len = args[0].u.s.len, index = 0, k = 0;
+    size_t len = args[0].u.s.len, index = 0, k = 0, pos = 0;
     struct fk_value *v = fk_fn_alloc(ev->a, len + 2);
-    for (size_t pos = 0; pos <= len;) {
-        int rc = fk_re_find(re, s, len, pos, ev->a);
-        if (rc == -2) {
-            throw_null(ev, out);
-            fk_re_free(&tmp);
-            return;
-        }
-        if (rc < 0) {
-            break;
-        }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->a->md);
-        size_t a = ov[0], b = ov[1];
-        pos = after(s, len, a, b);
-        if (a == 0 && b == 0) {
+    PCRE2_SIZE *ov;
+    int rc;
+    while ((rc = next_match(re, s, len, &pos, ev->a, &ov)) > 0) {
+        if (ov[0] == 0 && ov[1] == 0) {
             continue; /* no empty leading string for a zero-width match at the start */
         }
-        set_str(&v[k++], s + index, a - index);
-        index = b;
+        set_str(&v[k++], s + index, ov[0] - index);
+        index = ov[1];
+    }
+    if (rc < 0) {
+        throw_null(ev, out);
+        fk_re_free(&tmp);
+        return;
     }
     set_str(&v[k++], s + index, len - index);
     fk_fn_coll(out, FK_T_ARRAY, v, k);
