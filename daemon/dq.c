@@ -78,6 +78,7 @@ struct fk_dq {
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
     struct fk_exec *exec;                 /* runs them; NULL until a ruleset has some */
     uint64_t exec_gen;                    /* the ruleset generation EXEC was made for */
+    int start_latest, start_from_rules;   /* auto.offset.reset, and who chose it */
     atomic_int fatal;
     uint64_t topics_gen;     /* generation whose output topics were ensured */
     int64_t topics_retry_ms; /* when to try again after a failure */
@@ -813,9 +814,11 @@ static void *dq_main(void *arg)
     rd_kafka_topic_partition_list_add(sub, rs0->source_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t serr = rd_kafka_subscribe(dq->consumer, sub);
     rd_kafka_topic_partition_list_destroy(sub);
-    fk_log(FK_LOG_NOTICE, "dq", "group %s judging %s into %s, %s and %s (start %s)", cfg->dq_group,
-           rs0->source_topic, rs0->label_topic, cfg->topic_verdicts, cfg->topic_dlq,
-           cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest");
+    fk_log(FK_LOG_NOTICE, "dq", "group %s judging %s into %s, %s and %s (start %s%s)%s",
+           cfg->dq_group, rs0->source_topic, rs0->label_topic, cfg->topic_verdicts,
+           cfg->topic_dlq, dq->start_latest ? "latest" : "earliest",
+           dq->start_from_rules ? ", from the rules' SET 'auto.offset.reset'" : "",
+           rs0->program ? ", with the rules' other persistent queries" : "");
     fk_ruleset_unref(rs0);
     if (serr) {
         fk_log(FK_LOG_ERR, "dq", "subscribe: %s", rd_kafka_err2str(serr));
@@ -938,6 +941,14 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
         snprintf(errstr, errstr_size, "dq producer: %s", why);
         goto fail;
     }
+    /* SET 'auto.offset.reset' in the rules' ksql is the statements' own choice: it wins over
+     * dq.start, as it would in ksqlDB. Read at start: the consumer is made once. */
+    struct fk_ruleset *rs_start = fk_rules_current();
+    dq->start_latest = rs_start && rs_start->offset_reset >= 0
+                           ? rs_start->offset_reset == 1
+                           : cfg->dq_start != FK_START_EARLIEST;
+    dq->start_from_rules = rs_start && rs_start->offset_reset >= 0;
+    fk_ruleset_unref(rs_start);
     char member[512];
     fk_kafka_instance_id(cfg, cfg->dq_group, -1, member, sizeof member);
     const char *cdefaults[] = {"group.id",
@@ -947,7 +958,7 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
                                "isolation.level",
                                "read_committed",
                                "auto.offset.reset",
-                               cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest",
+                               dq->start_latest ? "latest" : "earliest",
                                member[0] ? "group.instance.id" : NULL, /* last: off ends the list */
                                member,
                                NULL};
