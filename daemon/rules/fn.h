@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The most bytes a function builds for one result (LPAD, RPAD): more is an error, where ksqlDB
+ * would exhaust the JVM's heap, rather than a daemon's memory. */
+#define FK_FN_MAX_RESULT (16u << 20)
+
 /* ---- values ---------------------------------------------------------------------------------- */
 
 static inline void set_null(struct fk_value *out)

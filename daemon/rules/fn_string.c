@@ -354,6 +354,14 @@ static void pad(const struct fk_node *n, const struct fk_value *args, struct fk_
     size_t target = (size_t)args[1].u.i;
     size_t ilen = bytes ? in->u.s.len : fk_utf8_len(in->u.s.p, in->u.s.len);
     size_t plen = bytes ? pd->u.s.len : fk_utf8_len(pd->u.s.p, pd->u.s.len);
+    if (plen == 0) {
+        set_null(out); /* no whole character in pad (bytes that are not UTF-8) */
+        return;
+    }
+    if (target > ilen && (target - ilen) / plen * pd->u.s.len > FK_FN_MAX_RESULT) {
+        throw_null(ev, out); /* Java would run out of memory long before */
+        return;
+    }
     size_t fill = target > ilen ? target - ilen : 0;
     struct sb b = {.a = ev->a};
     sb_put(&b, "", 0);

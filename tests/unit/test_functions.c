@@ -320,6 +320,9 @@ static void test_pad(void)
         {"LPAD(u, 13, '\xc3\xb8')", 0, "'\xc3\xb8\xc3\xb8\xc3\xa9t\xc3\xa9 \xc3\xa0 paris'"},
         {"RPAD(u, 3, '.')", 0, "'\xc3\xa9t\xc3\xa9'"},
         {"LEN(LPAD('', 4, '\xc3\xa9\xc3\xa8'))", 0, "4"},
+        {"LPAD('a', 100000000, 'xy')", 0, "NULL"}, /* over 16 MiB: an error */
+        {"LEN(RPAD('a', 1000000, 'xy'))", 0, "1000000"},
+        {"LPAD('a', 3, '\x80\x80')", 0, "NULL"}, /* no character in pad */
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
