@@ -21,7 +21,19 @@ SIG_CHECK(chk_s_str, "S", FK_T_VARCHAR)
 SIG_CHECK(chk_substring, "SII", FK_T_VARCHAR)
 SIG_CHECK(chk_instr, "SSII", FK_T_INTEGER)
 SIG_CHECK(chk_replace, "SSS", FK_T_VARCHAR)
-SIG_CHECK(chk_concat, "S", FK_T_VARCHAR)
+/* CONCAT of VARCHARs, or of BYTES (ksqlDB's second overload). */
+static int chk_concat(struct fk_cc *cc, struct fk_node *n)
+{
+    for (size_t i = 0; i < n->nkid; i++) {
+        if (n->kid[i]->type == FK_T_BYTES) {
+            static const char *const sigs[] = {"Y+", NULL};
+            n->type = FK_T_BYTES;
+            return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+        }
+    }
+    n->type = FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, "S");
+}
 
 /* One VARCHAR, refused with ksqlDB's message. */
 OVERLOAD_CHECK(chk_s_str_any, FK_T_VARCHAR, "S")
@@ -247,6 +259,7 @@ static void fn_concat(const struct fk_node *n, const struct fk_value *args, stru
     }
     p[k] = '\0';
     set_str(out, p, k);
+    out->type = n->type;
 }
 
 /* ---- UTF-8 and letter classes ------------------------------------------------------------------ */

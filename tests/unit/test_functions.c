@@ -16,13 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_S, C_U, C_E, C_N, C_BIG, C_D, C_B, C_DT, C_TS, C_J, C_DEC, C_TM, C_COUNT };
+enum { C_S, C_U, C_E, C_N, C_BIG, C_D, C_B, C_DT, C_TS, C_J, C_DEC, C_TM, C_Y, C_COUNT };
 
-static const char *const col_names[C_COUNT] = {"s",  "u",  "e",  "n", "big", "d",
-                                               "b",  "dt", "ts", "j", "dec", "tm"};
+static const char *const col_names[C_COUNT] = {"s",  "u",  "e",  "n",   "big", "d", "b",
+                                               "dt", "ts", "j",  "dec", "tm",  "y"};
 static const enum fk_type col_types[C_COUNT] = {
     FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DOUBLE,
-    FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP, FK_T_VARCHAR, FK_T_DECIMAL, FK_T_TIME};
+    FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP, FK_T_VARCHAR, FK_T_DECIMAL, FK_T_TIME,
+    FK_T_BYTES};
 static const struct fk_schema schema = {.names = col_names, .types = col_types, .n = C_COUNT};
 
 static struct fk_value vstr(const char *s)
@@ -60,6 +61,8 @@ static void setup_rows(void)
     r[C_DEC].scale = 2;
     r[C_TM].type = FK_T_TIME;
     r[C_TM].u.time = 33360000; /* 09:16:00 */
+    r[C_Y] = vstr("yes");
+    r[C_Y].type = FK_T_BYTES;
     for (int i = 0; i < C_COUNT; i++) {
         rows[1][i].type = FK_T_NULL;
     }
@@ -87,6 +90,8 @@ static void render(const struct fk_value *v, char *buf, size_t size)
                  (long long)(u % p));
         snprintf(buf, size, "DEC %s%lld%s%s", v->u.dec < 0 ? "-" : "", (long long)(u / p),
                  v->scale > 0 ? "." : "", v->scale > 0 ? num : "");
+    } else if (v->type == FK_T_BYTES) {
+        snprintf(buf, size, "BYTES '%.*s'", (int)v->u.s.len, v->u.s.p);
     } else if (v->type == FK_T_TIME) {
         snprintf(buf, size, "TIME %d", (int)v->u.time);
     } else {
@@ -323,6 +328,11 @@ static void test_pad(void)
         {"LPAD('a', 100000000, 'xy')", 0, "NULL"}, /* over 16 MiB: an error */
         {"LEN(RPAD('a', 1000000, 'xy'))", 0, "1000000"},
         {"LPAD('a', 3, '\x80\x80')", 0, "NULL"}, /* no character in pad */
+        {"LPAD(y, 8, y)", 0, "BYTES 'yesyeyes'"},
+        {"RPAD(y, 2, y)", 0, "BYTES 'ye'"},
+        {"CONCAT(y, NULL, y)", 0, "BYTES 'yesyes'"},
+        {"CONCAT_WS(y, y, NULL, y)", 0, "BYTES 'yesyesyes'"},
+        {"GREATEST(y, y)", 0, "BYTES 'yes'"},
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
@@ -330,6 +340,10 @@ static void test_pad(void)
                                 "STRING, STRING)."},
         {"RPAD('a', 2)", "t.yaml:1:1: Function 'rpad' does not accept parameters (STRING, "
                          "INTEGER)."},
+        {"LPAD(y, 2, 'x')", "t.yaml:1:1: Function 'lpad' does not accept parameters (BYTES, "
+                            "INTEGER, STRING)."},
+        {"CONCAT(y, 'x')", "t.yaml:1:1: Function 'concat' does not accept parameters (BYTES, "
+                           "STRING)."},
     };
     RUN_ERRORS(e);
 }
