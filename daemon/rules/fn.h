@@ -247,6 +247,7 @@ struct dfmt {
     int nlit;
     int has_time; /* a time-of-day field: PARSE_DATE and FORMAT_DATE refuse it */
     int has_zone;
+    int has_date; /* a year, month, day or weekday field: PARSE_TIME and FORMAT_TIME refuse it */
 };
 
 /* Parsed fields; -1 when absent. */

@@ -1,8 +1,9 @@
 /*
- * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), UUID, and the URL
- * functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of the Java
- * classes ksqlDB uses: commons-codec's Hex and lenient Base64, java.net.URI for URLs (getPath,
- * getQuery and getFragment decode %XX), URLDecoder and Guava's form-parameter escaper.
+ * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), TO_BYTES, FROM_BYTES, UUID,
+ * and the URL functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of
+ * the Java classes ksqlDB uses: commons-codec's Hex and lenient Base64 (ENCODE), Guava's base16
+ * and the MIME Base64 coder (TO_BYTES, FROM_BYTES), java.net.URI for URLs (getPath, getQuery and
+ * getFragment decode %XX), URLDecoder and Guava's form-parameter escaper.
  *
  * Thread rules: no shared state (UUID draws from the calling thread's generator).
  * @locks none.
@@ -293,6 +294,113 @@ static void fn_encode(const struct fk_node *n, const struct fk_value *args, stru
     default:
         bytes_as_text(raw.p, raw.len, to == ENC_ASCII, &b);
         break;
+    }
+    set_str(out, b.p, b.len);
+}
+
+/* ---- TO_BYTES, FROM_BYTES ------------------------------------------------------------------- */
+
+/* ksqlDB's BytesUtils, unlike ENCODE: hex is Guava's base16 (upper case, no prefixes), base64
+ * the MIME coder (a line break every 76 characters when encoding). */
+static int bytes_enc(const struct fk_value *v)
+{
+    return v->type == FK_T_NULL ? -1 : enc_of(v);
+}
+
+OVERLOAD_CHECK(chk_to_bytes, FK_T_BYTES, "SS")
+
+/* TO_BYTES(s, encoding): NULL s gives NULL; a NULL or unknown encoding, or text that does not
+ * decode, is an error. */
+static void fn_to_bytes(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)n;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+        return;
+    }
+    int e = bytes_enc(&args[1]);
+    const char *s = args[0].u.s.p ? args[0].u.s.p : "";
+    size_t len = args[0].u.s.len;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    switch (e) {
+    case ENC_HEX:
+        if (len % 2 != 0) {
+            throw_null(ev, out);
+            return;
+        }
+        for (size_t i = 0; i < len; i += 2) {
+            int hi = hex_val(s[i]), lo = hex_val(s[i + 1]);
+            if (hi < 0 || lo < 0 || (s[i] >= 'a' && s[i] <= 'f') || (s[i + 1] >= 'a' && s[i + 1] <= 'f')) {
+                throw_null(ev, out);
+                return;
+            }
+            char c = (char)(hi << 4 | lo);
+            sb_put(&b, &c, 1);
+        }
+        break;
+    case ENC_BASE64:
+        base64_decode(s, len, &b);
+        break;
+    case ENC_ASCII:
+        for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
+            sb_put(&b, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
+        }
+        break;
+    case ENC_UTF8:
+        sb_put(&b, s, len);
+        break;
+    default:
+        throw_null(ev, out);
+        return;
+    }
+    out->type = FK_T_BYTES;
+    out->u.s.p = b.p;
+    out->u.s.len = b.len;
+}
+
+OVERLOAD_CHECK(chk_from_bytes, FK_T_VARCHAR, "YS")
+
+/* FROM_BYTES(bytes, encoding): NULL for a NULL argument; an unknown encoding is an error. */
+static void fn_from_bytes(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    (void)n;
+    if (any_null(args, 2)) {
+        set_null(out);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)(args[0].u.s.p ? args[0].u.s.p : "");
+    size_t len = args[0].u.s.len;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    switch (bytes_enc(&args[1])) {
+    case ENC_HEX:
+        for (size_t i = 0; i < len; i++) {
+            char h[2] = {"0123456789ABCDEF"[p[i] >> 4], "0123456789ABCDEF"[p[i] & 15]};
+            sb_put(&b, h, 2);
+        }
+        break;
+    case ENC_BASE64: {
+        struct sb raw = {.a = ev->a};
+        sb_put(&raw, "", 0);
+        base64_encode((const char *)p, len, &raw);
+        for (size_t i = 0; i < raw.len; i += 76) {
+            if (i) {
+                sb_put(&b, "\r\n", 2);
+            }
+            sb_put(&b, raw.p + i, raw.len - i < 76 ? raw.len - i : 76);
+        }
+        break;
+    }
+    case ENC_ASCII:
+    case ENC_UTF8:
+        bytes_as_text((const char *)p, len, enc_of(&args[1]) == ENC_ASCII, &b);
+        break;
+    default:
+        throw_null(ev, out);
+        return;
     }
     set_str(out, b.p, b.len);
 }
@@ -675,6 +783,8 @@ const struct fk_func fk_fn_encode[] = {
     {"MD5", 0, -1, chk_s1, fn_md5},
     {"ENCODE", 0, -1, chk_sss, fn_encode},
     {"UUID", 0, -1, chk_uuid, fn_uuid},
+    {"TO_BYTES", 0, -1, chk_to_bytes, fn_to_bytes},
+    {"FROM_BYTES", 0, -1, chk_from_bytes, fn_from_bytes},
     {"URL_EXTRACT_HOST", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PATH", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PORT", 0, -1, chk_url_extract, fn_url_extract},

@@ -1,7 +1,7 @@
 /*
  * The date and time functions: PARSE_DATE, FORMAT_DATE, PARSE_TIMESTAMP, FORMAT_TIMESTAMP and
  * their older INTEGER forms (STRINGTOTIMESTAMP, TIMESTAMPTOSTRING, STRINGTODATE, DATETOSTRING),
- * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ. Patterns and zones that are
+ * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ, FORMAT_TIME, PARSE_TIME. Patterns and zones that are
  * literals are compiled at load time (fn_datefmt.c does the patterns).
  *
  * Thread rules: compiled arguments are immutable; the day cache is the caller's arena's.
@@ -29,9 +29,19 @@ static int chk_unix_timestamp(struct fk_cc *cc, struct fk_node *n)
     return fk_fn_check_sig(cc, n, "T");
 }
 
+/* What a pattern may hold: any field, a date's (LocalDate: no time of day, no zone) or a
+ * time's (LocalTime: no date, no zone). */
+enum { DT_ANY, DT_DATE, DT_TIME };
+
+static int pattern_fits(const struct dfmt *f, int kind)
+{
+    return kind == DT_ANY || (kind == DT_DATE && !f->has_time && !f->has_zone) ||
+           (kind == DT_TIME && !f->has_date && !f->has_zone);
+}
+
 /* Precompiles the pattern (argument FI) and the zone (argument TI, -1 for none) when they are
- * literals. DATE_ONLY refuses time-of-day and zone letters, as LocalDate does. */
-static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date_only)
+ * literals. KIND (DT_*) refuses the letters the value has no field for. */
+static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int kind)
 {
     struct dtargs *d = fk_cc_alloc(cc, sizeof *d);
     n->aux = d;
@@ -44,10 +54,10 @@ static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date
             return fk_cc_fail(cc, fmt->line, fmt->col, "%s: invalid format '%s': %s", n->fn->name,
                               shown, err);
         }
-        if (date_only && (d->f.has_time || d->f.has_zone)) {
-            return fk_cc_fail(cc, fmt->line, fmt->col,
-                              "%s: format '%s' has a time field, and a DATE has none", n->fn->name,
-                              shown);
+        if (!pattern_fits(&d->f, kind)) {
+            return fk_cc_fail(cc, fmt->line, fmt->col, "%s: format '%s' has a %s field, and a %s has none",
+                              n->fn->name, shown, kind == DT_DATE ? "time" : "date",
+                              kind == DT_DATE ? "DATE" : "TIME");
         }
         d->have_fmt = 1;
     }
@@ -67,42 +77,42 @@ static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date
 static int chk_parse_date(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_DATE;
-    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static int chk_format_date(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static int chk_parse_timestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_TIMESTAMP;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_stringtotimestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_INTEGER;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_format_timestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_timestamptostring(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 /* The pattern and zone of a call: precompiled, or read now (a failure is ksqlDB's exception). */
 static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi, int ti,
-                   int date_only, struct dfmt *tmp, const struct dfmt **f, int *tz)
+                   int kind, struct dfmt *tmp, const struct dfmt **f, int *tz)
 {
     const struct dtargs *d = n->aux;
     if (d && d->have_fmt) {
@@ -110,7 +120,7 @@ static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi,
     } else {
         char err[120];
         if (fk_df_compile(tmp, args[fi].u.s.p, args[fi].u.s.len, err, sizeof err) != 0 ||
-            (date_only && (tmp->has_time || tmp->has_zone))) {
+            !pattern_fits(tmp, kind)) {
             return -1;
         }
         *f = tmp;
@@ -141,7 +151,7 @@ static void fn_parse_date(const struct fk_node *n, const struct fk_value *args, 
     int tz;
     struct dt t;
     int64_t days;
-    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0 ||
+    if (dt_args(n, args, 1, -1, DT_DATE, &tmp, &f, &tz) != 0 ||
         fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 1, &t) != 0 || t.y < 0 || t.mo < 0 || t.d < 0 ||
         fk_df_resolve_date(&t, t.y, t.mo, t.d, &days) != 0) {
         throw_null(ev, out);
@@ -161,7 +171,7 @@ static void fn_format_date(const struct fk_node *n, const struct fk_value *args,
     struct dfmt tmp;
     const struct dfmt *f;
     int tz;
-    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0) {
+    if (dt_args(n, args, 1, -1, DT_DATE, &tmp, &f, &tz) != 0) {
         throw_null(ev, out);
         return;
     }
@@ -182,7 +192,7 @@ static int parse_ts(const struct fk_node *n, const struct fk_value *args, int64_
     int tz;
     struct dt t;
     int64_t days, tod;
-    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0 ||
+    if (dt_args(n, args, 1, 2, DT_ANY, &tmp, &f, &tz) != 0 ||
         fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 0, &t) != 0 ||
         fk_df_resolve_date(&t, t.y >= 0 ? t.y : 1970, t.mo >= 0 ? t.mo : 1, t.d >= 0 ? t.d : 1, &days) !=
             0 ||
@@ -221,7 +231,7 @@ static void fn_format_timestamp(const struct fk_node *n, const struct fk_value *
     struct dfmt tmp;
     const struct dfmt *f;
     int tz;
-    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0) {
+    if (dt_args(n, args, 1, 2, DT_ANY, &tmp, &f, &tz) != 0) {
         throw_null(ev, out);
         return;
     }
@@ -287,7 +297,7 @@ static int chk_datetostring(struct fk_cc *cc, struct fk_node *n)
 {
     static const char *const sigs[] = {"IS", NULL};
     n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static void fn_datetostring(const struct fk_node *n, const struct fk_value *args,
@@ -311,7 +321,7 @@ static int chk_stringtodate(struct fk_cc *cc, struct fk_node *n)
 {
     static const char *const sigs[] = {"SS", NULL};
     n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args,
@@ -416,6 +426,60 @@ static void fn_convert_tz(const struct fk_node *n, const struct fk_value *args, 
     out->u.ts = ms + (int64_t)(off[1] - off[0]) * 1000;
 }
 
+/* FORMAT_TIME(time, format) and PARSE_TIME(s, format): LocalTime's patterns, no date or zone
+ * letters; parsing is case-sensitive, fields the pattern lacks are 0. */
+static int chk_format_time(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"MS", NULL};
+    n->type = FK_T_VARCHAR;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
+}
+
+static void fn_format_time(const struct fk_node *n, const struct fk_value *args,
+                           struct fk_ev *ev, struct fk_value *out)
+{
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (dt_args(n, args, 1, -1, DT_TIME, &tmp, &f, &tz) != 0) {
+        throw_null(ev, out);
+    } else {
+        struct sb b = {.a = ev->a};
+        sb_put(&b, "", 0);
+        fk_df_format(f, args[0].u.time, 0, &b);
+        set_str(out, b.p, b.len);
+    }
+}
+
+static int chk_parse_time(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"SS", NULL};
+    n->type = FK_T_TIME;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
+}
+
+static void fn_parse_time(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    struct dt t;
+    int64_t ms;
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (dt_args(n, args, 1, -1, DT_TIME, &tmp, &f, &tz) != 0 ||
+               fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 0, &t) != 0 ||
+               fk_df_resolve_time(&t, &ms) != 0) {
+        throw_null(ev, out);
+    } else {
+        out->type = FK_T_TIME;
+        out->u.time = (int32_t)ms;
+    }
+}
+
 const struct fk_func fk_fn_time[] = {
     {"PARSE_DATE", 2, 2, chk_parse_date, fn_parse_date},
     {"FORMAT_DATE", 2, 2, chk_format_date, fn_format_date},
@@ -430,5 +494,7 @@ const struct fk_func fk_fn_time[] = {
     {"UNIX_DATE", 0, -1, chk_unix_date, fn_unix_date},
     {"FROM_DAYS", 0, -1, chk_from_days, fn_from_days},
     {"CONVERT_TZ", 0, -1, chk_convert_tz, fn_convert_tz},
+    {"FORMAT_TIME", 0, -1, chk_format_time, fn_format_time},
+    {"PARSE_TIME", 0, -1, chk_parse_time, fn_parse_time},
 };
 const size_t fk_fn_time_n = FK_ARRAY_SIZE(fk_fn_time);

@@ -610,6 +610,40 @@ static void test_dates(void)
     RUN_ERRORS(e);
 }
 
+static void test_bytes_and_times(void)
+{
+    static const struct ecase t[] = {
+        {"TO_BYTES('hello', 'ascii')", 0, "BYTES 'hello'"},
+        {"TO_BYTES('68656C6C6F', 'hex')", 0, "BYTES 'hello'"},
+        {"TO_BYTES('68656c6c6f', 'hex')", 0, "NULL"}, /* Guava's base16 is upper case */
+        {"TO_BYTES('aGVsbG8=', 'BASE64')", 0, "BYTES 'hello'"},
+        {"TO_BYTES(u, 'ascii')", 0, "BYTES '?t? ? paris'"},
+        {"TO_BYTES('x', 'ebcdic')", 0, "NULL"},
+        {"TO_BYTES(s, 'utf8')", 1, "NULL"},
+        {"FROM_BYTES(y, 'hex')", 0, "'796573'"},
+        {"FROM_BYTES(y, 'base64')", 0, "'eWVz'"},
+        {"FROM_BYTES(TO_BYTES(u, 'utf8'), 'utf8')", 0, "'\xc3\xa9t\xc3\xa9 \xc3\xa0 paris'"},
+        {"FROM_BYTES(TO_BYTES(u, 'utf8'), 'ascii')", 0,
+         "'\xef\xbf\xbd\xef\xbf\xbdt\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd paris'"},
+        {"LEN(FROM_BYTES(TO_BYTES(LPAD('', 60, 'abc'), 'utf8'), 'base64'))", 0, "82"},
+        {"FROM_BYTES(y, NULL)", 0, "NULL"},
+        {"FORMAT_TIME(tm, 'HH_mm_ss_SSS')", 0, "'09_16_00_000'"},
+        {"FORMAT_TIME(PARSE_TIME('00:20:34', 'HH:mm:ss'), 'HHmmss''AAAAA''')", 0,
+         "'002034AAAAA'"},
+        {"PARSE_TIME('09:16', 'HH:mm')", 0, "TIME 33360000"},
+        {"PARSE_TIME('9h', 'HH:mm')", 0, "NULL"},
+        {"FORMAT_TIME(tm, s)", 1, "NULL"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"FORMAT_TIME(tm, 'yyyy HH')", "t.yaml:1:17: FORMAT_TIME: format 'yyyy HH' has a date "
+                                       "field, and a TIME has none"},
+        {"FROM_BYTES(s, 'hex')", "t.yaml:1:1: Function 'from_bytes' does not accept parameters "
+                                 "(STRING, STRING)."},
+    };
+    RUN_ERRORS(e);
+}
+
 int main(void)
 {
     setup_rows();
@@ -625,5 +659,6 @@ int main(void)
     FK_TEST_RUN(test_url);
     FK_TEST_RUN(test_json);
     FK_TEST_RUN(test_dates);
+    FK_TEST_RUN(test_bytes_and_times);
     return fk_test_finish();
 }
