@@ -67,7 +67,7 @@ int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig)
 {
     size_t sl = strlen(sig);
     for (size_t i = 0; i < n->nkid; i++) {
-        char want = sig[i < sl ? i : sl - 1];
+        char want = sl ? sig[i < sl ? i : sl - 1] : '\0'; /* "": no argument fits */
         enum fk_type t = n->kid[i]->type;
         int ok = t == FK_T_NULL || want == '*' || (want == 'S' && t == FK_T_VARCHAR) ||
                  (want == 'I' && t == FK_T_INTEGER) ||

@@ -560,6 +560,19 @@ static void test_json(void)
         {"JSON_CONCAT('1', '')", 0, "NULL"},
         {"JSON_CONCAT(j, s)", 1, "NULL"},
         {"JSON_CONCAT('[1', '[2]')", 0, "NULL"},
+        {"TO_JSON_STRING(s)", 0, "'\"hello world\"'"},
+        {"TO_JSON_STRING(s)", 1, "'null'"},
+        {"TO_JSON_STRING('a\"b')", 0, "'\"a\\\"b\"'"},
+        {"TO_JSON_STRING(d)", 0, "'-2.5'"},
+        {"TO_JSON_STRING(1e7)", 0, "'1.0E7'"},
+        {"TO_JSON_STRING(n)", 0, "'42'"},
+        {"TO_JSON_STRING(b)", 0, "'true'"},
+        {"TO_JSON_STRING(dec)", 0, "'-123.45'"},
+        {"TO_JSON_STRING(dt)", 0, "'\"2024-03-01\"'"},
+        {"TO_JSON_STRING(ts)", 0, "'\"2024-03-01T10:20:30.456\"'"},
+        {"TO_JSON_STRING(tm)", 0, "'\"09:16:00\"'"},
+        {"TO_JSON_STRING(PARSE_TIME('16:43:40.5', 'HH:mm:ss.S'))", 0, "'\"16:43:40.5\"'"},
+        {"TO_JSON_STRING(y)", 0, "'\"eWVz\"'"},
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
