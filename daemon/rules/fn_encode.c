@@ -1,6 +1,6 @@
 /*
- * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), TO_BYTES, FROM_BYTES, UUID,
- * and the URL functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of
+ * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), TO_BYTES, FROM_BYTES,
+ * INT/BIGINT/DOUBLE_FROM_BYTES, UUID, and the URL functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of
  * the Java classes ksqlDB uses: commons-codec's Hex and lenient Base64 (ENCODE), Guava's base16
  * and the MIME Base64 coder (TO_BYTES, FROM_BYTES), java.net.URI for URLs (getPath, getQuery and
  * getFragment decode %XX), URLDecoder and Guava's form-parameter escaper.
@@ -405,6 +405,55 @@ static void fn_from_bytes(const struct fk_node *n, const struct fk_value *args, 
     set_str(out, b.p, b.len);
 }
 
+/* ---- numbers from bytes ------------------------------------------------------------------------ */
+
+static const char *const sig_from_bytes[] = {"Y", "YS", NULL};
+
+static int chk_int_from_bytes(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = strcmp(n->fn->name, "DOUBLE_FROM_BYTES") == 0 ? FK_T_DOUBLE : FK_T_INTEGER;
+    return fk_fn_overload(cc, n, sig_from_bytes) < 0 ? -1 : 0;
+}
+
+/* INT_FROM_BYTES(b[, order]), BIGINT_FROM_BYTES, DOUBLE_FROM_BYTES: the 4 or 8 bytes of b as a
+ * number, big-endian unless ORDER is 'LITTLE_ENDIAN' (either name, any case). Another size, a
+ * NULL or unknown order is an error. */
+static void fn_int_from_bytes(const struct fk_node *n, const struct fk_value *args,
+                              struct fk_ev *ev, struct fk_value *out)
+{
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+        return;
+    }
+    int little = 0;
+    if (n->nkid == 2) {
+        const struct fk_value *o = &args[1];
+        if (o->type != FK_T_NULL && ieq(o->u.s.p, o->u.s.len, "LITTLE_ENDIAN")) {
+            little = 1;
+        } else if (o->type == FK_T_NULL || !ieq(o->u.s.p, o->u.s.len, "BIG_ENDIAN")) {
+            throw_null(ev, out);
+            return;
+        }
+    }
+    size_t want = strcmp(n->fn->name, "INT_FROM_BYTES") == 0 ? 4 : 8;
+    if (args[0].u.s.len != want) {
+        throw_null(ev, out);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)args[0].u.s.p;
+    uint64_t u = 0;
+    for (size_t k = 0; k < want; k++) {
+        u = u << 8 | p[little ? want - 1 - k : k];
+    }
+    if (n->type == FK_T_DOUBLE) {
+        double d;
+        memcpy(&d, &u, sizeof d);
+        set_dbl(out, d);
+    } else {
+        set_int(out, want == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u);
+    }
+}
+
 /* ---- UUID ------------------------------------------------------------------------------------ */
 
 /* Every UUID() call is its own: never a shared subexpression. */
@@ -785,6 +834,9 @@ const struct fk_func fk_fn_encode[] = {
     {"UUID", 0, -1, chk_uuid, fn_uuid},
     {"TO_BYTES", 0, -1, chk_to_bytes, fn_to_bytes},
     {"FROM_BYTES", 0, -1, chk_from_bytes, fn_from_bytes},
+    {"INT_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
+    {"BIGINT_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
+    {"DOUBLE_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
     {"URL_EXTRACT_HOST", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PATH", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PORT", 0, -1, chk_url_extract, fn_url_extract},

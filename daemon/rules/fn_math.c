@@ -836,11 +836,29 @@ static void fn_geo_distance(const struct fk_node *n, const struct fk_value *args
     set_dbl(out, 2 * radius * asin(sqrt(a)));
 }
 
+/* AS_VALUE(x): x (ksqlDB uses it to copy a key column into the value). */
+static int chk_as_value(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"*", NULL};
+    n->type = n->nkid == 1 ? n->kid[0]->type : FK_T_NULL;
+    n->st = n->nkid == 1 ? n->kid[0]->st : NULL;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+}
+
+static void fn_as_value(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)n;
+    (void)ev;
+    *out = args[0];
+}
+
 const struct fk_func fk_fn_math[] = {
     {"ABS", 1, 1, chk_abs, fn_abs},
     {"COALESCE", 1, -1, chk_coalesce, fn_coalesce},
     {"IFNULL", 2, 2, chk_coalesce, fn_coalesce},
     {"NULLIF", 2, 2, chk_nullif, fn_nullif},
+    {"AS_VALUE", 0, -1, chk_as_value, fn_as_value},
     {"GREATEST", 0, -1, chk_greatest, fn_greatest},
     {"LEAST", 0, -1, chk_greatest, fn_least},
     {"CEIL", 0, -1, chk_same_num, fn_ceil},
