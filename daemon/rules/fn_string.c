@@ -16,7 +16,12 @@
 #include <string.h>
 #include <wctype.h>
 
-SIG_CHECK(chk_s_int, "S", FK_T_INTEGER)
+/* LEN of a VARCHAR (characters) or of BYTES (bytes). */
+static int chk_len(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_INTEGER;
+    return n->kid[0]->type == FK_T_BYTES ? 0 : fk_fn_check_sig(cc, n, "S");
+}
 SIG_CHECK(chk_s_str, "S", FK_T_VARCHAR)
 SIG_CHECK(chk_substring, "SII", FK_T_VARCHAR)
 SIG_CHECK(chk_instr, "SSII", FK_T_INTEGER)
@@ -47,7 +52,8 @@ static void fn_len(const struct fk_node *n, const struct fk_value *args, struct 
         set_null(out);
         return;
     }
-    set_int(out, (int64_t)fk_utf8_len(args[0].u.s.p, args[0].u.s.len));
+    set_int(out, args[0].type == FK_T_BYTES ? (int64_t)args[0].u.s.len
+                                            : (int64_t)fk_utf8_len(args[0].u.s.p, args[0].u.s.len));
 }
 
 /* UCASE and LCASE change ASCII letters only; other characters pass through unchanged (Java's
@@ -750,7 +756,7 @@ MASK_FN(fn_mask_keep_left, 'L')
 MASK_FN(fn_mask_keep_right, 'R')
 
 const struct fk_func fk_fn_string[] = {
-    {"LEN", 1, 1, chk_s_int, fn_len},
+    {"LEN", 1, 1, chk_len, fn_len},
     {"UCASE", 1, 1, chk_s_str, fn_ucase},
     {"LCASE", 1, 1, chk_s_str, fn_lcase},
     {"TRIM", 1, 1, chk_s_str, fn_trim},

@@ -333,6 +333,9 @@ static void test_pad(void)
         {"CONCAT(y, NULL, y)", 0, "BYTES 'yesyes'"},
         {"CONCAT_WS(y, y, NULL, y)", 0, "BYTES 'yesyesyes'"},
         {"GREATEST(y, y)", 0, "BYTES 'yes'"},
+        {"LEN(y)", 0, "3"},
+        {"LEN(y) > 0", 0, "TRUE"},
+        {"LEN(y)", 1, "NULL"},
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
