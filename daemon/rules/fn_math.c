@@ -543,8 +543,9 @@ static double round_places(double d, int64_t places, char mode)
         if (i >= 0) {
             digits[i]++;
         } else {
-            memmove(digits + 1, digits, (size_t)keep);
+            /* All nines: 1 followed by the zeros they became, one place higher. */
             digits[0] = '1';
+            digits[keep] = '0';
             keep++;
             e10++;
         }
