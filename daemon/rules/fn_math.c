@@ -1,7 +1,7 @@
 /*
  * The numeric functions (ABS, CEIL, FLOOR, ROUND, TRUNC, SIGN, SQRT, the logarithms and
- * trigonometry, RANDOM, GEO_DISTANCE), GREATEST and LEAST, and the NULL functions (COALESCE,
- * IFNULL, NULLIF). Java's arithmetic: integers wrap, doubles follow java.lang.Math, and the
+ * trigonometry, PI, RANDOM, GEO_DISTANCE), GREATEST and LEAST, and the NULL functions
+ * (COALESCE, IFNULL, NULLIF, AS_VALUE). Java's arithmetic: integers wrap, doubles follow java.lang.Math, and the
  * rounding of ROUND and TRUNC with places is BigDecimal's on the double's Double.toString
  * digits, as ksqlDB's BigDecimal.valueOf(double) does.
  *

@@ -1,9 +1,11 @@
 /*
  * The built-in functions of the rules language, with ksqlDB's names, argument orders and NULL
  * handling (read from its UDF classes), in files by family: fn_string.c, fn_regex.c,
- * fn_math.c, fn_time.c (fn_datefmt.c: the date patterns), fn_cast.c (CAST and values as text),
- * like.c. This file is the registry that finds a function by name, and the argument checks
- * and UTF-8 counting they all use (fn.h).
+ * fn_math.c (with the NULL functions), fn_time.c (fn_datefmt.c: the date patterns), fn_json.c,
+ * fn_encode.c (encodings, bytes, UUID, URLs), fn_cast.c (CAST and values as text), like.c.
+ * This file is the registry that finds a function by name (the families of FK_FN_FAMILIES),
+ * and what they all use (fn.h): the argument checks and ksqlDB's overload resolution with its
+ * refusal messages, UTF-8 counting, the random generator.
  *
  * Every function checks its argument types at compile time and precompiles what a literal
  * argument allows (a regex, a date pattern, a time zone). At evaluation a function allocates
