@@ -1,7 +1,8 @@
 /*
  * The date and time functions: PARSE_DATE, FORMAT_DATE, PARSE_TIMESTAMP, FORMAT_TIMESTAMP and
  * their older INTEGER forms (STRINGTOTIMESTAMP, TIMESTAMPTOSTRING, STRINGTODATE, DATETOSTRING),
- * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ, FORMAT_TIME, PARSE_TIME. Patterns and zones that are
+ * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ, FORMAT_TIME, PARSE_TIME,
+ * DATEADD, DATESUB, TIMESTAMPADD, TIMESTAMPSUB, TIMEADD, TIMESUB. Patterns and zones that are
  * literals are compiled at load time (fn_datefmt.c does the patterns).
  *
  * Thread rules: compiled arguments are immutable; the day cache is the caller's arena's.
@@ -480,6 +481,109 @@ static void fn_parse_time(const struct fk_node *n, const struct fk_value *args, 
     }
 }
 
+/* ---- DATEADD, TIMESTAMPADD, TIMEADD and their SUB forms --------------------------------------- */
+
+/* java.util.concurrent.TimeUnit, as the unit word of DATEADD(DAYS, 3, d) names it (singular or
+ * plural): milliseconds per unit, or the divisor for the units below a millisecond. */
+static const struct {
+    const char *name;
+    int64_t ms, div;
+} time_units[] = {
+    {"NANOSECOND", 0, 1000000}, {"MICROSECOND", 0, 1000}, {"MILLISECOND", 1, 0},
+    {"SECOND", 1000, 0},        {"MINUTE", 60000, 0},     {"HOUR", 3600000, 0},
+    {"DAY", 86400000, 0},
+};
+
+static int unit_of(const char *s, size_t len)
+{
+    for (size_t i = 0; i < FK_ARRAY_SIZE(time_units); i++) {
+        size_t nl = strlen(time_units[i].name);
+        if ((len == nl || (len == nl + 1 && (s[nl] == 'S' || s[nl] == 's'))) &&
+            ieq(s, nl, time_units[i].name)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The unit is the first argument. ksqlDB writes it as a bare word (DAYS), which the parser
+ * does not read yet; until it does, a VARCHAR literal spells it: DATEADD('DAYS', 3, d). */
+static int chk_time_add(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const date_sigs[] = {"SID", NULL}, *const ts_sigs[] = {"SIT", NULL},
+                             *const time_sigs[] = {"SIM", NULL};
+    const char *name = n->fn->name;
+    n->type = name[0] == 'D'                         ? FK_T_DATE
+              : strncmp(name, "TIMESTAMP", 9) == 0 ? FK_T_TIMESTAMP
+                                                   : FK_T_TIME;
+    if (fk_fn_overload(cc, n,
+                       n->type == FK_T_DATE        ? date_sigs
+                       : n->type == FK_T_TIMESTAMP ? ts_sigs
+                                                   : time_sigs) < 0) {
+        return -1;
+    }
+    const struct fk_node *u = n->kid[0];
+    if (!is_lit_str(u)) {
+        return fk_cc_fail(cc, u->line, u->col, "%s needs a time unit (DAYS, HOURS, MINUTES, SECONDS, "
+                          "MILLISECONDS...) as its first argument", name);
+    }
+    int unit = unit_of(u->v.u.s.p, u->v.u.s.len);
+    if (unit < 0) {
+        char shown[72];
+        return fk_cc_fail(cc, u->line, u->col, "unknown time unit '%s'",
+                          fk_cc_show(u->v.u.s.p, u->v.u.s.len, shown, sizeof shown));
+    }
+    n->index = unit; /* equal calls with equal units only share */
+    return 0;
+}
+
+/* TimeUnit.toMillis: truncated below a millisecond, saturated at the range of a long. */
+static int64_t unit_ms(int unit, int64_t v)
+{
+    if (time_units[unit].div) {
+        return v / time_units[unit].div;
+    }
+    int64_t m = time_units[unit].ms, r;
+    if (__builtin_mul_overflow(v, m, &r)) {
+        return v < 0 ? INT64_MIN : INT64_MAX;
+    }
+    return r;
+}
+
+/* DATEADD/DATESUB(unit, n, date), TIMESTAMPADD/SUB(unit, n, ts), TIMEADD/SUB(unit, n, time): the
+ * value moved by n units (subtracted for the SUB forms). A DATE moves by whole days after the
+ * sum is truncated towards zero (TimeUnit.toDays); a TIME wraps around midnight. */
+static void fn_time_add(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)ev;
+    if (any_null(args, 3)) {
+        set_null(out);
+        return;
+    }
+    int sub = strstr(n->fn->name, "SUB") != NULL;
+    int64_t d = unit_ms(n->index, args[1].u.i);
+    d = sub ? (int64_t)(0 - (uint64_t)d) : d;
+    out->type = n->type;
+    switch (n->type) {
+    case FK_T_DATE: {
+        int64_t ms = (int64_t)((uint64_t)args[2].u.date * 86400000 + (uint64_t)d);
+        out->u.date = (int32_t)(ms / 86400000);
+        break;
+    }
+    case FK_T_TIME: {
+        int64_t t = ((int64_t)args[2].u.time + d % 86400000) % 86400000;
+        out->u.time = (int32_t)(t < 0 ? t + 86400000 : t);
+        break;
+    }
+    default: {
+        int64_t ms = args[2].type == FK_T_INTEGER ? args[2].u.i : args[2].u.ts;
+        out->u.ts = (int64_t)((uint64_t)ms + (uint64_t)d);
+        break;
+    }
+    }
+}
+
 const struct fk_func fk_fn_time[] = {
     {"PARSE_DATE", 2, 2, chk_parse_date, fn_parse_date},
     {"FORMAT_DATE", 2, 2, chk_format_date, fn_format_date},
@@ -496,5 +600,11 @@ const struct fk_func fk_fn_time[] = {
     {"CONVERT_TZ", 0, -1, chk_convert_tz, fn_convert_tz},
     {"FORMAT_TIME", 0, -1, chk_format_time, fn_format_time},
     {"PARSE_TIME", 0, -1, chk_parse_time, fn_parse_time},
+    {"DATEADD", 0, -1, chk_time_add, fn_time_add},
+    {"DATESUB", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESTAMPADD", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESTAMPSUB", 0, -1, chk_time_add, fn_time_add},
+    {"TIMEADD", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESUB", 0, -1, chk_time_add, fn_time_add},
 };
 const size_t fk_fn_time_n = FK_ARRAY_SIZE(fk_fn_time);

@@ -670,6 +670,32 @@ static void test_bytes_and_times(void)
     RUN_ERRORS(e);
 }
 
+static void test_time_arithmetic(void)
+{
+    static const struct ecase t[] = {
+        {"DATEADD('DAYS', 3, dt)", 0, "DATE 2024-03-04"},
+        {"DATESUB('day', 1, dt)", 0, "DATE 2024-02-29"},
+        {"DATEADD('HOURS', 25, dt)", 0, "DATE 2024-03-02"},
+        {"DATEADD('HOURS', 1, FROM_DAYS(-1))", 0, "DATE 1970-01-01"}, /* toDays truncates */
+        {"DATEADD('DAYS', n, dt)", 1, "NULL"},
+        {"TIMESTAMPADD('MINUTES', 90, ts)", 0, "TS 2024-03-01T11:50:30.456Z"},
+        {"TIMESTAMPSUB('MILLISECONDS', 456, ts)", 0, "TS 2024-03-01T10:20:30.000Z"},
+        {"TIMESTAMPADD('MICROSECONDS', 1999, ts)", 0, "TS 2024-03-01T10:20:30.457Z"},
+        {"TIMESTAMPADD('SECONDS', 1, ts)", 1, "NULL"},
+        {"TIMEADD('HOURS', 15, tm)", 0, "TIME 960000"}, /* wraps: 00:16 */
+        {"TIMESUB('HOURS', 10, tm)", 0, "TIME 83760000"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"DATEADD('FORTNIGHTS', 1, dt)", "t.yaml:1:9: unknown time unit 'FORTNIGHTS'"},
+        {"DATEADD(s, 1, dt)", "t.yaml:1:9: DATEADD needs a time unit (DAYS, HOURS, MINUTES, "
+                              "SECONDS, MILLISECONDS...) as its first argument"},
+        {"DATEADD('DAYS', 1, ts)", "t.yaml:1:1: Function 'dateadd' does not accept parameters "
+                                   "(STRING, INTEGER, TIMESTAMP)."},
+    };
+    RUN_ERRORS(e);
+}
+
 int main(void)
 {
     setup_rows();
@@ -686,5 +712,6 @@ int main(void)
     FK_TEST_RUN(test_json);
     FK_TEST_RUN(test_dates);
     FK_TEST_RUN(test_bytes_and_times);
+    FK_TEST_RUN(test_time_arithmetic);
     return fk_test_finish();
 }
