@@ -18,6 +18,7 @@
 #include "kafka.h"
 #include "metrics.h"
 #include "log.h"
+#include "rules/program.h"
 #include "rules/ruleset.h"
 #include "uniq.h"
 #include "util.h"
@@ -75,6 +76,8 @@ struct fk_dq {
     int unclosed; /* the consumer's close did not complete: see fk_dq_destroy */
 
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
+    struct fk_exec *exec;                 /* runs them; NULL until a ruleset has some */
+    uint64_t exec_gen;                    /* the ruleset generation EXEC was made for */
     atomic_int fatal;
     uint64_t topics_gen;     /* generation whose output topics were ensured */
     int64_t topics_retry_ms; /* when to try again after a failure */
@@ -219,14 +222,17 @@ static int txn_error(struct fk_dq *dq, rd_kafka_error_t *error, const char *what
     return rc;
 }
 
-static void produce(struct fk_dq *dq, const char *topic, const void *value, size_t len,
-                    const void *key, size_t key_len, rd_kafka_headers_t *hdrs)
+/* Produces into the open transaction; TIMESTAMP_MS 0 lets the producer stamp it. */
+static void produce_at(struct fk_dq *dq, const char *topic, const void *value, size_t len,
+                       const void *key, size_t key_len, rd_kafka_headers_t *hdrs,
+                       int64_t timestamp_ms)
 {
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(dq->producer, RD_KAFKA_V_TOPIC(topic),
                                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                                     RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
                                                     RD_KAFKA_V_KEY((void *)(uintptr_t)key, key_len),
+                                                    RD_KAFKA_V_TIMESTAMP(timestamp_ms),
                                                     RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (!err) {
             return;
@@ -241,6 +247,41 @@ static void produce(struct fk_dq *dq, const char *topic, const void *value, size
         }
         rd_kafka_poll(dq->producer, 50);
     }
+}
+
+static void produce(struct fk_dq *dq, const char *topic, const void *value, size_t len,
+                    const void *key, size_t key_len, rd_kafka_headers_t *hdrs)
+{
+    produce_at(dq, topic, value, len, key, key_len, hdrs, 0);
+}
+
+/* A record one of the ruleset's other persistent queries wrote: into the same transaction. */
+static void on_query_output(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *out)
+{
+    struct fk_dq *dq = opaque;
+    (void)q;
+    produce_at(dq, out->topic, out->value, out->value_len, out->key, out->key_len, NULL,
+               out->timestamp_ms > 0 ? out->timestamp_ms : 0);
+}
+
+/* Runs the ruleset's other persistent queries on RKM, with an executor for RS's program. */
+static void run_queries(struct fk_dq *dq, struct fk_ruleset *rs, const rd_kafka_message_t *rkm,
+                        int64_t ts)
+{
+    if (!dq->exec || dq->exec_gen != rs->generation) {
+        fk_exec_destroy(dq->exec);
+        dq->exec = fk_exec_new(rs->program);
+        dq->exec_gen = rs->generation;
+    }
+    struct fk_kafka_rec in = {.topic = rd_kafka_topic_name(rkm->rkt),
+                              .partition = rkm->partition,
+                              .offset = rkm->offset,
+                              .key = rkm->key,
+                              .key_len = rkm->key_len,
+                              .value = rkm->payload,
+                              .value_len = rkm->len,
+                              .timestamp_ms = ts};
+    fk_exec_record(dq->exec, &in, on_query_output, dq, NULL);
 }
 
 static void tally_reset(struct tally *t, const struct fk_ruleset *rs)
@@ -504,6 +545,9 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
         t->dlq[v->decode_err]++;
         return;
     }
+    if (rs->program) {
+        run_queries(dq, rs, rkm, prov.timestamp_ms);
+    }
     fk_engine_render_labelled(eng, rs, labelled);
     produce(dq, rs->label_topic, labelled->data, labelled->len, NULL, 0, NULL);
     fk_engine_render_verdict(eng, rs, &prov, rkm->payload, rkm->len, verdict);
@@ -682,8 +726,19 @@ static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
     if (dq->topics_gen == rs->generation || fk_mono_ms() < dq->topics_retry_ms) {
         return;
     }
-    const char *topics[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq,
-                            rs->notify_enabled ? rs->notify_topic : NULL, NULL};
+    const char *fixed[] = {rs->label_topic, dq->cfg->topic_verdicts, dq->cfg->topic_dlq,
+                           rs->notify_enabled ? rs->notify_topic : NULL};
+    size_t n_sinks = rs->program ? rs->program->n_queries : 0;
+    const char **topics = fk_calloc(FK_ARRAY_SIZE(fixed) + n_sinks + 1, sizeof *topics);
+    size_t nt = 0;
+    for (size_t i = 0; i < FK_ARRAY_SIZE(fixed); i++) {
+        if (fixed[i]) {
+            topics[nt++] = fixed[i];
+        }
+    }
+    for (size_t i = 0; i < n_sinks; i++) {
+        topics[nt++] = rs->program->streams[rs->program->queries[i].sink].topic;
+    }
     /* The changelog needs exactly one partition per input partition. */
     const char *state[] = {dq->state_topic, NULL};
     static const char *const compact[] = {"cleanup.policy", "compact", NULL};
@@ -700,6 +755,7 @@ static void ensure_output_topics(struct fk_dq *dq, const struct fk_ruleset *rs)
                parts > 0 ? err : "the source topic does not exist yet");
         dq->topics_retry_ms = fk_mono_ms() + 1000;
     }
+    free(topics);
 }
 
 static int init_transactions(struct fk_dq *dq)
@@ -822,6 +878,8 @@ out:
     fk_buf_free(&b1);
     fk_buf_free(&b2);
     fk_engine_destroy(eng);
+    fk_exec_destroy(dq->exec);
+    dq->exec = NULL;
     fk_kafka_lag_clear(&dq->lag);
     /* Leave the group now so the partitions move at once, not after a session timeout; but
      * not past the deadline (with Kafka away the close would wait for ever). */

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "instance.h"
 #include "kafka.h"
+#include "ksqltest.h"
 #include "metrics.h"
 #include "log.h"
 #include "offline.h"
@@ -184,6 +185,9 @@ int main(int argc, char **argv)
     }
 
     fk_log_init();
+    if (opt.test) {
+        return fk_ksqltest_run(opt.sql_file, opt.input_file, opt.output_file, stdout, stderr);
+    }
     if (opt.evaluate) {
         int64_t now = fk_wall_ms();
         if (opt.now && fk_parse_iso8601(opt.now, &now) != 0) {

@@ -29,9 +29,14 @@ struct fk_options {
     const char *now;      /* --now: the evaluation time (ISO-8601) for -e */
     int version;          /* -V */
     int help;             /* -h */
+    int test;             /* the "test" subcommand: ksql-test-runner's interface */
+    const char *sql_file;    /* test -s: the ksqlDB statements */
+    const char *input_file;  /* test -i: input.json */
+    const char *output_file; /* test -o: output.json */
 };
 
-/* Parses ARGV into O (defaults first). 0, or -1 with a one-line message in errstr.
+/* Parses ARGV into O (defaults first). "faker-kafkad test -s FILE -i FILE -o FILE" sets
+ * O->test and the three files, each required. 0, or -1 with a one-line message in errstr.
  * Uses getopt_long: not reentrant. */
 int fk_options_parse(int argc, char **argv, struct fk_options *o, char *errstr, size_t errstr_size);
 void fk_options_usage(FILE *out);

@@ -3,18 +3,20 @@
 # output with "N passed, N failed"; a program that exits non-zero without such a line, or that
 # ran zero cases, counts as one failure. The full log of each program is kept in $BUILD/test-logs/.
 #
-#   tests/run.sh static|unit|mock|system|fuzz|valgrind|all
+#   tests/run.sh static|unit|mock|qtt|system|fuzz|valgrind|all
 #   tests/run.sh system test_dq [test_sinks ...]    some system tests only
 #
 # Layers:
 #   static   checks that need no server (tests/system/test_*.sh marked "# fk-test: static")
 #   unit     tests/unit/test_*.c, JOBS at once (default: the number of CPUs)
 #   mock     tests/mock/test_*.c (librdkafka's mock cluster)
+#   qtt      ksqlDB's conformance cases through `faker-kafkad test` (tests/qtt.sh), when
+#            ../shared/qtt is present
 #   fuzz     each libFuzzer target for FUZZ_SECONDS
 #   system   the other tests/system/test_*.sh on the real local stack: SYSTEM_JOBS at once
 #            (default 2) on one shared stack, then those marked "# fk-test: exclusive" one at a
 #            time (tests/system/lib.sh's header says what the markers mean)
-#   all      static, unit and mock; then the fuzz targets run while the stack starts and the
+#   all      static, unit, mock and qtt; then the fuzz targets run while the stack starts and the
 #            system layer runs beside them
 # Programs run side by side are reported in a stable order (the order of their names), each
 # with the seconds it took. The system layer needs the local stack: it is started here when it
@@ -125,6 +127,17 @@ c_layer() {
 }
 unit_layer() { c_layer unit tests/unit; }
 mock_layer() { c_layer "mock (librdkafka mock cluster: fault injection)" tests/mock; }
+
+# The conformance cases pass a floor and keep passing what passed (tests/qtt.sh says how).
+qtt_layer() {
+    echo "== qtt (ksqlDB's conformance cases, ../shared/qtt)"
+    if [ ! -d ../shared/qtt ]; then
+        echo "skipped: ../shared/qtt not present"
+        return
+    fi
+    run_prog qtt bash tests/qtt.sh
+    grep -E '^qtt: ' "$LOGS/qtt.log"
+}
 
 # The marker of a system test ("static", "exclusive", "exclusive mongo"), or nothing.
 marker() { sed -n 's/^# fk-test: *\([a-z][a-z ]*[a-z]\).*/\1/p' "$1" | head -n 1; }
@@ -299,6 +312,7 @@ case $layer in
 static) static_layer ;;
 unit) unit_layer ;;
 mock) mock_layer ;;
+qtt) qtt_layer ;;
 system)
     shift
     system_layer "$@"
@@ -309,6 +323,7 @@ all)
     static_layer
     unit_layer
     mock_layer
+    qtt_layer
     # The fuzz targets need no server: they run one after the other in the background while
     # the stack starts and the system tests run, and are reported after them.
     export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
@@ -332,7 +347,7 @@ all)
     done
     ;;
 *)
-    echo "usage: tests/run.sh static|unit|mock|system [TEST...]|valgrind|fuzz|all" >&2
+    echo "usage: tests/run.sh static|unit|mock|qtt|system [TEST...]|valgrind|fuzz|all" >&2
     exit 64
     ;;
 esac

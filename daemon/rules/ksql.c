@@ -333,6 +333,8 @@ static int set_statement(struct kl *k)
         } else {
             k->default_key = (enum fk_format)f;
         }
+    } else if (strcmp(n, "ksql.timestamp.throw.on.invalid") == 0) {
+        k->p->ts_throw_on_invalid = strcasecmp(v, "true") == 0;
     } else if (strcmp(n, "ksql.output.topic.name.prefix") == 0) {
         free(k->topic_prefix);
         k->topic_prefix = fk_strdup(v);
@@ -439,13 +441,6 @@ static int json_map_keys(const struct fk_sqltype *t)
 int fk_kl_check_formats(struct kl *k, const struct fk_stream *s, int line, int col)
 {
     char tb[256];
-    for (size_t i = 0; i < s->n_cols; i++) {
-        if (s->value_format == FK_FMT_JSON || s->key_format == FK_FMT_JSON) {
-            if (!json_map_keys(s->cols[i].type)) {
-                return fk_kl_fail_pos(k, line, col, "JSON only supports MAP types with STRING keys");
-            }
-        }
-    }
     for (size_t i = 0; i < s->n_key; i++) {
         if (has_map(s->cols[i].type)) {
             return fk_kl_fail_pos(k, line, col,
@@ -454,6 +449,13 @@ int fk_kl_check_formats(struct kl *k, const struct fk_stream *s, int line, int c
                             "serialization. Key column name: `%s`. Column type: %s. See "
                             "https://github.com/confluentinc/ksql/issues/6621 for more.",
                             s->cols[i].name, fk_sqltype_str(s->cols[i].type, tb, sizeof tb));
+        }
+    }
+    for (size_t i = 0; i < s->n_cols; i++) {
+        if (s->value_format == FK_FMT_JSON || s->key_format == FK_FMT_JSON) {
+            if (!json_map_keys(s->cols[i].type)) {
+                return fk_kl_fail_pos(k, line, col, "JSON only supports MAP types with STRING keys");
+            }
         }
     }
     if (s->key_format == FK_FMT_NONE && s->n_key > 0) {
@@ -712,6 +714,12 @@ static int statement(struct kl *k)
 struct fk_program *fk_program_load(const char *name, const char *text, size_t len, char *errstr,
                                    size_t errstr_size)
 {
+    return fk_program_load_at(name, text, len, 1, 1, 1, errstr, errstr_size);
+}
+
+struct fk_program *fk_program_load_at(const char *name, const char *text, size_t len, int line,
+                                      int col, int cont_col, char *errstr, size_t errstr_size)
+{
     struct kl k = {.file = name,
                    .err = errstr,
                    .err_size = errstr_size,
@@ -728,7 +736,8 @@ struct fk_program *fk_program_load(const char *name, const char *text, size_t le
             t[i] = ' ';
         }
     }
-    fk_lexer_init(&k.lx, name, t, len, 1, 1);
+    fk_lexer_init(&k.lx, name, t, len, line, col);
+    k.lx.cont_col = cont_col;
     int rc = fk_kl_next(&k);
     while (rc == 0 && k.lx.tok.kind != FK_TOK_EOF) {
         if (fk_kl_is_op(&k, ";")) {
@@ -753,26 +762,30 @@ struct fk_program *fk_program_load(const char *name, const char *text, size_t le
     return k.p;
 }
 
+static void query_free(struct fk_query *q)
+{
+    free(q->id);
+    for (size_t j = 0; j < q->n_proj; j++) {
+        free(q->proj[j].name);
+        fk_expr_destroy(q->proj[j].expr);
+    }
+    free(q->proj);
+    fk_expr_destroy(q->where);
+    fk_expr_destroy(q->partition_by);
+    free(q->schema_names);
+    free(q->schema_types);
+    free(q->schema_sqltypes);
+    free(q->qualifiers[0]);
+    free(q->qualifiers[1]);
+}
+
 void fk_program_free(struct fk_program *p)
 {
     if (!p) {
         return;
     }
     for (size_t i = 0; i < p->n_queries; i++) {
-        struct fk_query *q = &p->queries[i];
-        free(q->id);
-        for (size_t j = 0; j < q->n_proj; j++) {
-            free(q->proj[j].name);
-            fk_expr_destroy(q->proj[j].expr);
-        }
-        free(q->proj);
-        fk_expr_destroy(q->where);
-        fk_expr_destroy(q->partition_by);
-        free(q->schema_names);
-        free(q->schema_types);
-        free(q->schema_sqltypes);
-        free(q->qualifiers[0]);
-        free(q->qualifiers[1]);
+        query_free(&p->queries[i]);
     }
     free(p->queries);
     for (size_t i = 0; i < p->n_streams; i++) {
@@ -781,6 +794,25 @@ void fk_program_free(struct fk_program *p)
     free(p->streams);
     free(p->file);
     free(p);
+}
+
+
+void fk_program_drop_query(struct fk_program *p, size_t i)
+{
+    if (i >= p->n_queries) {
+        return;
+    }
+    query_free(&p->queries[i]);
+    memmove(&p->queries[i], &p->queries[i + 1], (p->n_queries - i - 1) * sizeof *p->queries);
+    p->n_queries--;
+    /* the schemas point into their own arrays, which moved with them: re-aim */
+    for (size_t j = i; j < p->n_queries; j++) {
+        struct fk_query *q = &p->queries[j];
+        q->schema.names = q->schema_names;
+        q->schema.types = q->schema_types;
+        q->schema.sqltypes = q->schema_sqltypes;
+        q->schema.qualifiers = (const char *const *)q->qualifiers;
+    }
 }
 
 const struct fk_stream *fk_program_stream_for_topic(const struct fk_program *p, const char *topic)

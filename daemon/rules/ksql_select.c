@@ -120,65 +120,102 @@ static void item_text(const char *from, const char *to, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* When the text [FROM, TO) is a (qualified) column of SRC, its index; else -1. When it is
- * a chain of struct fields a->b->c, *field gets the last field's name. */
+/* When the text [FROM, TO) is a (qualified) column of SRC, its index; else -1. When it ends
+ * in a struct field, ...->name, *field gets that name: ksqlDB names such a column by it. */
 static int bare_ref(const struct fk_stream *src, const char *from, const char *to, char **field)
 {
     struct fk_lexer lx;
     fk_lexer_init(&lx, "", from, (size_t)(to - from), 1, 1);
-    struct fk_token t[16];
+    struct fk_token t[4], last[2];
     size_t n = 0;
-    while (n < 16 && fk_lexer_next(&lx) == 0 && lx.tok.kind != FK_TOK_EOF) {
-        t[n++] = lx.tok;
+    while (fk_lexer_next(&lx) == 0 && lx.tok.kind != FK_TOK_EOF) {
+        if (n < 4) {
+            t[n] = lx.tok;
+        }
+        last[0] = n ? last[1] : lx.tok;
+        last[1] = lx.tok;
+        n++;
     }
     *field = NULL;
-    if (n == 0 || n == 16) {
+    if (n == 0) {
+        return -1;
+    }
+    if (n >= 2 && last[0].kind == FK_TOK_OP && last[0].len == 2 &&
+        memcmp(last[0].p, "->", 2) == 0 &&
+        (last[1].kind == FK_TOK_IDENT || last[1].kind == FK_TOK_QIDENT)) {
+        *field = fk_kl_ident_name(&last[1]);
         return -1;
     }
     size_t i = 0;
-    if (n >= 3 && fk_lexer_is_op(&lx, "") == 0 && t[1].kind == FK_TOK_OP && t[1].len == 1 &&
-        t[1].p[0] == '.') {
+    if (n == 3 && t[1].kind == FK_TOK_OP && t[1].len == 1 && t[1].p[0] == '.') {
         i = 2; /* qualifier.column */
     }
-    if (t[i].kind != FK_TOK_IDENT && t[i].kind != FK_TOK_QIDENT) {
+    if (i + 1 != n || (t[i].kind != FK_TOK_IDENT && t[i].kind != FK_TOK_QIDENT)) {
         return -1;
     }
     char *name = fk_kl_ident_name(&t[i]);
     int c = fk_kl_find_col(src, name);
     free(name);
-    if (i + 1 == n) {
-        return c;
-    }
-    /* a->b->c: the last field names the column */
-    size_t j = i + 1;
-    for (; j + 1 < n; j += 2) {
-        if (!(t[j].kind == FK_TOK_OP && t[j].len == 2 && memcmp(t[j].p, "->", 2) == 0) ||
-            (t[j + 1].kind != FK_TOK_IDENT && t[j + 1].kind != FK_TOK_QIDENT)) {
-            return -1;
-        }
-    }
-    if (j == n) {
-        *field = fk_kl_ident_name(&t[n - 1]);
-    }
-    return -1;
+    return c;
 }
 
+/* The position prefix "FILE:LINE:COL: " of an error message, into POS. Returns the rest. */
+static const char *split_pos(const char *err, char *pos, size_t size)
+{
+    const char *p = err;
+    for (int colons = 0; *p && colons < 3; p++) {
+        colons += *p == ':';
+    }
+    while (*p == ' ') {
+        p++;
+    }
+    snprintf(pos, size, "%.*s", (int)(p - err), err);
+    return p;
+}
+
+/* Compiles the expression at the lexer for CLAUSE ("SELECT", "WHERE", "PARTITION BY"), with
+ * ksqlDB's wording for an unknown column (qualified as written) and its clause prefixes. */
 static struct fk_expr *compile(struct kl *k, struct fk_query *q, const char *clause)
 {
+    const char *from = k->lx.tok.p;
     struct fk_expr *e = fk_expr_compile_lx(&k->lx, &q->schema, k->err, k->err_size);
-    if (!e) {
-        const char *u = strstr(k->err, "unknown column '");
-        if (u) {
-            char name[128];
-            const char *b = u + 16, *end = strchr(b, '\'');
-            snprintf(name, sizeof name, "%.*s", end ? (int)(end - b) : 0, b);
-            char pos[256];
-            snprintf(pos, sizeof pos, "%.*s", (int)(u - k->err), k->err);
-            snprintf(k->err, k->err_size, "%s%s column '%s' cannot be resolved.", pos, clause,
-                     name);
-        }
+    if (e) {
+        return e;
     }
-    return e;
+    char pos[256], rest[512];
+    snprintf(rest, sizeof rest, "%s", split_pos(k->err, pos, sizeof pos));
+    const char *u = strstr(rest, "unknown column '");
+    if (u) {
+        char name[128];
+        const char *b = u + 16, *end = strchr(b, '\'');
+        size_t len = end ? (size_t)(end - b) : 0;
+        char *upper = fk_kl_upper_dup(b, len);
+        snprintf(name, sizeof name, "%s", upper);
+        free(upper);
+        /* written qualified (I.BOB)? ksqlDB quotes it so */
+        for (const char *c = from; c && c + len <= k->lx.tok.p + k->lx.tok.len; c++) {
+            if (c > from + 1 && c[-1] == '.' && strncasecmp(c, b, len) == 0) {
+                const char *qs = c - 1;
+                while (qs > from && (isalnum((unsigned char)qs[-1]) || qs[-1] == '_')) {
+                    qs--;
+                }
+                char *qual = fk_kl_upper_dup(qs, (size_t)(c - 1 - qs));
+                snprintf(name, sizeof name, "%s.%.*s", qual, (int)len, b);
+                for (char *x = name; *x; x++) {
+                    *x = (char)toupper((unsigned char)*x);
+                }
+                free(qual);
+                break;
+            }
+        }
+        snprintf(k->err, k->err_size, "%s%s column '%s' cannot be resolved.", pos, clause, name);
+    } else if (strcmp(clause, "SELECT") == 0 && !strstr(rest, "Function '") &&
+               !strstr(rest, "not supported")) {
+        snprintf(k->err, k->err_size, "%sInvalid Select: %s", pos, rest);
+    } else if (strcmp(clause, "WHERE") == 0 && !strstr(rest, "not supported")) {
+        snprintf(k->err, k->err_size, "%sError in WHERE expression: %s", pos, rest);
+    }
+    return NULL;
 }
 
 static void set_schema(struct fk_query *q, const struct fk_stream *src, const char *alias)
@@ -238,6 +275,88 @@ static int star_item(struct kl *k, struct fk_query *q, const struct fk_stream *s
     return 0;
 }
 
+/* NAME, or NAME_1, NAME_2, ... whichever names neither a column of SRC nor one of the N
+ * items before. */
+static char *unique_name(const char *name, const struct fk_stream *src, const struct item *items,
+                         size_t n)
+{
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s", name);
+    for (size_t suffix = 1;; suffix++) {
+        int used = fk_kl_find_col(src, buf) >= 0;
+        for (size_t i = 0; !used && i < n; i++) {
+            used = items[i].name && strcmp(items[i].name, buf) == 0;
+        }
+        if (!used) {
+            return fk_strdup(buf);
+        }
+        snprintf(buf, sizeof buf, "%s_%zu", name, suffix);
+    }
+}
+
+/* EXPR->*: every field of a STRUCT as a column named by the field. 1 when the item at the
+ * lexer is one (and it was read), 0 when it is not, -1 on error. */
+static int struct_star(struct kl *k, struct fk_query *q, struct item **items, size_t *n)
+{
+    struct fk_lexer save = k->lx;
+    const char *from = k->lx.tok.p - (k->lx.tok.kind == FK_TOK_QIDENT);
+    const char *arrow = NULL;
+    int depth = 0;
+    struct fk_token prev = {0};
+    while (k->lx.tok.kind != FK_TOK_EOF) {
+        if (fk_kl_is_op(k, "(") || fk_kl_is_op(k, "[")) {
+            depth++;
+        } else if (fk_kl_is_op(k, ")") || fk_kl_is_op(k, "]")) {
+            depth--;
+        } else if (depth == 0 && (fk_kl_is_op(k, ",") || fk_kl_is(k, "FROM"))) {
+            break;
+        } else if (depth == 0 && fk_kl_is_op(k, "*") && prev.kind == FK_TOK_OP &&
+                   prev.len == 2 && memcmp(prev.p, "->", 2) == 0) {
+            arrow = prev.p;
+        }
+        prev = k->lx.tok;
+        if (fk_lexer_next(&k->lx) != 0) {
+            break;
+        }
+    }
+    if (!arrow) {
+        k->lx = save;
+        return 0;
+    }
+    struct fk_token star_end = k->lx.tok; /* ',' or FROM */
+    struct fk_expr *base = fk_expr_compile(from, (size_t)(arrow - from), &q->schema, k->file,
+                                           save.tok.line, save.tok.col, k->err, k->err_size);
+    if (!base) {
+        return -1;
+    }
+    const struct fk_sqltype *t = fk_expr_sqltype(base);
+    fk_expr_destroy(base);
+    if (t->kind != FK_T_STRUCT) {
+        char tb[128];
+        return fk_kl_fail_pos(k, save.tok.line, save.tok.col,
+                              "Invalid Select: %.*s->* needs a STRUCT, not %s", (int)(arrow - from),
+                              from, fk_sqltype_str(t, tb, sizeof tb));
+    }
+    for (size_t f = 0; f < t->n_fields; f++) {
+        struct fk_buf text;
+        fk_buf_init(&text);
+        fk_buf_append(&text, from, (size_t)(arrow - from));
+        fk_buf_printf(&text, "->`%s`", t->fields[f].name);
+        struct item *it = add_item(items, n);
+        it->at = save.tok;
+        it->expr = fk_expr_compile(text.data, text.len, &q->schema, k->file, save.tok.line,
+                                   save.tok.col, k->err, k->err_size);
+        it->name = fk_strdup(t->fields[f].name);
+        snprintf(it->text, sizeof it->text, "%s", text.data);
+        fk_buf_free(&text);
+        if (!it->expr) {
+            return -1;
+        }
+    }
+    k->lx.tok = star_end;
+    return 1;
+}
+
 static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream *src,
                        struct item **items, size_t *n)
 {
@@ -289,6 +408,13 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                 }
             } else {
                 k->lx = save;
+                int rc = struct_star(k, q, items, n);
+                if (rc < 0) {
+                    return -1;
+                }
+                if (rc > 0) {
+                    goto next_item;
+                }
                 struct item *it = add_item(items, n);
                 it->at = start;
                 if (!(it->expr = compile(k, q, "SELECT"))) {
@@ -325,14 +451,15 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                 } else if (it->src_col >= 0) {
                     it->name = fk_strdup(src->cols[it->src_col].name);
                 } else if (field) {
-                    it->name = field;
-                    field = NULL;
-                } else if (start.kind == FK_TOK_IDENT && start.len == 7 &&
-                           strncasecmp(start.p, "ROWTIME", 7) == 0 && end == start.p + 7 + 0) {
+                    /* a struct field names its column; a name the source or an earlier column
+                     * has gets _1, _2, ... as ksqlDB's alias generator does */
+                    it->name = unique_name(field, src, *items, *n - 1);
+                } else if (fk_kl_is_reserved_col(it->text)) {
                     free(field);
                     return fk_kl_fail_pos(k, start.line, start.col,
-                                    "Reserved column name in select: `ROWTIME`. Please remove "
-                                    "or alias the column.");
+                                          "Reserved column name in select: `%s`. Please remove "
+                                          "or alias the column.",
+                                          it->text);
                 } else {
                     char g[32];
                     do { /* the next KSQL_COL_<n> that names no source column */
@@ -342,6 +469,11 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                     it->generated = 1;
                 }
                 free(field);
+                if (fk_expr_type(it->expr) == FK_T_NULL) {
+                    return fk_kl_fail_pos(k, start.line, start.col,
+                                          "Can't infer a type of null. Please explicitly cast it "
+                                          "to a required type, e.g. CAST(null AS VARCHAR).");
+                }
                 if (fk_kl_is_reserved_col(it->name)) {
                     return fk_kl_fail_pos(k, start.line, start.col,
                                     "Reserved column name in select: `%s`. Please remove or "
@@ -350,6 +482,7 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                 }
             }
         }
+    next_item:
         if (fk_kl_is_op(k, ",")) {
             if (fk_kl_next(k)) {
                 return -1;
@@ -467,8 +600,8 @@ static int make_projection(struct kl *k, struct fk_query *q, const struct fk_str
 
 /* SELECT ... FROM src [alias] [WHERE e] [PARTITION BY e] [EMIT CHANGES] into Q (its sink is
  * set by the caller). */
-static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name, int line,
-                        int col)
+static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name,
+                        const struct with *w, int line, int col)
 {
     if (fk_kl_word(k, "SELECT")) {
         return -1;
@@ -588,6 +721,21 @@ static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name,
             snprintf(items[0].text, sizeof items[0].text, "%s", partition_text);
         }
     }
+    if (rc == 0 && w && w->timestamp) {
+        /* ksqlDB checks the sink's TIMESTAMP column before its key */
+        char *ts = fk_kl_upper_dup(w->timestamp, strlen(w->timestamp));
+        int found = 0;
+        for (size_t i = 0; i < n; i++) {
+            found |= strcmp(items[i].name, ts) == 0 || strcmp(items[i].name, w->timestamp) == 0;
+        }
+        if (!found) {
+            rc = fk_kl_fail_pos(k, w->ts_line, w->ts_col,
+                                "The TIMESTAMP column set in the WITH clause does not exist in "
+                                "the schema: '%s'",
+                                ts);
+        }
+        free(ts);
+    }
     if (rc == 0) {
         rc = make_projection(k, q, src, sink_name, items, n,
                              has_partition ? partition_text : NULL, partition_null, line, col);
@@ -631,7 +779,7 @@ int fk_kl_create_as(struct kl *k, char *name, int line, int col)
     snprintf(id, sizeof id, "CSAS_%s_%d", name, k->n_csas + k->n_insert);
     q->id = fk_strdup(id);
     k->n_csas++;
-    if (parse_select(k, q, name, line, col)) {
+    if (parse_select(k, q, name, &w, line, col)) {
         fk_kl_with_free(&w);
         free(name);
         return -1;
@@ -696,7 +844,7 @@ int fk_kl_insert_into(struct kl *k, int line, int col)
     k->n_insert++;
     q->id = fk_strdup(id);
     q->sink = sink_i;
-    int rc = parse_select(k, q, name, line, col);
+    int rc = parse_select(k, q, name, NULL, line, col);
     sink = &k->p->streams[sink_i];
     if (rc == 0) {
         int same = q->n_proj == sink->n_cols;

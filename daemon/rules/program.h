@@ -82,6 +82,9 @@ struct fk_program {
     size_t n_queries;
     /* SET 'auto.offset.reset' = 'earliest'|'latest': -1 not set, 0 earliest, 1 latest */
     int offset_reset;
+    /* SET 'ksql.timestamp.throw.on.invalid'='true': a record without a valid timestamp fails
+     * the query instead of being skipped */
+    int ts_throw_on_invalid;
 };
 
 /* Loads the statements in TEXT (LEN bytes); NAME is the file name for messages. NULL with
@@ -89,7 +92,13 @@ struct fk_program {
  * message) or this daemon does not support ("not supported: ..., use ..."). */
 struct fk_program *fk_program_load(const char *name, const char *text, size_t len, char *errstr,
                                    size_t errstr_size);
+/* The same for statements that start at LINE:COL of NAME, their following lines at column
+ * CONT_COL (a YAML block scalar's indentation + 1). */
+struct fk_program *fk_program_load_at(const char *name, const char *text, size_t len, int line,
+                                      int col, int cont_col, char *errstr, size_t errstr_size);
 void fk_program_free(struct fk_program *p);
+/* Removes query I (its sink stream stays declared). */
+void fk_program_drop_query(struct fk_program *p, size_t i);
 
 /* The stream a record on TOPIC is read as: the declared stream on that topic, else a sink
  * written to that topic. NULL when no stream uses TOPIC. */
@@ -132,7 +141,8 @@ struct fk_kafka_rec {
     size_t n_headers;
 };
 
-/* Runs a program's queries; one per thread. */
+/* Runs a program's queries; one per thread. The program must outlive every fk_exec_record()
+ * call; fk_exec_destroy() does not read it. */
 struct fk_exec;
 struct fk_exec *fk_exec_new(const struct fk_program *p);
 void fk_exec_destroy(struct fk_exec *x);

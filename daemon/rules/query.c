@@ -36,6 +36,7 @@ struct qx {
 
 struct fk_exec {
     const struct fk_program *p;
+    size_t n_qx; /* p's query count, kept: fk_exec_destroy() may outlive p */
     struct qx *qx; /* one per query */
     struct fk_arena *arena;
     struct fk_value *cols;
@@ -91,6 +92,7 @@ struct fk_exec *fk_exec_new(const struct fk_program *p)
     x->p = p;
     x->arena = fk_arena_new();
     x->qx = fk_calloc(p->n_queries + 1, sizeof *x->qx);
+    x->n_qx = p->n_queries;
     fk_buf_init(&x->wrap);
     fk_buf_init(&x->key);
     fk_buf_init(&x->value);
@@ -125,7 +127,7 @@ void fk_exec_destroy(struct fk_exec *x)
     if (!x) {
         return;
     }
-    for (size_t i = 0; i < x->p->n_queries; i++) {
+    for (size_t i = 0; i < x->n_qx; i++) {
         struct qx *c = &x->qx[i];
         fk_decoder_destroy(c->key_dec);
         fk_decoder_destroy(c->value_dec);
@@ -280,6 +282,13 @@ static void write_key(struct fk_buf *out, const struct fk_stream *sink, const st
             }
             fk_json_put_value(out, &vals[0], fk_expr_sqltype(q->proj[0].expr));
         } else {
+            size_t nulls = 0;
+            for (size_t i = 0; i < n; i++) {
+                nulls += vals[i].type == FK_T_NULL;
+            }
+            if (nulls == n) {
+                return; /* a key of nulls is no key, as ksqlDB writes it */
+            }
             fk_buf_putc(out, '{');
             for (size_t i = 0; i < n; i++) {
                 struct fk_value name = {.type = FK_T_VARCHAR,

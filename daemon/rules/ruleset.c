@@ -8,6 +8,8 @@
  */
 #include "rules/ruleset.h"
 
+#include "rules/program.h"
+
 #include "log.h"
 #include "util.h"
 #include "yaml_doc.h"
@@ -1094,6 +1096,43 @@ static int load_ksql(struct ld *ld, const struct fk_yaml_node *n)
     return rc;
 }
 
+/* The queries after the labelled stream: the statements in N loaded as a program (rules/ksql.c)
+ * whose first query, the labelled stream, the engine runs itself. Each other query must read
+ * the source stream: the dq group consumes only its topic. */
+static int load_queries(struct ld *ld, const struct fk_yaml_node *n)
+{
+    struct fk_ruleset *rs = ld->rs;
+    struct fk_program *p =
+        fk_program_load_at(ld->file, n->str, n->len, n->text_line, n->text_col,
+                           n->text_line != n->line ? n->text_col : 1, ld->err, ld->err_size);
+    if (!p) {
+        return -1;
+    }
+    rs->program = p;
+    if (p->n_streams == 0 || !p->streams[0].declared || p->n_queries == 0 ||
+        strcmp(p->streams[p->queries[0].sink].name, rs->label_stream) != 0) {
+        return fail_at(ld, n, "ksql: the first two statements must declare the source stream "
+                              "and the labelled stream");
+    }
+    fk_program_drop_query(p, 0);
+    for (size_t i = 0; i < p->n_queries; i++) {
+        const struct fk_query *q = &p->queries[i];
+        if (strcmp(p->streams[q->source].topic, rs->source_topic) != 0) {
+            return fail_pos(ld, q->line, n->text_col,
+                            "not supported: %s reads %s; the dq group runs queries on the "
+                            "source stream %s only",
+                            q->id, p->streams[q->source].name, rs->source_stream);
+        }
+        const char *topic = p->streams[q->sink].topic;
+        if (strcmp(topic, rs->label_topic) == 0 || strcmp(topic, rs->source_topic) == 0) {
+            return fail_pos(ld, q->line, n->text_col, "%s writes %s, which the dq group reads or writes "
+                                            "already; give it its own KAFKA_TOPIC",
+                            q->id, topic);
+        }
+    }
+    return 0;
+}
+
 static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, struct fk_lexer *lx)
 {
     if (lx_next(ld, lx)) {
@@ -1111,9 +1150,10 @@ static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, str
         } else if (statements == 1) {
             rc = ksql_label(ld, lx, name);
         } else {
+            /* More persistent queries on the source: the whole text as a program, whose
+             * first query is the labelled stream read above. */
             free(name);
-            return lx_fail(ld, lx, "expected two statements: the source stream, then the "
-                                    "labelled stream");
+            return load_queries(ld, n);
         }
         if (rc != 0) {
             return -1;
@@ -1365,6 +1405,7 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
     free(rs->notify_topic);
     fk_expr_destroy(rs->notify_to);
     free(rs->rules);
+    fk_program_free(rs->program);
     free(rs->source_stream);
     free(rs->source_topic);
     free(rs->label_stream);

@@ -13,6 +13,8 @@
 #include "rules/expr.h"
 #include "rules/value.h"
 
+struct fk_program;
+
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -108,6 +110,10 @@ struct fk_ruleset {
      * that may name a metric series or a dashboard entry: see fk_ruleset_label_name(). */
     char **declared;
     size_t n_declared;
+
+    /* The persistent queries the ksql statements declare after the labelled stream, run on
+     * every record beside it in the same transaction (rules/program.h); NULL for none. */
+    struct fk_program *program;
 
     struct fk_rule *rules;
     size_t n_rules;

@@ -139,6 +139,16 @@ static void aliases_and_json_keys(void)
               "OUTPUT|{\"AGE\":20,\"ID\":1}|{\"N2\":\"a\",\"UP\":\"A\"}|0\n");
 }
 
+static void null_keys(void)
+{
+    /* a multi-column key of nulls is no key at all */
+    const char *sql = "CREATE STREAM I (K INT KEY, K2 INT KEY, V INT) WITH (kafka_topic='t', "
+                      "format='JSON');\n"
+                      "CREATE STREAM O AS SELECT * FROM I;";
+    check_out(RUN(sql, "t|null|{\"V\":1}|0", "t|{\"K\":1}|{\"V\":2}|0"),
+              "O|null|{\"V\":1}|0\nO|{\"K\":1,\"K2\":null}|{\"V\":2}|0\n");
+}
+
 static void unwrapped_values(void)
 {
     const char *sql = "CREATE STREAM INPUT (V INT) WITH (kafka_topic='in', value_format='JSON');\n"
@@ -169,6 +179,14 @@ static void refusals(void)
         {"CREATE STREAM O AS SELECT * FROM INPUT WINDOW TUMBLING (SIZE 1 MINUTE);",
          "not supported: windows"},
         {"CREATE STREAM \"O\" AS SELECT * FROM INPUT;", "backquotes"},
+        {"CREATE STREAM OUTPUT AS SELECT ID, ROWTIME FROM INPUT;",
+         "Reserved column name in select: `ROWTIME`. Please remove or alias the column."},
+        {"CREATE STREAM OUTPUT AS SELECT ID, NULL AS N FROM INPUT;",
+         "Can't infer a type of null. Please explicitly cast it to a required type"},
+        {"CREATE STREAM OUTPUT WITH (TIMESTAMP='nope') AS SELECT NAME FROM INPUT;",
+         "The TIMESTAMP column set in the WITH clause does not exist in the schema: 'NOPE'"},
+        {"CREATE STREAM OUTPUT AS SELECT ID, I.BOB FROM INPUT I;",
+         "SELECT column 'I.BOB' cannot be resolved."},
         {"CREATE STREAM OUTPUT AS SELECT * FROM INPUT WHERE NAME;",
          "Type error in WHERE expression: Should evaluate to boolean but is NAME (STRING) "
          "instead."},
@@ -237,6 +255,7 @@ int main(void)
     FK_TEST_RUN(partition_by);
     FK_TEST_RUN(aliases_and_json_keys);
     FK_TEST_RUN(unwrapped_values);
+    FK_TEST_RUN(null_keys);
     FK_TEST_RUN(refusals);
     FK_TEST_RUN(timestamp_column);
     FK_TEST_RUN(kafka_key_bytes);

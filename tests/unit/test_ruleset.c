@@ -4,6 +4,7 @@
  * loading into the same structures, list files, refcounting and the installed generation.
  */
 #include "harness.h"
+#include "rules/program.h"
 #include "rules/ruleset.h"
 #include "util.h"
 
@@ -256,8 +257,13 @@ static const struct error_case error_cases[] = {
      "  CREATE STREAM o AS SELECT a FROM s;\n",
      "r.yaml:4:3: expected ';' after the statement"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n"
-     "  CREATE STREAM o AS SELECT a FROM s;\n  CREATE STREAM p AS SELECT a FROM s;\n",
-     "r.yaml:5:19: expected two statements: the source stream, then the labelled stream"},
+     "  CREATE STREAM o AS SELECT a FROM s;\n"
+     "  CREATE STREAM p WITH (KAFKA_TOPIC='O') AS SELECT a FROM s;\n",
+     "r.yaml:5:3: CSAS_P_1 writes O, which the dq group reads or writes already; give it its "
+     "own KAFKA_TOPIC"},
+    {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n"
+     "  CREATE STREAM o AS SELECT a FROM s;\n  CREATE STREAM p AS SELECT a FROM s WHERE b = 1;\n",
+     "r.yaml:5:44: WHERE column 'B' cannot be resolved."},
 };
 
 static void errors_have_positions(void)
@@ -473,6 +479,33 @@ static struct fk_ruleset *load_text(const char *yaml)
         fprintf(stderr, "  unexpected error: %s\n", err);
     }
     return rs;
+}
+
+/* Statements after the labelled stream are queries the dq group runs beside it. */
+static void ksql_more_queries_load(void)
+{
+    static const char text[] =
+        "version: 1\n"
+        "ksql: |\n"
+        "  CREATE STREAM s (name VARCHAR, age INT) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON');\n"
+        "  CREATE STREAM o AS SELECT name, 'x' AS quality FROM s;\n"
+        "  CREATE STREAM adults AS SELECT name, age FROM s WHERE age >= 18 PARTITION BY name;\n"
+        "  INSERT INTO adults SELECT name, age FROM s WHERE age IS NULL PARTITION BY name;\n"
+        "rules: []\n";
+    char err[512];
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", text, strlen(text), err, sizeof err);
+    CHECK(rs != NULL);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK_STR_EQ(rs->label_topic, "O");
+    CHECK(rs->program != NULL);
+    CHECK_INT_EQ(rs->program->n_queries, 2);
+    CHECK_STR_EQ(rs->program->queries[0].id, "CSAS_ADULTS_1");
+    CHECK_STR_EQ(rs->program->queries[1].id, "INSERTQUERY_2");
+    CHECK_STR_EQ(rs->program->streams[rs->program->queries[0].sink].topic, "ADULTS");
+    fk_ruleset_unref(rs);
 }
 
 static void ksql_variants_load(void)
@@ -884,6 +917,7 @@ int main(void)
     FK_TEST_RUN(shipped_yaml_form_loads);
     FK_TEST_RUN(shipped_ksql_form_loads);
     FK_TEST_RUN(ksql_variants_load);
+    FK_TEST_RUN(ksql_more_queries_load);
     FK_TEST_RUN(yaml_variants_load);
     FK_TEST_RUN(unaliased_expressions_are_named_as_ksqldb);
     FK_TEST_RUN(duplicate_output_columns_rejected);
