@@ -24,6 +24,9 @@ static int chk_abs(struct fk_cc *cc, struct fk_node *n)
 /* COALESCE and IFNULL: all arguments of one type (INTEGER and DOUBLE mix as DOUBLE). */
 static int chk_coalesce(struct fk_cc *cc, struct fk_node *n)
 {
+    if (n->nkid == 0) {
+        return fk_fn_refuse(cc, n); /* ksqlDB's message, not the count's */
+    }
     enum fk_type t = FK_T_NULL;
     for (size_t i = 0; i < n->nkid; i++) {
         enum fk_type k = n->kid[i]->type;
@@ -856,7 +859,7 @@ static void fn_as_value(const struct fk_node *n, const struct fk_value *args, st
 
 const struct fk_func fk_fn_math[] = {
     {"ABS", 1, 1, chk_abs, fn_abs},
-    {"COALESCE", 1, -1, chk_coalesce, fn_coalesce},
+    {"COALESCE", 0, -1, chk_coalesce, fn_coalesce},
     {"IFNULL", 2, 2, chk_coalesce, fn_coalesce},
     {"NULLIF", 2, 2, chk_nullif, fn_nullif},
     {"AS_VALUE", 0, -1, chk_as_value, fn_as_value},

@@ -112,7 +112,24 @@ static const char *ksql_type_name(enum fk_type t)
     }
 }
 
-/* "Function 'lpad' WHAT (STRING, INTEGER)." with the argument types of N. */
+/* The names ksqlDB's messages give functions, as their UDF classes declare them, where that is
+ * not the name in lower case. */
+static const struct {
+    const char *name, *declared;
+} declared_names[] = {
+    {"COALESCE", "COALESCE"},
+    {"LPAD", "LPad"},
+    {"RPAD", "RPad"},
+    {"CHR", "Chr"},
+    {"ROUND", "Round"},
+    {"CEIL", "Ceil"},
+    {"FLOOR", "Floor"},
+    {"JSON_CONCAT", "JSON_CONCAT"},
+    {"JSON_ARRAY_LENGTH", "JSON_ARRAY_LENGTH"},
+    {"IS_JSON_STRING", "IS_JSON_STRING"},
+};
+
+/* "Function 'greatest' WHAT (STRING, INTEGER)." with the argument types of N. */
 static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *what)
 {
     char name[48], types[256];
@@ -122,6 +139,11 @@ static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *w
         name[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     name[k] = '\0';
+    for (size_t i = 0; i < FK_ARRAY_SIZE(declared_names); i++) {
+        if (strcmp(declared_names[i].name, n->fn->name) == 0) {
+            snprintf(name, sizeof name, "%s", declared_names[i].declared);
+        }
+    }
     size_t tl = 0;
     types[0] = '\0';
     for (size_t i = 0; i < n->nkid && tl < sizeof types; i++) {

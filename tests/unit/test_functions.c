@@ -249,10 +249,11 @@ static void test_rounding(void)
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
-        {"CEIL(s)", "t.yaml:1:1: Function 'ceil' does not accept parameters (STRING)."},
-        {"ROUND(d, 1.5)", "t.yaml:1:1: Function 'round' does not accept parameters (DOUBLE, "
+        {"CEIL(s)", "t.yaml:1:1: Function 'Ceil' does not accept parameters (STRING)."},
+        {"ROUND(d, 1.5)", "t.yaml:1:1: Function 'Round' does not accept parameters (DOUBLE, "
                           "DOUBLE)."},
-        {"ROUND()", "t.yaml:1:1: Function 'round' does not accept parameters ()."},
+        {"ROUND()", "t.yaml:1:1: Function 'Round' does not accept parameters ()."},
+        {"COALESCE()", "t.yaml:1:1: Function 'COALESCE' does not accept parameters ()."},
     };
     RUN_ERRORS(e);
 }
@@ -339,11 +340,11 @@ static void test_pad(void)
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
-        {"LPAD('a', '2', 'x')", "t.yaml:1:1: Function 'lpad' does not accept parameters (STRING, "
+        {"LPAD('a', '2', 'x')", "t.yaml:1:1: Function 'LPad' does not accept parameters (STRING, "
                                 "STRING, STRING)."},
-        {"RPAD('a', 2)", "t.yaml:1:1: Function 'rpad' does not accept parameters (STRING, "
+        {"RPAD('a', 2)", "t.yaml:1:1: Function 'RPad' does not accept parameters (STRING, "
                          "INTEGER)."},
-        {"LPAD(y, 2, 'x')", "t.yaml:1:1: Function 'lpad' does not accept parameters (BYTES, "
+        {"LPAD(y, 2, 'x')", "t.yaml:1:1: Function 'LPad' does not accept parameters (BYTES, "
                             "INTEGER, STRING)."},
         {"CONCAT(y, 'x')", "t.yaml:1:1: Function 'concat' does not accept parameters (BYTES, "
                            "STRING)."},
@@ -406,7 +407,7 @@ static void test_chr_initcap(void)
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
-        {"CHR(1.5)", "t.yaml:1:1: Function 'chr' does not accept parameters (DOUBLE)."},
+        {"CHR(1.5)", "t.yaml:1:1: Function 'Chr' does not accept parameters (DOUBLE)."},
         {"INITCAP(n)", "t.yaml:1:1: Function 'initcap' does not accept parameters (INTEGER)."},
     };
     RUN_ERRORS(e);
@@ -580,7 +581,7 @@ static void test_json(void)
     RUN_TABLE(t);
     static const struct errcase e[] = {
         {"EXTRACTJSONFIELD(j, 'a.b')", "t.yaml:1:21: Invalid JSON path: 'a.b'"},
-        {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'json_array_length' does not accept "
+        {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'JSON_ARRAY_LENGTH' does not accept "
                                  "parameters (INTEGER)."},
     };
     RUN_ERRORS(e);
