@@ -16,14 +16,19 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char hexd[] = "0123456789abcdef";
+/* P as hex digits, lower case (commons-codec) or UPPER (Guava's base16). */
+static void put_hex_case(struct sb *b, const unsigned char *p, size_t n, int upper)
+{
+    const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        char h[2] = {d[p[i] >> 4], d[p[i] & 15]};
+        sb_put(b, h, 2);
+    }
+}
 
 static void put_hex(struct sb *b, const unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char h[2] = {hexd[p[i] >> 4], hexd[p[i] & 15]};
-        sb_put(b, h, 2);
-    }
+    put_hex_case(b, p, n, 0);
 }
 
 static int hex_val(char c)
@@ -233,6 +238,14 @@ static void bytes_as_text(const char *p, size_t len, int ascii, struct sb *b)
     }
 }
 
+/* String.getBytes(US_ASCII): each character outside ASCII becomes '?'. */
+static void ascii_bytes(const char *s, size_t len, struct sb *b)
+{
+    for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
+        sb_put(b, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
+    }
+}
+
 static void base64_encode(const char *p, size_t len, struct sb *b)
 {
     struct fk_buf tmp;
@@ -273,10 +286,7 @@ static void fn_encode(const struct fk_node *n, const struct fk_value *args, stru
         base64_decode(s, len, &raw);
         break;
     case ENC_ASCII:
-        /* String.getBytes(US_ASCII): each character outside ASCII becomes '?'. */
-        for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
-            sb_put(&raw, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
-        }
+        ascii_bytes(s, len, &raw);
         break;
     default:
         sb_put(&raw, s, len);
@@ -344,9 +354,7 @@ static void fn_to_bytes(const struct fk_node *n, const struct fk_value *args, st
         base64_decode(s, len, &b);
         break;
     case ENC_ASCII:
-        for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
-            sb_put(&b, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
-        }
+        ascii_bytes(s, len, &b);
         break;
     case ENC_UTF8:
         sb_put(&b, s, len);
@@ -377,10 +385,7 @@ static void fn_from_bytes(const struct fk_node *n, const struct fk_value *args, 
     sb_put(&b, "", 0);
     switch (bytes_enc(&args[1])) {
     case ENC_HEX:
-        for (size_t i = 0; i < len; i++) {
-            char h[2] = {"0123456789ABCDEF"[p[i] >> 4], "0123456789ABCDEF"[p[i] & 15]};
-            sb_put(&b, h, 2);
-        }
+        put_hex_case(&b, p, len, 1);
         break;
     case ENC_BASE64: {
         struct sb raw = {.a = ev->a};
