@@ -35,6 +35,17 @@ static const struct {
 #undef FK_FN_LIST
 };
 
+const struct fk_func *fk_func_at(size_t i)
+{
+    for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
+        if (i < *families[f].n) {
+            return &families[f].fns[i];
+        }
+        i -= *families[f].n;
+    }
+    return NULL;
+}
+
 const struct fk_func *fk_func_find(const char *name, size_t len)
 {
     for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
