@@ -582,8 +582,8 @@ static void round_or_trunc(const struct fk_node *n, const struct fk_value *args,
         out->u.dec = places < 0 && a->scale - places > 18
                          ? 0
                          : dec_round(a->u.dec, a->scale, (int)(places < -18 ? -18 : places), mode);
-        if (!trunc_ && n->nkid == 1) {
-            /* ROUND(DECIMAL) has scale 0. */
+        if (n->nkid == 1) {
+            /* ROUND(DECIMAL) and TRUNC(DECIMAL) have scale 0 (DECIMAL(p - s, 0)). */
             out->u.dec /= pow10i(a->scale);
             out->scale = 0;
         }

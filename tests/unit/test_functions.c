@@ -240,6 +240,7 @@ static void test_rounding(void)
         {"TRUNC(2.789, 2)", 0, "D 2.78"},
         {"TRUNC(-2.789, 1)", 0, "D -2.7"},
         {"TRUNC(dec, 1)", 0, "DEC -123.40"},
+        {"TRUNC(dec)", 0, "DEC -123"},
         {"TRUNC(n)", 0, "42"},
         {"SIGN(d)", 0, "-1"},
         {"SIGN(n)", 0, "1"},
