@@ -18,6 +18,10 @@
 static int chk_abs(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = n->kid[0]->type == FK_T_NULL ? FK_T_INTEGER : n->kid[0]->type;
+    if (n->type == FK_T_DECIMAL) {
+        n->st = n->kid[0]->st; /* the argument's precision and scale */
+        return 0;
+    }
     return fk_fn_check_sig(cc, n, "N");
 }
 
@@ -57,6 +61,9 @@ static void fn_abs(const struct fk_node *n, const struct fk_value *args, struct 
         set_null(out);
     } else if (args[0].type == FK_T_INTEGER) {
         set_int(out, args[0].u.i < 0 ? (int64_t)(0 - (uint64_t)args[0].u.i) : args[0].u.i);
+    } else if (args[0].type == FK_T_DECIMAL) {
+        *out = args[0];
+        out->u.dec = out->u.dec < 0 ? -out->u.dec : out->u.dec;
     } else {
         out->type = FK_T_DOUBLE;
         out->u.d = fabs(args[0].u.d);

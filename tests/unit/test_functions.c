@@ -241,6 +241,7 @@ static void test_rounding(void)
         {"TRUNC(-2.789, 1)", 0, "D -2.7"},
         {"TRUNC(dec, 1)", 0, "DEC -123.40"},
         {"TRUNC(dec)", 0, "DEC -123"},
+        {"ABS(dec)", 0, "DEC 123.45"},
         {"TRUNC(n)", 0, "42"},
         {"SIGN(d)", 0, "-1"},
         {"SIGN(n)", 0, "1"},
