@@ -443,6 +443,15 @@ static void render_template(struct fk_buf *out, const struct fk_template *t,
             }
             break;
         }
+        case FK_TMPL_EXPR: {
+            struct fk_value v, text;
+            fk_engine_eval_expr(eng, p->expr, &v);
+            fk_engine_value_text(eng, &v, &text);
+            if (text.type == FK_T_VARCHAR) {
+                fk_buf_append(out, text.u.s.p, text.u.s.len);
+            }
+            break;
+        }
         case FK_TMPL_RULE:
             fk_buf_puts(out, r->name);
             break;

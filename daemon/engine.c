@@ -289,10 +289,6 @@ void fk_json_string(struct fk_buf *out, const char *s, size_t len)
     out->data[out->len] = '\0';
 }
 
-static void json_value(struct fk_buf *out, const struct fk_value *v)
-{
-    fk_json_put_value(out, v, NULL);
-}
 
 static struct piece piece_end(struct fk_buf *b, size_t off)
 {
@@ -358,11 +354,11 @@ void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *r
         }
         put_piece(out, eng, eng->sel_key[i]);
         if (i == rs->label_index) {
-            json_value(out, &eng->verdict.label);
+            fk_json_put_value(out, &eng->verdict.label, NULL);
         } else {
             struct fk_value val;
             fk_expr_eval(rs->select[i].expr, &eng->row, eng->arena, &val);
-            json_value(out, &val);
+            fk_json_put_value(out, &val, fk_expr_sqltype(rs->select[i].expr));
         }
     }
     fk_buf_putc(out, '}');
@@ -406,7 +402,7 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
     fk_buf_puts(out, "\"generation\":");
     fk_buf_put_int(out, (long long)v->generation);
     fk_buf_puts(out, ",\"quality\":");
-    json_value(out, &v->label);
+    fk_json_put_value(out, &v->label, NULL);
     fk_buf_puts(out, fk_verdict_valid(v) ? ",\"valid\":true,\"violations\":["
                                          : ",\"valid\":false,\"violations\":[");
     for (size_t i = 0; i < v->n_violations; i++) {

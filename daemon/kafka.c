@@ -313,18 +313,29 @@ int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
                                               sizeof why);
     rd_kafka_AdminOptions_set_operation_timeout(opts, (int)cfg->kafka_admin_timeout_ms, why,
                                                 sizeof why);
+    size_t uniq = 0; /* a name twice fails the whole request, and librdkafka 2.0 then hands
+                      * back results it cannot read: each name once */
     for (size_t i = 0; i < n; i++) {
-        nt[i] = rd_kafka_NewTopic_new(topics[i],
+        size_t j = 0;
+        while (j < i && strcmp(topics[j], topics[i]) != 0) {
+            j++;
+        }
+        if (j < i) {
+            continue;
+        }
+        size_t u = uniq++;
+        nt[u] = rd_kafka_NewTopic_new(topics[i],
                                       partitions > 0 ? partitions : (int)cfg->topic_partitions,
                                       (int)cfg->topic_replication, why, sizeof why);
-        if (!nt[i]) {
+        if (!nt[u]) {
             snprintf(errstr, errstr_size, "topic %s: %s", topics[i], why);
             goto done;
         }
         for (size_t c = 0; configs && configs[c]; c += 2) {
-            rd_kafka_NewTopic_set_config(nt[i], configs[c], configs[c + 1]);
+            rd_kafka_NewTopic_set_config(nt[u], configs[c], configs[c + 1]);
         }
     }
+    n = uniq;
     rd_kafka_CreateTopics(rk, nt, n, opts, q);
     /* In slices, so that a shutdown started meanwhile ends the wait. */
     for (int64_t until = fk_mono_ms() + cfg->kafka_admin_timeout_ms + 5000; !ev;) {
@@ -348,6 +359,9 @@ int fk_kafka_create_topics_ex(rd_kafka_t *rk, const struct fk_config *cfg,
     const rd_kafka_topic_result_t **tres = rd_kafka_CreateTopics_result_topics(res, &nres);
     rc = 0;
     for (size_t i = 0; i < nres; i++) {
+        if (!tres[i]) {
+            continue;
+        }
         rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tres[i]);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             fk_log(FK_LOG_NOTICE, "kafka", "created topic %s (%d partitions, replication %lld)",

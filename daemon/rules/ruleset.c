@@ -174,9 +174,13 @@ static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, c
     return e;
 }
 
-static int add_column(struct ld *ld, const char *name, size_t len, enum fk_type type,
+/* Adds a column of type T (taken). A type that enum fk_type alone describes keeps the flat
+ * decoding path; a column of any other (DECIMAL, BYTES, TIME, ARRAY, MAP, STRUCT) gives the
+ * schema its full types. */
+static int add_column(struct ld *ld, const char *name, size_t len, struct fk_sqltype *t,
                       const struct fk_yaml_node *where_yaml, int line, int col)
 {
+    enum fk_type type = t->kind;
     struct fk_ruleset *rs = ld->rs;
     if (fk_schema_find(&rs->schema, name, len) >= 0) {
         if (where_yaml) {
@@ -184,15 +188,26 @@ static int add_column(struct ld *ld, const char *name, size_t len, enum fk_type 
         }
         snprintf(ld->err, ld->err_size, "%s:%d:%d: column '%.*s' is declared twice", ld->file,
                  line, col, (int)len, name);
+        fk_sqltype_free(t);
         return -1;
     }
     rs->col_names = fk_realloc(rs->col_names, (rs->schema.n + 1) * sizeof(char *));
     rs->col_types = fk_realloc(rs->col_types, (rs->schema.n + 1) * sizeof(enum fk_type));
+    rs->col_sqltypes =
+        fk_realloc(rs->col_sqltypes, (rs->schema.n + 1) * sizeof(struct fk_sqltype *));
     rs->col_names[rs->schema.n] = fk_strndup(name, len);
     rs->col_types[rs->schema.n] = type;
+    rs->col_sqltypes[rs->schema.n] = t;
     rs->schema.n++;
     rs->schema.names = (const char *const *)rs->col_names;
     rs->schema.types = rs->col_types;
+    int flat = 1;
+    for (size_t i = 0; i < rs->schema.n; i++) {
+        enum fk_type k = rs->col_types[i];
+        flat &= k != FK_T_DECIMAL && k != FK_T_BYTES && k != FK_T_TIME && k != FK_T_ARRAY &&
+                k != FK_T_MAP && k != FK_T_STRUCT;
+    }
+    rs->schema.sqltypes = flat ? NULL : (const struct fk_sqltype *const *)rs->col_sqltypes;
     return 0;
 }
 
@@ -234,13 +249,16 @@ static int load_source(struct ld *ld, const struct fk_yaml_node *src)
     ld->rs->source_topic = fk_strdup(topic->str);
     for (size_t i = 0; i < cols->n_pairs; i++) {
         const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
-        enum fk_type t;
         if (!k->len) {
             return fail_at(ld, k, "names must not be empty");
         }
-        if (v->type != FK_YAML_SCALAR || fk_type_parse(v->str, v->len, &t) != 0) {
+        char why[256] = "";
+        struct fk_sqltype *t =
+            v->type == FK_YAML_SCALAR ? fk_sqltype_parse(v->str, v->len, why, sizeof why) : NULL;
+        if (!t) {
             return fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
-                                  "DOUBLE, BOOLEAN, DATE or TIMESTAMP)",
+                                  "DOUBLE, DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
+                                  "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)",
                            k->str, v->type == FK_YAML_SCALAR ? v->str : "?");
         }
         if (add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
@@ -502,6 +520,9 @@ int fk_rule_list_contains(const struct fk_rule *rule, const struct fk_value *v)
 void fk_template_free(struct fk_template *t)
 {
     if (t) {
+        for (size_t i = 0; i < t->n; i++) {
+            fk_expr_destroy(t->parts[i].expr);
+        }
         free(t->parts);
         free(t->src);
         free(t);
@@ -512,11 +533,12 @@ static void tmpl_add(struct fk_template *t, enum fk_tmpl_kind kind, size_t colum
                      const char *text, size_t len)
 {
     t->parts = fk_realloc(t->parts, (t->n + 1) * sizeof *t->parts);
-    t->parts[t->n++] = (struct fk_tmpl_part){kind, column, text, len};
+    t->parts[t->n++] = (struct fk_tmpl_part){kind, column, text, len, NULL};
 }
 
 /* "Dear {name}, ...": {column} for any column of the source, {rule}, {quality}, {message},
- * {dimension}, {to}; {{ and }} for literal braces. An unknown name is an error at its place
+ * {dimension}, {to}, or any expression over the columns ({address->city}, {UCASE(name)});
+ * {{ and }} for literal braces. An unknown name is an error at its place
  * (for a one-line scalar; a block scalar reports the scalar's start). */
 static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_node *n)
 {
@@ -575,10 +597,21 @@ static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_
                 found = 1;
             }
         }
+        if (!found && nl > 0) {
+            /* any expression over the record: {address->city}, {UCASE(name)} */
+            char why[512];
+            struct fk_expr *e = fk_expr_compile(name, nl, &ld->rs->schema, ld->file, line,
+                                                col + 1, why, sizeof why);
+            if (e) {
+                tmpl_add(t, FK_TMPL_EXPR, 0, NULL, 0);
+                t->parts[t->n - 1].expr = e;
+                found = 1;
+            }
+        }
         if (!found) {
             fail_pos(ld, line, col,
-                     "notify: unknown placeholder {%.*s}: use a column of the source, {rule}, "
-                     "{quality}, {message}, {dimension} or {to}",
+                     "notify: unknown placeholder {%.*s}: use a column or an expression over the "
+                     "source's columns, {rule}, {quality}, {message}, {dimension} or {to}",
                      (int)(nl > 60 ? 60 : nl), name);
             goto fail;
         }
@@ -926,25 +959,15 @@ static int ksql_source(struct ld *ld, struct fk_lexer *lx, char *name)
             return -1;
         }
         struct fk_token ty = lx->tok;
-        enum fk_type t;
-        if (ty.kind != FK_TOK_IDENT || fk_type_parse(ty.p, ty.len, &t) != 0) {
-            return lx_fail(ld, lx, "expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, "
-                                   "BOOLEAN, DATE or TIMESTAMP)");
-        }
-        if (lx_next(ld, lx)) {
-            return -1;
-        }
-        if (fk_lexer_is_op(lx, "(")) { /* DECIMAL(p, s) */
-            while (!fk_lexer_is_op(lx, ")") && lx->tok.kind != FK_TOK_EOF) {
-                if (lx_next(ld, lx)) {
-                    return -1;
-                }
-            }
-            if (lx_op(ld, lx, ")")) {
-                return -1;
-            }
+        char why[256];
+        struct fk_sqltype *t = fk_sqltype_parse_lx(lx, why, sizeof why);
+        if (!t) {
+            return fail_pos(ld, ty.line, ty.col, "expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, "
+                                   "DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
+                                   "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)");
         }
         if (fk_lexer_is(lx, "KEY") || fk_lexer_is(lx, "PRIMARY")) {
+            fk_sqltype_free(t);
             return lx_fail(ld, lx, "key columns are not supported: the value's fields are");
         }
         if (add_column(ld, col.p, col.len, t, NULL, col.line, col.col) != 0) {
@@ -1375,6 +1398,10 @@ void fk_ruleset_unref(struct fk_ruleset *rs)
     }
     free(rs->col_names);
     free(rs->col_types);
+    for (size_t i = 0; rs->col_sqltypes && i < rs->schema.n; i++) {
+        fk_sqltype_free(rs->col_sqltypes[i]);
+    }
+    free(rs->col_sqltypes);
     for (size_t i = 0; i < rs->n_select; i++) {
         free(rs->select[i].out_name);
         fk_expr_destroy(rs->select[i].expr);

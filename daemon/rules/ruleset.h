@@ -51,13 +51,15 @@ enum fk_tmpl_kind {
     FK_TMPL_QUALITY,   /* {quality}: the record's label */
     FK_TMPL_MESSAGE,   /* {message}: the rule's message */
     FK_TMPL_DIMENSION, /* {dimension} */
-    FK_TMPL_TO         /* {to}: the address the message goes to */
+    FK_TMPL_TO,        /* {to}: the address the message goes to */
+    FK_TMPL_EXPR       /* {<expression>}: its value as text, empty when NULL */
 };
 struct fk_tmpl_part {
     enum fk_tmpl_kind kind;
     size_t column;   /* FK_TMPL_COLUMN */
     const char *text; /* FK_TMPL_TEXT: into the template's source */
     size_t len;
+    struct fk_expr *expr; /* FK_TMPL_EXPR (owned) */
 };
 struct fk_template {
     char *src;
@@ -94,6 +96,7 @@ struct fk_ruleset {
     char *source_topic;
     char **col_names;
     enum fk_type *col_types;
+    struct fk_sqltype **col_sqltypes; /* their full types (owned) */
     struct fk_schema schema;
 
     /* label: CREATE STREAM custexcep AS SELECT ..., CASE ... END AS quality FROM ... */

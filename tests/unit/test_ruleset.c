@@ -46,7 +46,8 @@ struct error_case {
 static const struct error_case error_cases[] = {
     /* notifications: templates and the section (HEAD is 12 lines: the rule is on line 13) */
     {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {nme}\"}\n",
-     "r.yaml:13:66: notify: unknown placeholder {nme}: use a column of the source, {rule}, "
+     "r.yaml:13:66: notify: unknown placeholder {nme}: use a column or an expression over the "
+     "source's columns, {rule}, "
      "{quality}, {message}, {dimension} or {to}"},
     {HEAD "  - {name: r, dimension: validity, check: \"age > 0\", notify: \"Hi {name\"}\n",
      "r.yaml:13:66: notify: '{' without its '}' (write {{ for a brace)"},
@@ -97,8 +98,9 @@ static const struct error_case error_cases[] = {
     {"version: 1\nsource: {stream: s, columns: {a: varchar}}\n",
      "r.yaml:2:9: source needs 'topic'"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {a: text}}\n",
-     "r.yaml:2:44: column 'a': unknown type 'text' (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN, "
-     "DATE or TIMESTAMP)"},
+     "r.yaml:2:44: column 'a': unknown type 'text' (VARCHAR, INTEGER, BIGINT, DOUBLE, "
+     "DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<STRING, T> or "
+     "STRUCT<name T, ...>)"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {}}\n",
      "r.yaml:2:40: source.columns declares no column"},
     {"version: 1\nsource: {stream: s, topic: t, columns: {a: varchar}, format: avro}\n",
@@ -226,8 +228,8 @@ static const struct error_case error_cases[] = {
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t', RETENTION_MS=5);\n",
      "r.yaml:3:54: unsupported WITH property 'RETENTION_MS'"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a TEXT) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:22: expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN, DATE or "
-     "TIMESTAMP)"},
+     "r.yaml:3:22: expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, DECIMAL(p, s), "
+     "BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)"},
     {"version: 1\nksql: |\n  CREATE TABLE s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
      "r.yaml:3:10: expected STREAM"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR, a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
@@ -536,8 +538,10 @@ static void ksql_variants_load(void)
     CHECK_STR_EQ(rs->label_stream, "LAB");
     CHECK_STR_EQ(rs->label_topic, "out");
     CHECK_INT_EQ(rs->schema.n, 8);
-    static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DOUBLE,
+    /* DECIMAL is exact (a schema with one gets its full types); the others stay flat */
+    static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_INTEGER, FK_T_INTEGER, FK_T_DECIMAL,
                                          FK_T_DOUBLE,  FK_T_BOOLEAN, FK_T_DATE,    FK_T_TIMESTAMP};
+    CHECK(rs->schema.sqltypes != NULL);
     for (size_t i = 0; i < rs->schema.n && i < 8; i++) {
         CHECK_INT_EQ(rs->schema.types[i], types[i]);
     }
@@ -864,7 +868,8 @@ static void notify_templates_compile(void)
     char err[512] = "";
     const char *yaml = HEAD
         "  - {name: r, dimension: validity, check: \"age > 0\",\n"
-        "     notify: \"Dear {NAME}, {rule}/{dimension}: {message} ({quality}, {to}) {{ok}} {age}\"}\n"
+        "     notify: \"Dear {NAME}, {rule}/{dimension}: {message} ({quality}, {to}) {{ok}} {age}"
+        "{UCASE(name) || '!'}\"}\n"
         "  - {name: q, dimension: validity, check: \"age > 1\"}\n"
         "notifications: {topic: tell, to: \"LCASE(name)\", within: 90m}\n";
     struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
@@ -883,13 +888,14 @@ static void notify_templates_compile(void)
         FK_TMPL_TEXT,    FK_TMPL_COLUMN, FK_TMPL_TEXT,    FK_TMPL_RULE, FK_TMPL_TEXT,
         FK_TMPL_DIMENSION, FK_TMPL_TEXT, FK_TMPL_MESSAGE, FK_TMPL_TEXT, FK_TMPL_QUALITY,
         FK_TMPL_TEXT,    FK_TMPL_TO,     FK_TMPL_TEXT,    FK_TMPL_TEXT, FK_TMPL_TEXT,
-        FK_TMPL_COLUMN};
+        FK_TMPL_COLUMN,  FK_TMPL_EXPR};
     CHECK_INT_EQ(t->n, FK_ARRAY_SIZE(kinds));
     for (size_t i = 0; i < t->n && i < FK_ARRAY_SIZE(kinds); i++) {
         CHECK_INT_EQ(t->parts[i].kind, kinds[i]);
     }
     CHECK_INT_EQ(t->parts[1].column, 0); /* {NAME}: columns match in any case */
     CHECK_INT_EQ(t->parts[15].column, 2);
+    CHECK(t->n > 16 && t->parts[16].expr != NULL); /* any expression over the columns */
     fk_ruleset_unref(rs);
 
     /* Without a notify template anywhere, notifications are off and need no 'email' column. */
