@@ -23,7 +23,13 @@ static int chk_len(struct fk_cc *cc, struct fk_node *n)
     return n->kid[0]->type == FK_T_BYTES ? 0 : fk_fn_check_sig(cc, n, "S");
 }
 SIG_CHECK(chk_s_str, "S", FK_T_VARCHAR)
-SIG_CHECK(chk_substring, "SII", FK_T_VARCHAR)
+/* SUBSTRING of a VARCHAR (in characters) or of BYTES (in bytes). */
+static int chk_substring(struct fk_cc *cc, struct fk_node *n)
+{
+    int bytes = n->kid[0]->type == FK_T_BYTES;
+    n->type = bytes ? FK_T_BYTES : FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, bytes ? "*II" : "SII");
+}
 SIG_CHECK(chk_instr, "SSII", FK_T_INTEGER)
 SIG_CHECK(chk_replace, "SSS", FK_T_VARCHAR)
 /* CONCAT of VARCHARs, or of BYTES (ksqlDB's second overload). */
@@ -118,7 +124,8 @@ static void fn_substring(const struct fk_node *n, const struct fk_value *args, s
     }
     const char *s = args[0].u.s.p;
     size_t bytes = args[0].u.s.len;
-    int64_t len = (int64_t)fk_utf8_len(s, bytes), pos = args[1].u.i;
+    int raw = args[0].type == FK_T_BYTES;
+    int64_t len = raw ? (int64_t)bytes : (int64_t)fk_utf8_len(s, bytes), pos = args[1].u.i;
     int64_t start = pos < 0 ? len + pos : (pos - 1 < len ? pos - 1 : len);
     if (start < 0) {
         start = 0;
@@ -131,9 +138,10 @@ static void fn_substring(const struct fk_node *n, const struct fk_value *args, s
             end = start;
         }
     }
-    size_t b0 = utf8_off(s, bytes, (size_t)start);
-    size_t b1 = b0 + utf8_off(s + b0, bytes - b0, (size_t)(end - start));
+    size_t b0 = raw ? (size_t)start : utf8_off(s, bytes, (size_t)start);
+    size_t b1 = raw ? (size_t)end : b0 + utf8_off(s + b0, bytes - b0, (size_t)(end - start));
     set_str(out, s + b0, b1 - b0);
+    out->type = args[0].type;
 }
 
 /* Byte offset of the OCC-th occurrence (overlapping, as StringUtils.ordinalIndexOf counts) of

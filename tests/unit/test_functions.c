@@ -339,6 +339,9 @@ static void test_pad(void)
         {"LEN(y)", 0, "3"},
         {"LEN(y) > 0", 0, "TRUE"},
         {"LEN(y)", 1, "NULL"},
+        {"SUBSTRING(y, 2)", 0, "BYTES 'es'"},
+        {"SUBSTRING(y, -2, 1)", 0, "BYTES 'e'"},
+        {"SUBSTRING(y, 5)", 0, "BYTES ''"},
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
