@@ -171,7 +171,7 @@ build/fuzz/daemon/%.o: daemon/%.c
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LIBS) -o $@
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) $(LIBS) -o $@
 
 # Keep the instrumented objects between fuzz builds (make would delete them as intermediates).
 .SECONDARY: $(FUZZ_OBJS)

@@ -181,6 +181,8 @@ void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev
 
 /* Function lookup by name (case-insensitive), over every family below. */
 const struct fk_func *fk_func_find(const char *name, size_t len);
+/* The I-th function of all the families (0-based), NULL past the last: for tests and listings. */
+const struct fk_func *fk_func_at(size_t i);
 
 /* The families of built-in functions: each fn_<family>.c defines its table fk_fn_<family>[] of
  * fk_fn_<family>_n entries. A new family joins with one X(<family>) line here; fk_func_find()
