@@ -56,6 +56,8 @@ struct tally {
     uint64_t by_severity[4]; /* records by their most severe violation: error, warning, info,
                                 none (enum fk_severity, then none) */
     uint64_t sent, suppressed, undeliverable;
+    uint64_t *query_out; /* per query of the batch ruleset's program */
+    size_t n_queries;
     struct exc_note exc[DQ_EXC_KEEP];
     size_t n_exc;
 };
@@ -78,6 +80,8 @@ struct fk_dq {
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
     struct fk_exec *exec;                 /* runs them; NULL until a ruleset has some */
     uint64_t exec_gen;                    /* the ruleset generation EXEC was made for */
+    const struct fk_query *exec_queries;  /* its queries, to count outputs by */
+    int start_latest, start_from_rules;   /* auto.offset.reset, and who chose it */
     atomic_int fatal;
     uint64_t topics_gen;     /* generation whose output topics were ensured */
     int64_t topics_retry_ms; /* when to try again after a failure */
@@ -259,9 +263,12 @@ static void produce(struct fk_dq *dq, const char *topic, const void *value, size
 static void on_query_output(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *out)
 {
     struct fk_dq *dq = opaque;
-    (void)q;
     produce_at(dq, out->topic, out->value, out->value_len, out->key, out->key_len, NULL,
                out->timestamp_ms > 0 ? out->timestamp_ms : 0);
+    size_t i = (size_t)(q - dq->exec_queries);
+    if (i < dq->tally.n_queries) {
+        dq->tally.query_out[i]++;
+    }
 }
 
 /* Runs the ruleset's other persistent queries on RKM, with an executor for RS's program. */
@@ -273,6 +280,7 @@ static void run_queries(struct fk_dq *dq, struct fk_ruleset *rs, const rd_kafka_
         dq->exec = fk_exec_new(rs->program);
         dq->exec_gen = rs->generation;
     }
+    dq->exec_queries = rs->program->queries;
     struct fk_kafka_rec in = {.topic = rd_kafka_topic_name(rkm->rkt),
                               .partition = rkm->partition,
                               .offset = rkm->offset,
@@ -301,6 +309,14 @@ static void tally_reset(struct tally *t, const struct fk_ruleset *rs)
     memset(t->by_severity, 0, sizeof t->by_severity);
     t->sent = t->suppressed = t->undeliverable = 0;
     t->n_exc = 0;
+    size_t nq = rs->program ? rs->program->n_queries : 0;
+    if (t->n_queries < nq) {
+        t->query_out = fk_realloc(t->query_out, nq * sizeof *t->query_out);
+    }
+    t->n_queries = nq;
+    if (nq) {
+        memset(t->query_out, 0, nq * sizeof *t->query_out);
+    }
 }
 
 static void tally_free(struct tally *t)
@@ -311,6 +327,7 @@ static void tally_free(struct tally *t)
     free(t->labels);
     free(t->pass);
     free(t->fail);
+    free(t->query_out);
 }
 
 /* LABEL: what fk_ruleset_label_name() calls the record's label, never a computed value. */
@@ -606,6 +623,13 @@ static void publish(struct fk_dq *dq, const struct fk_ruleset *rs, rd_kafka_mess
                            t->dlq[e]);
         }
     }
+    for (size_t i = 0; i < t->n_queries; i++) {
+        if (t->query_out[i]) {
+            fk_counter_add(fk_metrics_get(fk_m_query_records, rs->program->queries[i].id, NULL,
+                                          NULL, NULL),
+                           t->query_out[i]);
+        }
+    }
     if (rs->notify_enabled) {
         fk_counter_add(fk_metrics_get(fk_m_notifications, "sent", NULL, NULL, NULL), t->sent);
         fk_counter_add(fk_metrics_get(fk_m_notifications, "suppressed", NULL, NULL, NULL),
@@ -813,9 +837,11 @@ static void *dq_main(void *arg)
     rd_kafka_topic_partition_list_add(sub, rs0->source_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t serr = rd_kafka_subscribe(dq->consumer, sub);
     rd_kafka_topic_partition_list_destroy(sub);
-    fk_log(FK_LOG_NOTICE, "dq", "group %s judging %s into %s, %s and %s (start %s)", cfg->dq_group,
-           rs0->source_topic, rs0->label_topic, cfg->topic_verdicts, cfg->topic_dlq,
-           cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest");
+    fk_log(FK_LOG_NOTICE, "dq", "group %s judging %s into %s, %s and %s (start %s%s)%s",
+           cfg->dq_group, rs0->source_topic, rs0->label_topic, cfg->topic_verdicts,
+           cfg->topic_dlq, dq->start_latest ? "latest" : "earliest",
+           dq->start_from_rules ? ", from the rules' SET 'auto.offset.reset'" : "",
+           rs0->program ? ", with the rules' other persistent queries" : "");
     fk_ruleset_unref(rs0);
     if (serr) {
         fk_log(FK_LOG_ERR, "dq", "subscribe: %s", rd_kafka_err2str(serr));
@@ -938,6 +964,14 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
         snprintf(errstr, errstr_size, "dq producer: %s", why);
         goto fail;
     }
+    /* SET 'auto.offset.reset' in the rules' ksql is the statements' own choice: it wins over
+     * dq.start, as it would in ksqlDB. Read at start: the consumer is made once. */
+    struct fk_ruleset *rs_start = fk_rules_current();
+    dq->start_latest = rs_start && rs_start->offset_reset >= 0
+                           ? rs_start->offset_reset == 1
+                           : cfg->dq_start != FK_START_EARLIEST;
+    dq->start_from_rules = rs_start && rs_start->offset_reset >= 0;
+    fk_ruleset_unref(rs_start);
     char member[512];
     fk_kafka_instance_id(cfg, cfg->dq_group, -1, member, sizeof member);
     const char *cdefaults[] = {"group.id",
@@ -947,7 +981,7 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
                                "isolation.level",
                                "read_committed",
                                "auto.offset.reset",
-                               cfg->dq_start == FK_START_EARLIEST ? "earliest" : "latest",
+                               dq->start_latest ? "latest" : "earliest",
                                member[0] ? "group.instance.id" : NULL, /* last: off ends the list */
                                member,
                                NULL};

@@ -480,6 +480,7 @@ void fk_metrics_reset(void)
     fk_m_labelled = fk_m_dlq = fk_m_sink_writes = fk_m_sink_errors = fk_m_notifications = NULL;
     fk_m_lag = fk_m_latency = fk_m_rules_generation = fk_m_rules_reloads = NULL;
     fk_m_build_info = fk_m_start_time = fk_m_regex_jit = fk_m_verdicts = fk_m_series_folded = NULL;
+    fk_m_query_records = NULL;
     pthread_mutex_unlock(&reg_lock);
     pthread_mutex_lock(&coll_lock);
     n_collectors = 0;
@@ -490,7 +491,7 @@ struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *fk_m_co
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
     *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts,
-    *fk_m_series_folded;
+    *fk_m_series_folded, *fk_m_query_records;
 
 void fk_metrics_init_families(void)
 {
@@ -528,6 +529,10 @@ void fk_metrics_init_families(void)
         {&fk_m_labelled, "faker_kafka_labelled_records_total", FK_M_COUNTER, "quality",
          "Records written to the labelled stream, by quality label (NULL: no WHEN matched and no "
          "ELSE)."},
+        {&fk_m_query_records, "faker_kafka_query_records_total", FK_M_COUNTER, "query",
+         "Records written by the rules file's other persistent queries (the ksql statements "
+         "after the labelled stream), by query id (CSAS_<SINK>_<n>, INSERTQUERY_<n>), once "
+         "their transaction committed."},
         {&fk_m_dlq, "faker_kafka_dlq_records_total", FK_M_COUNTER, "stage,reason",
          "Records sent to the dead-letter topic, by stage and reason."},
         {&fk_m_sink_writes, "faker_kafka_sink_documents_total", FK_M_COUNTER, "sink,result",

@@ -81,7 +81,7 @@ extern struct fk_family *fk_m_generated, *fk_m_produced, *fk_m_produce_failed, *
     *fk_m_checks, *fk_m_labelled, *fk_m_dlq, *fk_m_sink_writes, *fk_m_sink_errors,
     *fk_m_notifications, *fk_m_lag, *fk_m_latency, *fk_m_rules_generation, *fk_m_rules_reloads,
     *fk_m_build_info, *fk_m_start_time, *fk_m_regex_jit, *fk_m_verdicts,
-    *fk_m_series_folded;
+    *fk_m_series_folded, *fk_m_query_records;
 void fk_metrics_init_families(void);
 
 #endif

@@ -324,6 +324,8 @@ int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n);
 
 /* Function lookup by name (case-insensitive), over every family below. */
 const struct fk_func *fk_func_find(const char *name, size_t len);
+/* The I-th function of all the families (0-based), NULL past the last: for tests and listings. */
+const struct fk_func *fk_func_at(size_t i);
 
 /* 'HH:mm[:ss[.SSS]]' as a TIME's milliseconds of the day; 0 or -1 (expr_nested.c). */
 int fk_parse_time_lit(const char *s, size_t len, int32_t *ms);

@@ -1,7 +1,7 @@
 /*
  * What the built-in function families (fn_*.c, like.c) share: value setters, the arena string
- * builder, UTF-8 stepping, the argument-signature check, the regex matcher and the java.time
- * pattern engine. Only the function files include it; expr.c sees the families through
+ * builder, UTF-8 stepping, the argument checks and ksqlDB's overload resolution, the random
+ * generator, Java's double digits, the regex matcher and the java.time pattern engine. Only the function files include it; expr.c sees the families through
  * fk_func_find() (functions.c).
  */
 #ifndef FK_RULES_FN_H
@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 #include <string.h>
+
+/* The most bytes a function builds for one result (LPAD, RPAD): more is an error, where ksqlDB
+ * would exhaust the JVM's heap, rather than a daemon's memory. */
+#define FK_FN_MAX_RESULT (16u << 20)
 
 /* ---- values ---------------------------------------------------------------------------------- */
 
@@ -162,13 +166,15 @@ static inline size_t utf8_next(const char *s, size_t len, size_t i)
 
 /* ---- argument checks (functions.c) ------------------------------------------------------------ */
 
-/* Checks each argument against SIG: S VARCHAR, I INTEGER, N a number, D DATE, T TIMESTAMP (an
- * INTEGER of epoch milliseconds is accepted too, so that ROWTIME, a BIGINT in ksqlDB, can be
- * passed: an extension), B BOOLEAN, * anything. The last letter repeats for variadic
- * functions. 0, or -1 with ksqlDB's kind of message set. */
+/* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG:
+ * S VARCHAR, I INTEGER, N INTEGER or DOUBLE, D DATE, T TIMESTAMP (an INTEGER of epoch
+ * milliseconds is accepted too, so that ROWTIME, a BIGINT in ksqlDB, can be passed: an
+ * extension), * anything. The last letter repeats for variadic functions. 0, or -1 with our
+ * message ("SUBSTRING argument 2 must be INTEGER, not VARCHAR"). Newer functions use
+ * fk_fn_overload() and ksqlDB's messages. */
 int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig);
 
-/* ksqlDB's refusals, at N's name: "Function 'lpad' does not accept parameters (STRING,
+/* ksqlDB's refusals, at N's name: "Function 'LPad' does not accept parameters (STRING,
  * INTEGER)." and "Function 'greatest' cannot be resolved due to ambiguous method parameters
  * (null, null)." Both return -1. */
 int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n);
@@ -243,6 +249,7 @@ struct dfmt {
     int nlit;
     int has_time; /* a time-of-day field: PARSE_DATE and FORMAT_DATE refuse it */
     int has_zone;
+    int has_date; /* a year, month, day or weekday field: PARSE_TIME and FORMAT_TIME refuse it */
 };
 
 /* Parsed fields; -1 when absent. */

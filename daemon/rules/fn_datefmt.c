@@ -141,6 +141,9 @@ int fk_df_compile(struct dfmt *f, const char *p, size_t len, char *err, size_t e
         if (strchr("XxZ", c)) {
             f->has_zone = 1;
         }
+        if (strchr("yMLdE", c)) {
+            f->has_date = 1;
+        }
         i += w;
     }
     for (int i = 0; i < f->n; i++) {

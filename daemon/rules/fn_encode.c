@@ -1,8 +1,9 @@
 /*
- * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), UUID, and the URL
- * functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of the Java
- * classes ksqlDB uses: commons-codec's Hex and lenient Base64, java.net.URI for URLs (getPath,
- * getQuery and getFragment decode %XX), URLDecoder and Guava's form-parameter escaper.
+ * Encodings and identifiers: MD5, ENCODE (hex, utf8, ascii, base64), TO_BYTES, FROM_BYTES,
+ * INT/BIGINT/DOUBLE_FROM_BYTES, UUID, and the URL functions (URL_EXTRACT_*, URL_ENCODE_PARAM, URL_DECODE_PARAM), with the rules of
+ * the Java classes ksqlDB uses: commons-codec's Hex and lenient Base64 (ENCODE), Guava's base16
+ * and the MIME Base64 coder (TO_BYTES, FROM_BYTES), java.net.URI for URLs (getPath, getQuery and
+ * getFragment decode %XX), URLDecoder and Guava's form-parameter escaper.
  *
  * Thread rules: no shared state (UUID draws from the calling thread's generator).
  * @locks none.
@@ -15,14 +16,19 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char hexd[] = "0123456789abcdef";
+/* P as hex digits, lower case (commons-codec) or UPPER (Guava's base16). */
+static void put_hex_case(struct sb *b, const unsigned char *p, size_t n, int upper)
+{
+    const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        char h[2] = {d[p[i] >> 4], d[p[i] & 15]};
+        sb_put(b, h, 2);
+    }
+}
 
 static void put_hex(struct sb *b, const unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char h[2] = {hexd[p[i] >> 4], hexd[p[i] & 15]};
-        sb_put(b, h, 2);
-    }
+    put_hex_case(b, p, n, 0);
 }
 
 static int hex_val(char c)
@@ -232,6 +238,14 @@ static void bytes_as_text(const char *p, size_t len, int ascii, struct sb *b)
     }
 }
 
+/* String.getBytes(US_ASCII): each character outside ASCII becomes '?'. */
+static void ascii_bytes(const char *s, size_t len, struct sb *b)
+{
+    for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
+        sb_put(b, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
+    }
+}
+
 static void base64_encode(const char *p, size_t len, struct sb *b)
 {
     struct fk_buf tmp;
@@ -272,10 +286,7 @@ static void fn_encode(const struct fk_node *n, const struct fk_value *args, stru
         base64_decode(s, len, &raw);
         break;
     case ENC_ASCII:
-        /* String.getBytes(US_ASCII): each character outside ASCII becomes '?'. */
-        for (size_t i = 0; i < len; i = utf8_next(s, len, i)) {
-            sb_put(&raw, (unsigned char)s[i] < 0x80 ? s + i : "?", 1);
-        }
+        ascii_bytes(s, len, &raw);
         break;
     default:
         sb_put(&raw, s, len);
@@ -295,6 +306,157 @@ static void fn_encode(const struct fk_node *n, const struct fk_value *args, stru
         break;
     }
     set_str(out, b.p, b.len);
+}
+
+/* ---- TO_BYTES, FROM_BYTES ------------------------------------------------------------------- */
+
+/* ksqlDB's BytesUtils, unlike ENCODE: hex is Guava's base16 (upper case, no prefixes), base64
+ * the MIME coder (a line break every 76 characters when encoding). */
+static int bytes_enc(const struct fk_value *v)
+{
+    return v->type == FK_T_NULL ? -1 : enc_of(v);
+}
+
+OVERLOAD_CHECK(chk_to_bytes, FK_T_BYTES, "SS")
+
+/* TO_BYTES(s, encoding): NULL s gives NULL; a NULL or unknown encoding, or text that does not
+ * decode, is an error. */
+static void fn_to_bytes(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)n;
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+        return;
+    }
+    int e = bytes_enc(&args[1]);
+    const char *s = args[0].u.s.p ? args[0].u.s.p : "";
+    size_t len = args[0].u.s.len;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    switch (e) {
+    case ENC_HEX:
+        if (len % 2 != 0) {
+            throw_null(ev, out);
+            return;
+        }
+        for (size_t i = 0; i < len; i += 2) {
+            int hi = hex_val(s[i]), lo = hex_val(s[i + 1]);
+            if (hi < 0 || lo < 0 || (s[i] >= 'a' && s[i] <= 'f') || (s[i + 1] >= 'a' && s[i + 1] <= 'f')) {
+                throw_null(ev, out);
+                return;
+            }
+            char c = (char)(hi << 4 | lo);
+            sb_put(&b, &c, 1);
+        }
+        break;
+    case ENC_BASE64:
+        base64_decode(s, len, &b);
+        break;
+    case ENC_ASCII:
+        ascii_bytes(s, len, &b);
+        break;
+    case ENC_UTF8:
+        sb_put(&b, s, len);
+        break;
+    default:
+        throw_null(ev, out);
+        return;
+    }
+    out->type = FK_T_BYTES;
+    out->u.s.p = b.p;
+    out->u.s.len = b.len;
+}
+
+OVERLOAD_CHECK(chk_from_bytes, FK_T_VARCHAR, "YS")
+
+/* FROM_BYTES(bytes, encoding): NULL for a NULL argument; an unknown encoding is an error. */
+static void fn_from_bytes(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    (void)n;
+    if (any_null(args, 2)) {
+        set_null(out);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)(args[0].u.s.p ? args[0].u.s.p : "");
+    size_t len = args[0].u.s.len;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    switch (bytes_enc(&args[1])) {
+    case ENC_HEX:
+        put_hex_case(&b, p, len, 1);
+        break;
+    case ENC_BASE64: {
+        struct sb raw = {.a = ev->a};
+        sb_put(&raw, "", 0);
+        base64_encode((const char *)p, len, &raw);
+        for (size_t i = 0; i < raw.len; i += 76) {
+            if (i) {
+                sb_put(&b, "\r\n", 2);
+            }
+            sb_put(&b, raw.p + i, raw.len - i < 76 ? raw.len - i : 76);
+        }
+        break;
+    }
+    case ENC_ASCII:
+    case ENC_UTF8:
+        bytes_as_text((const char *)p, len, enc_of(&args[1]) == ENC_ASCII, &b);
+        break;
+    default:
+        throw_null(ev, out);
+        return;
+    }
+    set_str(out, b.p, b.len);
+}
+
+/* ---- numbers from bytes ------------------------------------------------------------------------ */
+
+static const char *const sig_from_bytes[] = {"Y", "YS", NULL};
+
+static int chk_int_from_bytes(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = strcmp(n->fn->name, "DOUBLE_FROM_BYTES") == 0 ? FK_T_DOUBLE : FK_T_INTEGER;
+    return fk_fn_overload(cc, n, sig_from_bytes) < 0 ? -1 : 0;
+}
+
+/* INT_FROM_BYTES(b[, order]), BIGINT_FROM_BYTES, DOUBLE_FROM_BYTES: the 4 or 8 bytes of b as a
+ * number, big-endian unless ORDER is 'LITTLE_ENDIAN' (either name, any case). Another size, a
+ * NULL or unknown order is an error. */
+static void fn_int_from_bytes(const struct fk_node *n, const struct fk_value *args,
+                              struct fk_ev *ev, struct fk_value *out)
+{
+    if (args[0].type == FK_T_NULL) {
+        set_null(out);
+        return;
+    }
+    int little = 0;
+    if (n->nkid == 2) {
+        const struct fk_value *o = &args[1];
+        if (o->type != FK_T_NULL && ieq(o->u.s.p, o->u.s.len, "LITTLE_ENDIAN")) {
+            little = 1;
+        } else if (o->type == FK_T_NULL || !ieq(o->u.s.p, o->u.s.len, "BIG_ENDIAN")) {
+            throw_null(ev, out);
+            return;
+        }
+    }
+    size_t want = strcmp(n->fn->name, "INT_FROM_BYTES") == 0 ? 4 : 8;
+    if (args[0].u.s.len != want) {
+        throw_null(ev, out);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)args[0].u.s.p;
+    uint64_t u = 0;
+    for (size_t k = 0; k < want; k++) {
+        u = u << 8 | p[little ? want - 1 - k : k];
+    }
+    if (n->type == FK_T_DOUBLE) {
+        double d;
+        memcpy(&d, &u, sizeof d);
+        set_dbl(out, d);
+    } else {
+        set_int(out, want == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u);
+    }
 }
 
 /* ---- UUID ------------------------------------------------------------------------------------ */
@@ -675,6 +837,11 @@ const struct fk_func fk_fn_encode[] = {
     {"MD5", 0, -1, chk_s1, fn_md5},
     {"ENCODE", 0, -1, chk_sss, fn_encode},
     {"UUID", 0, -1, chk_uuid, fn_uuid},
+    {"TO_BYTES", 0, -1, chk_to_bytes, fn_to_bytes},
+    {"FROM_BYTES", 0, -1, chk_from_bytes, fn_from_bytes},
+    {"INT_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
+    {"BIGINT_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
+    {"DOUBLE_FROM_BYTES", 0, -1, chk_int_from_bytes, fn_int_from_bytes},
     {"URL_EXTRACT_HOST", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PATH", 0, -1, chk_url_extract, fn_url_extract},
     {"URL_EXTRACT_PORT", 0, -1, chk_url_extract, fn_url_extract},

@@ -1,16 +1,20 @@
 /*
- * The JSON functions: EXTRACTJSONFIELD, IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT. The
- * text is parsed with yajl into a small tree in the evaluation arena, read as Jackson's
- * ObjectReader.readTree reads it: text after the first value is ignored, an empty or blank text
- * is "missing" (no value, no error), a later duplicate key replaces the earlier one's value in
- * its place. Values are written back compactly, numbers exactly as they were written, strings
- * escaped as Jackson does.
+ * The JSON functions: EXTRACTJSONFIELD, IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT, and
+ * TO_JSON_STRING (through the one JSON writer of values, json_out.c). The text is parsed with
+ * yajl into a small tree in the evaluation arena, read as Jackson's ObjectReader.readTree reads
+ * it: text after the first value is ignored, an empty or blank text is "missing" (no value, no
+ * error), a later duplicate key replaces the earlier one's value in its place. Values are
+ * written back compactly, numbers exactly as they were written, strings escaped as Jackson
+ * does.
  *
  * Thread rules: no state; the tree and new text live in the caller's arena. @locks none.
  */
 #include "rules/fn.h"
 
+#include "rules/json_out.h"
 #include "util.h"
+
+#include <stdio.h>
 
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -520,10 +524,61 @@ static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
     set_str(out, b.p, b.len);
 }
 
+/* ---- TO_JSON_STRING ------------------------------------------------------------------------- */
+
+OVERLOAD_CHECK(chk_to_json, FK_T_VARCHAR, "*")
+
+/* TO_JSON_STRING(x): x as JSON, as ksqlDB's serializer writes it, except that DATE, TIME and
+ * TIMESTAMP are ISO strings ("2024-03-01", "09:16:00", "2024-03-01T10:20:30.456"); NULL is
+ * 'null'. Inside an ARRAY, MAP or STRUCT the writer of the labelled stream is used as it is. */
+static void fn_to_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                       struct fk_value *out)
+{
+    const struct fk_value *v = &args[0];
+    char text[64];
+    struct fk_value iso;
+    struct sb b = {.a = ev->a};
+    sb_put(&b, "", 0);
+    switch (v->type) {
+    case FK_T_VARCHAR:
+        put_str(&b, v->u.s.p ? v->u.s.p : "", v->u.s.len);
+        break;
+    case FK_T_DATE:
+    case FK_T_TIMESTAMP:
+        fk_fmt_value(v, ev->a, &iso);
+        put_str(&b, iso.u.s.p, iso.u.s.len);
+        break;
+    case FK_T_TIME: {
+        int ms = v->u.time;
+        int k = snprintf(text, sizeof text, "%02d:%02d:%02d", ms / 3600000, ms / 60000 % 60,
+                         ms / 1000 % 60);
+        if (ms % 1000) {
+            /* LocalTime's ISO text: the fraction without its trailing zeros. */
+            k += snprintf(text + k, sizeof text - (size_t)k, ".%03d", ms % 1000);
+            while (text[k - 1] == '0') {
+                k--;
+            }
+        }
+        put_str(&b, text, (size_t)k);
+        break;
+    }
+    default: {
+        struct fk_buf tmp;
+        fk_buf_init(&tmp);
+        fk_json_put_value(&tmp, v, fk_node_sqltype(n->kid[0]));
+        sb_put(&b, tmp.data ? tmp.data : "", tmp.len);
+        fk_buf_free(&tmp);
+        break;
+    }
+    }
+    set_str(out, b.p, b.len);
+}
+
 const struct fk_func fk_fn_json[] = {
     {"EXTRACTJSONFIELD", 0, -1, chk_extract, fn_extract},
     {"IS_JSON_STRING", 0, -1, chk_is_json, fn_is_json},
     {"JSON_ARRAY_LENGTH", 0, -1, chk_array_length, fn_array_length},
     {"JSON_CONCAT", 0, -1, chk_json_concat, fn_json_concat},
+    {"TO_JSON_STRING", 0, -1, chk_to_json, fn_to_json},
 };
 const size_t fk_fn_json_n = FK_ARRAY_SIZE(fk_fn_json);

@@ -1,7 +1,7 @@
 /*
  * The numeric functions (ABS, CEIL, FLOOR, ROUND, TRUNC, SIGN, SQRT, the logarithms and
- * trigonometry, RANDOM, GEO_DISTANCE), GREATEST and LEAST, and the NULL functions (COALESCE,
- * IFNULL, NULLIF). Java's arithmetic: integers wrap, doubles follow java.lang.Math, and the
+ * trigonometry, PI, RANDOM, GEO_DISTANCE), GREATEST and LEAST, and the NULL functions
+ * (COALESCE, IFNULL, NULLIF, AS_VALUE). Java's arithmetic: integers wrap, doubles follow java.lang.Math, and the
  * rounding of ROUND and TRUNC with places is BigDecimal's on the double's Double.toString
  * digits, as ksqlDB's BigDecimal.valueOf(double) does.
  *
@@ -18,12 +18,19 @@
 static int chk_abs(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = n->kid[0]->type == FK_T_NULL ? FK_T_INTEGER : n->kid[0]->type;
+    if (n->type == FK_T_DECIMAL) {
+        n->st = n->kid[0]->st; /* the argument's precision and scale */
+        return 0;
+    }
     return fk_fn_check_sig(cc, n, "N");
 }
 
 /* COALESCE and IFNULL: all arguments of one type (INTEGER and DOUBLE mix as DOUBLE). */
 static int chk_coalesce(struct fk_cc *cc, struct fk_node *n)
 {
+    if (n->nkid == 0) {
+        return fk_fn_refuse(cc, n); /* ksqlDB's message, not the count's */
+    }
     enum fk_type t = FK_T_NULL;
     for (size_t i = 0; i < n->nkid; i++) {
         enum fk_type k = n->kid[i]->type;
@@ -54,6 +61,9 @@ static void fn_abs(const struct fk_node *n, const struct fk_value *args, struct 
         set_null(out);
     } else if (args[0].type == FK_T_INTEGER) {
         set_int(out, args[0].u.i < 0 ? (int64_t)(0 - (uint64_t)args[0].u.i) : args[0].u.i);
+    } else if (args[0].type == FK_T_DECIMAL) {
+        *out = args[0];
+        out->u.dec = out->u.dec < 0 ? -out->u.dec : out->u.dec;
     } else {
         out->type = FK_T_DOUBLE;
         out->u.d = fabs(args[0].u.d);
@@ -543,8 +553,9 @@ static double round_places(double d, int64_t places, char mode)
         if (i >= 0) {
             digits[i]++;
         } else {
-            memmove(digits + 1, digits, (size_t)keep);
+            /* All nines: 1 followed by the zeros they became, one place higher. */
             digits[0] = '1';
+            digits[keep] = '0';
             keep++;
             e10++;
         }
@@ -578,8 +589,8 @@ static void round_or_trunc(const struct fk_node *n, const struct fk_value *args,
         out->u.dec = places < 0 && a->scale - places > 18
                          ? 0
                          : dec_round(a->u.dec, a->scale, (int)(places < -18 ? -18 : places), mode);
-        if (!trunc_ && n->nkid == 1) {
-            /* ROUND(DECIMAL) has scale 0. */
+        if (n->nkid == 1) {
+            /* ROUND(DECIMAL) and TRUNC(DECIMAL) have scale 0 (DECIMAL(p - s, 0)). */
             out->u.dec /= pow10i(a->scale);
             out->scale = 0;
         }
@@ -836,11 +847,29 @@ static void fn_geo_distance(const struct fk_node *n, const struct fk_value *args
     set_dbl(out, 2 * radius * asin(sqrt(a)));
 }
 
+/* AS_VALUE(x): x (ksqlDB uses it to copy a key column into the value). */
+static int chk_as_value(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"*", NULL};
+    n->type = n->nkid == 1 ? n->kid[0]->type : FK_T_NULL;
+    n->st = n->nkid == 1 ? n->kid[0]->st : NULL;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+}
+
+static void fn_as_value(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)n;
+    (void)ev;
+    *out = args[0];
+}
+
 const struct fk_func fk_fn_math[] = {
     {"ABS", 1, 1, chk_abs, fn_abs},
-    {"COALESCE", 1, -1, chk_coalesce, fn_coalesce},
+    {"COALESCE", 0, -1, chk_coalesce, fn_coalesce},
     {"IFNULL", 2, 2, chk_coalesce, fn_coalesce},
     {"NULLIF", 2, 2, chk_nullif, fn_nullif},
+    {"AS_VALUE", 0, -1, chk_as_value, fn_as_value},
     {"GREATEST", 0, -1, chk_greatest, fn_greatest},
     {"LEAST", 0, -1, chk_greatest, fn_least},
     {"CEIL", 0, -1, chk_same_num, fn_ceil},

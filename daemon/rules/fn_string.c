@@ -16,12 +16,35 @@
 #include <string.h>
 #include <wctype.h>
 
-SIG_CHECK(chk_s_int, "S", FK_T_INTEGER)
+/* LEN of a VARCHAR (characters) or of BYTES (bytes). */
+static int chk_len(struct fk_cc *cc, struct fk_node *n)
+{
+    n->type = FK_T_INTEGER;
+    return n->kid[0]->type == FK_T_BYTES ? 0 : fk_fn_check_sig(cc, n, "S");
+}
 SIG_CHECK(chk_s_str, "S", FK_T_VARCHAR)
-SIG_CHECK(chk_substring, "SII", FK_T_VARCHAR)
+/* SUBSTRING of a VARCHAR (in characters) or of BYTES (in bytes). */
+static int chk_substring(struct fk_cc *cc, struct fk_node *n)
+{
+    int bytes = n->kid[0]->type == FK_T_BYTES;
+    n->type = bytes ? FK_T_BYTES : FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, bytes ? "*II" : "SII");
+}
 SIG_CHECK(chk_instr, "SSII", FK_T_INTEGER)
 SIG_CHECK(chk_replace, "SSS", FK_T_VARCHAR)
-SIG_CHECK(chk_concat, "S", FK_T_VARCHAR)
+/* CONCAT of VARCHARs, or of BYTES (ksqlDB's second overload). */
+static int chk_concat(struct fk_cc *cc, struct fk_node *n)
+{
+    for (size_t i = 0; i < n->nkid; i++) {
+        if (n->kid[i]->type == FK_T_BYTES) {
+            static const char *const sigs[] = {"Y+", NULL};
+            n->type = FK_T_BYTES;
+            return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
+        }
+    }
+    n->type = FK_T_VARCHAR;
+    return fk_fn_check_sig(cc, n, "S");
+}
 
 /* One VARCHAR, refused with ksqlDB's message. */
 OVERLOAD_CHECK(chk_s_str_any, FK_T_VARCHAR, "S")
@@ -35,7 +58,8 @@ static void fn_len(const struct fk_node *n, const struct fk_value *args, struct 
         set_null(out);
         return;
     }
-    set_int(out, (int64_t)fk_utf8_len(args[0].u.s.p, args[0].u.s.len));
+    set_int(out, args[0].type == FK_T_BYTES ? (int64_t)args[0].u.s.len
+                                            : (int64_t)fk_utf8_len(args[0].u.s.p, args[0].u.s.len));
 }
 
 /* UCASE and LCASE change ASCII letters only; other characters pass through unchanged (Java's
@@ -100,7 +124,8 @@ static void fn_substring(const struct fk_node *n, const struct fk_value *args, s
     }
     const char *s = args[0].u.s.p;
     size_t bytes = args[0].u.s.len;
-    int64_t len = (int64_t)fk_utf8_len(s, bytes), pos = args[1].u.i;
+    int raw = args[0].type == FK_T_BYTES;
+    int64_t len = raw ? (int64_t)bytes : (int64_t)fk_utf8_len(s, bytes), pos = args[1].u.i;
     int64_t start = pos < 0 ? len + pos : (pos - 1 < len ? pos - 1 : len);
     if (start < 0) {
         start = 0;
@@ -113,9 +138,10 @@ static void fn_substring(const struct fk_node *n, const struct fk_value *args, s
             end = start;
         }
     }
-    size_t b0 = utf8_off(s, bytes, (size_t)start);
-    size_t b1 = b0 + utf8_off(s + b0, bytes - b0, (size_t)(end - start));
+    size_t b0 = raw ? (size_t)start : utf8_off(s, bytes, (size_t)start);
+    size_t b1 = raw ? (size_t)end : b0 + utf8_off(s + b0, bytes - b0, (size_t)(end - start));
     set_str(out, s + b0, b1 - b0);
+    out->type = args[0].type;
 }
 
 /* Byte offset of the OCC-th occurrence (overlapping, as StringUtils.ordinalIndexOf counts) of
@@ -247,6 +273,7 @@ static void fn_concat(const struct fk_node *n, const struct fk_value *args, stru
     }
     p[k] = '\0';
     set_str(out, p, k);
+    out->type = n->type;
 }
 
 /* ---- UTF-8 and letter classes ------------------------------------------------------------------ */
@@ -354,6 +381,14 @@ static void pad(const struct fk_node *n, const struct fk_value *args, struct fk_
     size_t target = (size_t)args[1].u.i;
     size_t ilen = bytes ? in->u.s.len : fk_utf8_len(in->u.s.p, in->u.s.len);
     size_t plen = bytes ? pd->u.s.len : fk_utf8_len(pd->u.s.p, pd->u.s.len);
+    if (plen == 0) {
+        set_null(out); /* no whole character in pad (bytes that are not UTF-8) */
+        return;
+    }
+    if (target > ilen && (target - ilen) / plen * pd->u.s.len > FK_FN_MAX_RESULT) {
+        throw_null(ev, out); /* Java would run out of memory long before */
+        return;
+    }
     size_t fill = target > ilen ? target - ilen : 0;
     struct sb b = {.a = ev->a};
     sb_put(&b, "", 0);
@@ -729,7 +764,7 @@ MASK_FN(fn_mask_keep_left, 'L')
 MASK_FN(fn_mask_keep_right, 'R')
 
 const struct fk_func fk_fn_string[] = {
-    {"LEN", 1, 1, chk_s_int, fn_len},
+    {"LEN", 1, 1, chk_len, fn_len},
     {"UCASE", 1, 1, chk_s_str, fn_ucase},
     {"LCASE", 1, 1, chk_s_str, fn_lcase},
     {"TRIM", 1, 1, chk_s_str, fn_trim},

@@ -1,7 +1,8 @@
 /*
  * The date and time functions: PARSE_DATE, FORMAT_DATE, PARSE_TIMESTAMP, FORMAT_TIMESTAMP and
  * their older INTEGER forms (STRINGTOTIMESTAMP, TIMESTAMPTOSTRING, STRINGTODATE, DATETOSTRING),
- * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ. Patterns and zones that are
+ * UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, CONVERT_TZ, FORMAT_TIME, PARSE_TIME,
+ * DATEADD, DATESUB, TIMESTAMPADD, TIMESTAMPSUB, TIMEADD, TIMESUB. Patterns and zones that are
  * literals are compiled at load time (fn_datefmt.c does the patterns).
  *
  * Thread rules: compiled arguments are immutable; the day cache is the caller's arena's.
@@ -29,9 +30,19 @@ static int chk_unix_timestamp(struct fk_cc *cc, struct fk_node *n)
     return fk_fn_check_sig(cc, n, "T");
 }
 
+/* What a pattern may hold: any field, a date's (LocalDate: no time of day, no zone) or a
+ * time's (LocalTime: no date, no zone). */
+enum { DT_ANY, DT_DATE, DT_TIME };
+
+static int pattern_fits(const struct dfmt *f, int kind)
+{
+    return kind == DT_ANY || (kind == DT_DATE && !f->has_time && !f->has_zone) ||
+           (kind == DT_TIME && !f->has_date && !f->has_zone);
+}
+
 /* Precompiles the pattern (argument FI) and the zone (argument TI, -1 for none) when they are
- * literals. DATE_ONLY refuses time-of-day and zone letters, as LocalDate does. */
-static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date_only)
+ * literals. KIND (DT_*) refuses the letters the value has no field for. */
+static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int kind)
 {
     struct dtargs *d = fk_cc_alloc(cc, sizeof *d);
     n->aux = d;
@@ -44,10 +55,10 @@ static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date
             return fk_cc_fail(cc, fmt->line, fmt->col, "%s: invalid format '%s': %s", n->fn->name,
                               shown, err);
         }
-        if (date_only && (d->f.has_time || d->f.has_zone)) {
-            return fk_cc_fail(cc, fmt->line, fmt->col,
-                              "%s: format '%s' has a time field, and a DATE has none", n->fn->name,
-                              shown);
+        if (!pattern_fits(&d->f, kind)) {
+            return fk_cc_fail(cc, fmt->line, fmt->col, "%s: format '%s' has a %s field, and a %s has none",
+                              n->fn->name, shown, kind == DT_DATE ? "time" : "date",
+                              kind == DT_DATE ? "DATE" : "TIME");
         }
         d->have_fmt = 1;
     }
@@ -67,42 +78,42 @@ static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int date
 static int chk_parse_date(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_DATE;
-    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static int chk_format_date(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static int chk_parse_timestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_TIMESTAMP;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_stringtotimestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_INTEGER;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_format_timestamp(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 static int chk_timestamptostring(struct fk_cc *cc, struct fk_node *n)
 {
     n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, 0);
+    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
 }
 
 /* The pattern and zone of a call: precompiled, or read now (a failure is ksqlDB's exception). */
 static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi, int ti,
-                   int date_only, struct dfmt *tmp, const struct dfmt **f, int *tz)
+                   int kind, struct dfmt *tmp, const struct dfmt **f, int *tz)
 {
     const struct dtargs *d = n->aux;
     if (d && d->have_fmt) {
@@ -110,7 +121,7 @@ static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi,
     } else {
         char err[120];
         if (fk_df_compile(tmp, args[fi].u.s.p, args[fi].u.s.len, err, sizeof err) != 0 ||
-            (date_only && (tmp->has_time || tmp->has_zone))) {
+            !pattern_fits(tmp, kind)) {
             return -1;
         }
         *f = tmp;
@@ -141,7 +152,7 @@ static void fn_parse_date(const struct fk_node *n, const struct fk_value *args, 
     int tz;
     struct dt t;
     int64_t days;
-    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0 ||
+    if (dt_args(n, args, 1, -1, DT_DATE, &tmp, &f, &tz) != 0 ||
         fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 1, &t) != 0 || t.y < 0 || t.mo < 0 || t.d < 0 ||
         fk_df_resolve_date(&t, t.y, t.mo, t.d, &days) != 0) {
         throw_null(ev, out);
@@ -161,7 +172,7 @@ static void fn_format_date(const struct fk_node *n, const struct fk_value *args,
     struct dfmt tmp;
     const struct dfmt *f;
     int tz;
-    if (dt_args(n, args, 1, -1, 1, &tmp, &f, &tz) != 0) {
+    if (dt_args(n, args, 1, -1, DT_DATE, &tmp, &f, &tz) != 0) {
         throw_null(ev, out);
         return;
     }
@@ -182,7 +193,7 @@ static int parse_ts(const struct fk_node *n, const struct fk_value *args, int64_
     int tz;
     struct dt t;
     int64_t days, tod;
-    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0 ||
+    if (dt_args(n, args, 1, 2, DT_ANY, &tmp, &f, &tz) != 0 ||
         fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 0, &t) != 0 ||
         fk_df_resolve_date(&t, t.y >= 0 ? t.y : 1970, t.mo >= 0 ? t.mo : 1, t.d >= 0 ? t.d : 1, &days) !=
             0 ||
@@ -221,7 +232,7 @@ static void fn_format_timestamp(const struct fk_node *n, const struct fk_value *
     struct dfmt tmp;
     const struct dfmt *f;
     int tz;
-    if (dt_args(n, args, 1, 2, 0, &tmp, &f, &tz) != 0) {
+    if (dt_args(n, args, 1, 2, DT_ANY, &tmp, &f, &tz) != 0) {
         throw_null(ev, out);
         return;
     }
@@ -287,7 +298,7 @@ static int chk_datetostring(struct fk_cc *cc, struct fk_node *n)
 {
     static const char *const sigs[] = {"IS", NULL};
     n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static void fn_datetostring(const struct fk_node *n, const struct fk_value *args,
@@ -311,7 +322,7 @@ static int chk_stringtodate(struct fk_cc *cc, struct fk_node *n)
 {
     static const char *const sigs[] = {"SS", NULL};
     n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, 1);
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
 }
 
 static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args,
@@ -416,6 +427,163 @@ static void fn_convert_tz(const struct fk_node *n, const struct fk_value *args, 
     out->u.ts = ms + (int64_t)(off[1] - off[0]) * 1000;
 }
 
+/* FORMAT_TIME(time, format) and PARSE_TIME(s, format): LocalTime's patterns, no date or zone
+ * letters; parsing is case-sensitive, fields the pattern lacks are 0. */
+static int chk_format_time(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"MS", NULL};
+    n->type = FK_T_VARCHAR;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
+}
+
+static void fn_format_time(const struct fk_node *n, const struct fk_value *args,
+                           struct fk_ev *ev, struct fk_value *out)
+{
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (dt_args(n, args, 1, -1, DT_TIME, &tmp, &f, &tz) != 0) {
+        throw_null(ev, out);
+    } else {
+        struct sb b = {.a = ev->a};
+        sb_put(&b, "", 0);
+        fk_df_format(f, args[0].u.time, 0, &b);
+        set_str(out, b.p, b.len);
+    }
+}
+
+static int chk_parse_time(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const sigs[] = {"SS", NULL};
+    n->type = FK_T_TIME;
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
+}
+
+static void fn_parse_time(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                          struct fk_value *out)
+{
+    struct dfmt tmp;
+    const struct dfmt *f;
+    int tz;
+    struct dt t;
+    int64_t ms;
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (dt_args(n, args, 1, -1, DT_TIME, &tmp, &f, &tz) != 0 ||
+               fk_df_parse(f, args[0].u.s.p, args[0].u.s.len, 0, &t) != 0 ||
+               fk_df_resolve_time(&t, &ms) != 0) {
+        throw_null(ev, out);
+    } else {
+        out->type = FK_T_TIME;
+        out->u.time = (int32_t)ms;
+    }
+}
+
+/* ---- DATEADD, TIMESTAMPADD, TIMEADD and their SUB forms --------------------------------------- */
+
+/* java.util.concurrent.TimeUnit, as the unit word of DATEADD(DAYS, 3, d) names it (singular or
+ * plural): milliseconds per unit, or the divisor for the units below a millisecond. */
+static const struct {
+    const char *name;
+    int64_t ms, div;
+} time_units[] = {
+    {"NANOSECOND", 0, 1000000}, {"MICROSECOND", 0, 1000}, {"MILLISECOND", 1, 0},
+    {"SECOND", 1000, 0},        {"MINUTE", 60000, 0},     {"HOUR", 3600000, 0},
+    {"DAY", 86400000, 0},
+};
+
+static int unit_of(const char *s, size_t len)
+{
+    for (size_t i = 0; i < FK_ARRAY_SIZE(time_units); i++) {
+        size_t nl = strlen(time_units[i].name);
+        if ((len == nl || (len == nl + 1 && (s[nl] == 'S' || s[nl] == 's'))) &&
+            ieq(s, nl, time_units[i].name)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The unit is the first argument. ksqlDB writes it as a bare word (DAYS), which the parser
+ * does not read yet; until it does, a VARCHAR literal spells it: DATEADD('DAYS', 3, d). */
+static int chk_time_add(struct fk_cc *cc, struct fk_node *n)
+{
+    static const char *const date_sigs[] = {"SID", NULL}, *const ts_sigs[] = {"SIT", NULL},
+                             *const time_sigs[] = {"SIM", NULL};
+    const char *name = n->fn->name;
+    n->type = name[0] == 'D'                         ? FK_T_DATE
+              : strncmp(name, "TIMESTAMP", 9) == 0 ? FK_T_TIMESTAMP
+                                                   : FK_T_TIME;
+    if (fk_fn_overload(cc, n,
+                       n->type == FK_T_DATE        ? date_sigs
+                       : n->type == FK_T_TIMESTAMP ? ts_sigs
+                                                   : time_sigs) < 0) {
+        return -1;
+    }
+    const struct fk_node *u = n->kid[0];
+    if (!is_lit_str(u)) {
+        return fk_cc_fail(cc, u->line, u->col, "%s needs a time unit (DAYS, HOURS, MINUTES, SECONDS, "
+                          "MILLISECONDS...) as its first argument", name);
+    }
+    int unit = unit_of(u->v.u.s.p, u->v.u.s.len);
+    if (unit < 0) {
+        char shown[72];
+        return fk_cc_fail(cc, u->line, u->col, "unknown time unit '%s'",
+                          fk_cc_show(u->v.u.s.p, u->v.u.s.len, shown, sizeof shown));
+    }
+    n->index = unit; /* equal calls with equal units only share */
+    return 0;
+}
+
+/* TimeUnit.toMillis: truncated below a millisecond, saturated at the range of a long. */
+static int64_t unit_ms(int unit, int64_t v)
+{
+    if (time_units[unit].div) {
+        return v / time_units[unit].div;
+    }
+    int64_t m = time_units[unit].ms, r;
+    if (__builtin_mul_overflow(v, m, &r)) {
+        return v < 0 ? INT64_MIN : INT64_MAX;
+    }
+    return r;
+}
+
+/* DATEADD/DATESUB(unit, n, date), TIMESTAMPADD/SUB(unit, n, ts), TIMEADD/SUB(unit, n, time): the
+ * value moved by n units (subtracted for the SUB forms). A DATE moves by whole days after the
+ * sum is truncated towards zero (TimeUnit.toDays); a TIME wraps around midnight. */
+static void fn_time_add(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                        struct fk_value *out)
+{
+    (void)ev;
+    if (any_null(args, 3)) {
+        set_null(out);
+        return;
+    }
+    int sub = strstr(n->fn->name, "SUB") != NULL;
+    int64_t d = unit_ms(n->index, args[1].u.i);
+    d = sub ? (int64_t)(0 - (uint64_t)d) : d;
+    out->type = n->type;
+    switch (n->type) {
+    case FK_T_DATE: {
+        int64_t ms = (int64_t)((uint64_t)args[2].u.date * 86400000 + (uint64_t)d);
+        out->u.date = (int32_t)(ms / 86400000);
+        break;
+    }
+    case FK_T_TIME: {
+        int64_t t = ((int64_t)args[2].u.time + d % 86400000) % 86400000;
+        out->u.time = (int32_t)(t < 0 ? t + 86400000 : t);
+        break;
+    }
+    default: {
+        int64_t ms = args[2].type == FK_T_INTEGER ? args[2].u.i : args[2].u.ts;
+        out->u.ts = (int64_t)((uint64_t)ms + (uint64_t)d);
+        break;
+    }
+    }
+}
+
 const struct fk_func fk_fn_time[] = {
     {"PARSE_DATE", 2, 2, chk_parse_date, fn_parse_date},
     {"FORMAT_DATE", 2, 2, chk_format_date, fn_format_date},
@@ -430,5 +598,13 @@ const struct fk_func fk_fn_time[] = {
     {"UNIX_DATE", 0, -1, chk_unix_date, fn_unix_date},
     {"FROM_DAYS", 0, -1, chk_from_days, fn_from_days},
     {"CONVERT_TZ", 0, -1, chk_convert_tz, fn_convert_tz},
+    {"FORMAT_TIME", 0, -1, chk_format_time, fn_format_time},
+    {"PARSE_TIME", 0, -1, chk_parse_time, fn_parse_time},
+    {"DATEADD", 0, -1, chk_time_add, fn_time_add},
+    {"DATESUB", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESTAMPADD", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESTAMPSUB", 0, -1, chk_time_add, fn_time_add},
+    {"TIMEADD", 0, -1, chk_time_add, fn_time_add},
+    {"TIMESUB", 0, -1, chk_time_add, fn_time_add},
 };
 const size_t fk_fn_time_n = FK_ARRAY_SIZE(fk_fn_time);

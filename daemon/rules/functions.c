@@ -1,9 +1,11 @@
 /*
  * The built-in functions of the rules language, with ksqlDB's names, argument orders and NULL
  * handling (read from its UDF classes), in files by family: fn_string.c, fn_regex.c,
- * fn_math.c, fn_time.c (fn_datefmt.c: the date patterns), fn_cast.c (CAST and values as text),
- * like.c. This file is the registry that finds a function by name, and the argument checks
- * and UTF-8 counting they all use (fn.h).
+ * fn_math.c (with the NULL functions), fn_time.c (fn_datefmt.c: the date patterns), fn_json.c,
+ * fn_encode.c (encodings, bytes, UUID, URLs), fn_cast.c (CAST and values as text), like.c.
+ * This file is the registry that finds a function by name (the families of FK_FN_FAMILIES),
+ * and what they all use (fn.h): the argument checks and ksqlDB's overload resolution with its
+ * refusal messages, UTF-8 counting, the random generator.
  *
  * Every function checks its argument types at compile time and precompiles what a literal
  * argument allows (a regex, a date pattern, a time zone). At evaluation a function allocates
@@ -32,6 +34,17 @@ static const struct {
     FK_FN_FAMILIES(FK_FN_LIST)
 #undef FK_FN_LIST
 };
+
+const struct fk_func *fk_func_at(size_t i)
+{
+    for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
+        if (i < *families[f].n) {
+            return &families[f].fns[i];
+        }
+        i -= *families[f].n;
+    }
+    return NULL;
+}
 
 const struct fk_func *fk_func_find(const char *name, size_t len)
 {
@@ -67,7 +80,7 @@ int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig)
 {
     size_t sl = strlen(sig);
     for (size_t i = 0; i < n->nkid; i++) {
-        char want = sig[i < sl ? i : sl - 1];
+        char want = sl ? sig[i < sl ? i : sl - 1] : '\0'; /* "": no argument fits */
         enum fk_type t = n->kid[i]->type;
         int ok = t == FK_T_NULL || want == '*' || (want == 'S' && t == FK_T_VARCHAR) ||
                  (want == 'I' && t == FK_T_INTEGER) ||
@@ -110,7 +123,24 @@ static const char *ksql_type_name(enum fk_type t)
     }
 }
 
-/* "Function 'lpad' WHAT (STRING, INTEGER)." with the argument types of N. */
+/* The names ksqlDB's messages give functions, as their UDF classes declare them, where that is
+ * not the name in lower case. */
+static const struct {
+    const char *name, *declared;
+} declared_names[] = {
+    {"COALESCE", "COALESCE"},
+    {"LPAD", "LPad"},
+    {"RPAD", "RPad"},
+    {"CHR", "Chr"},
+    {"ROUND", "Round"},
+    {"CEIL", "Ceil"},
+    {"FLOOR", "Floor"},
+    {"JSON_CONCAT", "JSON_CONCAT"},
+    {"JSON_ARRAY_LENGTH", "JSON_ARRAY_LENGTH"},
+    {"IS_JSON_STRING", "IS_JSON_STRING"},
+};
+
+/* "Function 'greatest' WHAT (STRING, INTEGER)." with the argument types of N. */
 static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *what)
 {
     char name[48], types[256];
@@ -120,6 +150,11 @@ static int resolve_fail(struct fk_cc *cc, const struct fk_node *n, const char *w
         name[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     name[k] = '\0';
+    for (size_t i = 0; i < FK_ARRAY_SIZE(declared_names); i++) {
+        if (strcmp(declared_names[i].name, n->fn->name) == 0) {
+            snprintf(name, sizeof name, "%s", declared_names[i].declared);
+        }
+    }
     size_t tl = 0;
     types[0] = '\0';
     for (size_t i = 0; i < n->nkid && tl < sizeof types; i++) {

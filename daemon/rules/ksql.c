@@ -725,10 +725,27 @@ struct fk_program *fk_program_load_at(const char *name, const char *text, size_t
                    .err_size = errstr_size,
                    .wrap_default = 1,
                    .default_key = FK_FMT_KAFKA};
+    errstr[0] = '\0';
+    size_t bad;
+    if (fk_utf8_check(text, len, &bad) != 0) {
+        /* Statements are text: a string literal with invalid UTF-8 would be written into
+         * every output as invalid JSON. */
+        int l = line, c = col;
+        for (size_t i = 0; i < bad; i++) {
+            if (text[i] == '\n') {
+                l++;
+                c = cont_col;
+            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+                c++;
+            }
+        }
+        snprintf(errstr, errstr_size, "%s:%d:%d: invalid UTF-8: statements must be UTF-8 text",
+                 name, l, c);
+        return NULL;
+    }
     k.p = fk_calloc(1, sizeof *k.p);
     k.p->file = fk_strdup(name);
     k.p->offset_reset = -1;
-    errstr[0] = '\0';
     /* The ksql CLI continues a line with a trailing backslash: read it as a space. */
     char *t = fk_strndup(text, len);
     for (size_t i = 0; i + 1 < len; i++) {

@@ -120,6 +120,55 @@ static void item_text(const char *from, const char *to, char *out, size_t size)
     out[n] = '\0';
 }
 
+/* The expression in [FROM, TO) as ksqlDB's formatter prints it in a message: names
+ * upper-cased, literals as written, a binary operation at the top in parentheses. */
+static void format_expr(const char *from, const char *to, char *out, size_t size)
+{
+    struct fk_lexer lx;
+    fk_lexer_init(&lx, "", from, (size_t)(to - from), 1, 1);
+    struct fk_buf b;
+    fk_buf_init(&b);
+    int depth = 0, binary = 0;
+    struct fk_token prev = {0};
+    while (fk_lexer_next(&lx) == 0 && lx.tok.kind != FK_TOK_EOF) {
+        struct fk_token t = lx.tok;
+        int is_op = t.kind == FK_TOK_OP;
+        int open = is_op && t.len == 1 && t.p[0] == '(';
+        int close = is_op && t.len == 1 && t.p[0] == ')';
+        int comma = is_op && t.len == 1 && t.p[0] == ',';
+        int prev_open = prev.kind == FK_TOK_OP && prev.len == 1 && prev.p[0] == '(';
+        if (b.len && !close && !comma && !prev_open && !(open && prev.kind == FK_TOK_IDENT)) {
+            fk_buf_putc(&b, ' ');
+        }
+        if (t.kind == FK_TOK_IDENT) {
+            for (size_t i = 0; i < t.len; i++) {
+                fk_buf_putc(&b, (char)toupper((unsigned char)t.p[i]));
+            }
+        } else if (t.kind == FK_TOK_STRING) {
+            fk_buf_putc(&b, '\'');
+            fk_buf_append(&b, t.p, t.len);
+            fk_buf_putc(&b, '\'');
+        } else if (t.kind == FK_TOK_QIDENT) {
+            fk_buf_putc(&b, '`');
+            fk_buf_append(&b, t.p, t.len);
+            fk_buf_putc(&b, '`');
+        } else {
+            fk_buf_append(&b, t.p, t.len);
+        }
+        if (open) {
+            depth++;
+        } else if (close) {
+            depth--;
+        } else if (is_op && depth == 0 && !comma &&
+                   (prev.kind != FK_TOK_OP || (prev.len == 1 && prev.p[0] == ')'))) {
+            binary = 1;
+        }
+        prev = t;
+    }
+    snprintf(out, size, binary ? "(%s)" : "%s", b.data ? b.data : "");
+    fk_buf_free(&b);
+}
+
 /* When the text [FROM, TO) is a (qualified) column of SRC, its index; else -1. When it ends
  * in a struct field, ...->name, *field gets that name: ksqlDB names such a column by it. */
 static int bare_ref(const struct fk_stream *src, const char *from, const char *to, char **field)
@@ -647,8 +696,8 @@ static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name,
             if (rc == 0 && fk_expr_type(q->where) != FK_T_BOOLEAN &&
                 fk_expr_type(q->where) != FK_T_NULL) {
                 char text[128];
-                item_text(from.p - (from.kind == FK_TOK_STRING || from.kind == FK_TOK_QIDENT),
-                          k->lx.tok.p, text, sizeof text);
+                format_expr(from.p - (from.kind == FK_TOK_STRING || from.kind == FK_TOK_QIDENT),
+                            k->lx.tok.p, text, sizeof text);
                 char tb[128];
                 rc = fk_kl_fail_pos(k, at.line, at.col,
                               "Type error in WHERE expression: Should evaluate to boolean but "

@@ -190,7 +190,7 @@ static int read_key(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
             bytes = x->wrap.data;
             len = x->wrap.len;
         }
-        if (fk_decode(c->key_dec, bytes, len, &rec, err, sizeof err) != FK_DECODE_OK) {
+        if (!c->key_dec || fk_decode(c->key_dec, bytes, len, &rec, err, sizeof err) != FK_DECODE_OK) {
             return -1;
         }
         for (size_t i = 0; i < s->n_key; i++) {
@@ -250,7 +250,8 @@ static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s
     }
     char err[256];
     struct fk_record rec;
-    if (fk_decode(c->value_dec, bytes, len, &rec, err, sizeof err) != FK_DECODE_OK) {
+    if (!c->value_dec ||
+        fk_decode(c->value_dec, bytes, len, &rec, err, sizeof err) != FK_DECODE_OK) {
         return -1;
     }
     for (size_t i = 0; i < n_value; i++) {

@@ -1138,6 +1138,7 @@ static int load_queries(struct ld *ld, const struct fk_yaml_node *n)
                               "and the labelled stream");
     }
     fk_program_drop_query(p, 0);
+    rs->offset_reset = p->offset_reset;
     for (size_t i = 0; i < p->n_queries; i++) {
         const struct fk_query *q = &p->queries[i];
         if (strcmp(p->streams[q->source].topic, rs->source_topic) != 0) {
@@ -1153,6 +1154,10 @@ static int load_queries(struct ld *ld, const struct fk_yaml_node *n)
                             q->id, topic);
         }
     }
+    if (p->n_queries == 0) { /* only SET statements besides the label */
+        fk_program_free(p);
+        rs->program = NULL;
+    }
     return 0;
 }
 
@@ -1161,8 +1166,21 @@ static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, str
     if (lx_next(ld, lx)) {
         return -1;
     }
-    int statements = 0;
+    int statements = 0, sets = 0;
     while (lx->tok.kind != FK_TOK_EOF) {
+        if (fk_lexer_is(lx, "SET")) {
+            /* read with the whole text as a program below, which knows the properties */
+            while (lx->tok.kind != FK_TOK_EOF && !fk_lexer_is_op(lx, ";")) {
+                if (lx_next(ld, lx)) {
+                    return -1;
+                }
+            }
+            if (lx->tok.kind != FK_TOK_EOF && lx_next(ld, lx)) {
+                return -1;
+            }
+            sets++;
+            continue;
+        }
         char *name = stream_head(ld, lx);
         if (!name) {
             return -1;
@@ -1194,7 +1212,7 @@ static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, str
         return fail_at(ld, n, "ksql needs two statements: CREATE STREAM source (...) WITH (...); "
                               "CREATE STREAM label AS SELECT ... FROM source;");
     }
-    return 0;
+    return sets ? load_queries(ld, n) : 0;
 }
 
 /* ---- the file --------------------------------------------------------------------------- */
@@ -1357,6 +1375,7 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     struct fk_ruleset *rs = fk_calloc(1, sizeof *rs);
     atomic_init(&rs->refcnt, 1);
     rs->path = fk_strdup(name);
+    rs->offset_reset = -1;
     struct ld ld = {name, errstr, errstr_size, rs};
     if (load_root(&ld, doc->root) == 0) {
         share_subexpressions(rs);

@@ -117,6 +117,9 @@ struct fk_ruleset {
     /* The persistent queries the ksql statements declare after the labelled stream, run on
      * every record beside it in the same transaction (rules/program.h); NULL for none. */
     struct fk_program *program;
+    /* SET 'auto.offset.reset' in the ksql: where the dq group starts without committed
+     * offsets (-1: not set, dq.start decides; 0 earliest; 1 latest) */
+    int offset_reset;
 
     struct fk_rule *rules;
     size_t n_rules;

@@ -6,8 +6,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Idaemon \
  *       tests/fuzz/fuzz_expr.c daemon/rules/lexer.c daemon/rules/value.c daemon/rules/expr.c \
- *       daemon/rules/functions.c daemon/util.c daemon/log.c \
- *       $(pkg-config --cflags --libs libpcre2-8 libmongoc-1.0) -lm -o /tmp/fuzz_expr
+ *       daemon/rules/types.c daemon/rules/functions.c daemon/rules/fn_*.c daemon/rules/like.c \
+ *       daemon/util.c daemon/log.c \
+ *       $(pkg-config --cflags --libs libpcre2-8 libmongoc-1.0 yajl) -lm -o /tmp/fuzz_expr
  *   /tmp/fuzz_expr -max_total_time=60
  */
 #include "rules/expr.h"

@@ -50,6 +50,9 @@ stop_daemon KILL
 start_daemon "$conf" "$rules"
 judged() { PROGRESS=$(($(committed_count "$verdicts") + $(committed_count "$dlq"))); ((PROGRESS >= N)); }
 check "after kill -9 and the restart every record is judged" wait_progress 180 judged
+metric() { scrape | awk -v k="$1" '$1 == k {print $2}'; }
+jobs_counted() { local v; v=$(metric 'faker_kafka_query_records_total{query="CSAS_JOBS_3"}'); ((${v:-0} > 0)); }
+check "/metrics counts each query's committed outputs by query id" wait_for 30 jobs_counted
 stop_daemon TERM
 check_eq "exit 0" "$DAEMON_RC" 0
 check_eq "the input holds $N records" "$(topic_count "$input")" "$N"

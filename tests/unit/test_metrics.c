@@ -126,7 +126,7 @@ static void daemon_families_have_help_and_type(void)
     for (const char *p = strstr(text, "# HELP "); p; p = strstr(p + 1, "# HELP ")) {
         helps++;
     }
-    CHECK_INT_EQ(types, 19);
+    CHECK_INT_EQ(types, 20);
     CHECK_INT_EQ(helps, types);
     /* A series of a family that does not exist goes nowhere, without crashing. */
     fk_metrics_reset();

@@ -507,7 +507,28 @@ static void ksql_more_queries_load(void)
     CHECK_STR_EQ(rs->program->queries[0].id, "CSAS_ADULTS_1");
     CHECK_STR_EQ(rs->program->queries[1].id, "INSERTQUERY_2");
     CHECK_STR_EQ(rs->program->streams[rs->program->queries[0].sink].topic, "ADULTS");
+    CHECK_INT_EQ(rs->offset_reset, -1);
     fk_ruleset_unref(rs);
+
+    /* pasted with ksqlDB's SET: auto.offset.reset is where the dq group starts */
+    static const char set[] =
+        "version: 1\n"
+        "ksql: |\n"
+        "  SET 'auto.offset.reset' = 'latest';\n"
+        "  CREATE STREAM s (name VARCHAR) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON');\n"
+        "  CREATE STREAM o AS SELECT name, 'x' AS quality FROM s;\n";
+    rs = fk_ruleset_load_string("r.yaml", set, strlen(set), err, sizeof err);
+    CHECK(rs != NULL && rs->offset_reset == 1 && rs->program == NULL);
+    fk_ruleset_unref(rs);
+    static const char bad[] =
+        "version: 1\n"
+        "ksql: |\n"
+        "  SET 'max.poll.records' = '5';\n"
+        "  CREATE STREAM s (name VARCHAR) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON');\n"
+        "  CREATE STREAM o AS SELECT name, 'x' AS quality FROM s;\n";
+    rs = fk_ruleset_load_string("r.yaml", bad, strlen(bad), err, sizeof err);
+    CHECK(rs == NULL);
+    CHECK(strstr(err, "r.yaml:3:7: not supported: SET 'max.poll.records'") == err);
 }
 
 static void ksql_variants_load(void)
