@@ -1,8 +1,7 @@
 /*
- * The JSON functions that return or take composite values: TO_JSON_STRING (any value as
- * ksqlDB's JSON, DATE, TIME and TIMESTAMP as quoted text), JSON_ITEMS (a JSON array's items
- * as JSON text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to
- * value text). Parsing uses yajl's tree; values are written back compact, as Jackson writes
+ * The JSON functions that return composite values: JSON_ITEMS (a JSON array's items as JSON
+ * text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to value
+ * text); TO_JSON_STRING is fn_json.c's. Parsing uses yajl's tree; values are written back compact, as Jackson writes
  * them, with numbers as written. Text that is not JSON, or not the right kind, gives NULL.
  * @locks none.
  */
@@ -22,83 +21,6 @@ static void put_str(struct fk_buf *b, const char *s, size_t len)
     char *end = fk_json_escape(b->data + b->len, s, len);
     b->len = (size_t)(end - b->data);
     b->data[b->len] = '\0';
-}
-
-/* TO_JSON_STRING's writer: fk_json_put_value() but for the temporal types, which ksqlDB's
- * function writes as their text. */
-static void put_any(struct fk_buf *b, const struct fk_value *v, const struct fk_sqltype *t,
-                    struct fk_arena *a)
-{
-    switch (v->type) {
-    case FK_T_DATE:
-    case FK_T_TIME:
-    case FK_T_TIMESTAMP: {
-        struct fk_value s;
-        fk_value_text(v, t, a, &s);
-        put_str(b, s.u.s.p, s.u.s.len);
-        return;
-    }
-    case FK_T_ARRAY:
-        fk_buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.c.n; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_any(b, &v->u.c.v[i], t && t->kind == FK_T_ARRAY ? t->elem : NULL, a);
-        }
-        fk_buf_putc(b, ']');
-        return;
-    case FK_T_MAP:
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.c.n; i++) {
-            struct fk_value k;
-            fk_buf_puts(b, i ? "," : "");
-            fk_value_text(&v->u.c.v[2 * i], t ? t->key : NULL, a, &k);
-            if (k.type == FK_T_NULL) {
-                fk_buf_puts(b, "\"null\"");
-            } else {
-                put_str(b, k.u.s.p, k.u.s.len);
-            }
-            fk_buf_putc(b, ':');
-            put_any(b, &v->u.c.v[2 * i + 1], t && t->kind == FK_T_MAP ? t->elem : NULL, a);
-        }
-        fk_buf_putc(b, '}');
-        return;
-    case FK_T_STRUCT:
-        if (!t || t->kind != FK_T_STRUCT) {
-            fk_json_put_value(b, v, t);
-            return;
-        }
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.c.n && i < t->n_fields; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_str(b, t->fields[i].name, strlen(t->fields[i].name));
-            fk_buf_putc(b, ':');
-            put_any(b, &v->u.c.v[i], t->fields[i].type, a);
-        }
-        fk_buf_putc(b, '}');
-        return;
-    default:
-        fk_json_put_value(b, v, t);
-        return;
-    }
-}
-
-static int chk_to_json(struct fk_cc *cc, struct fk_node *n)
-{
-    if (n->kid[0]->op == FK_OP_LAMBDA) {
-        return fk_fn_refuse(cc, n);
-    }
-    fk_fn_result(n, fk_sqltype_kind(FK_T_VARCHAR, 0));
-    return 0;
-}
-
-static void fn_to_json(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                       struct fk_value *out)
-{
-    struct fk_buf b;
-    fk_buf_init(&b);
-    put_any(&b, &args[0], fk_fn_arg(n, 0), ev->a);
-    fk_fn_str(ev->a, b.data, b.len, out);
-    fk_buf_free(&b);
 }
 
 /* A yajl value written back compact. */
@@ -227,7 +149,6 @@ static void fn_records(const struct fk_node *n, const struct fk_value *args, str
 }
 
 const struct fk_func fk_fn_json_nested[] = {
-    {"TO_JSON_STRING", 1, 1, chk_to_json, fn_to_json},
     {"JSON_ITEMS", 1, 1, chk_items, fn_items},
     {"JSON_KEYS", 1, 1, chk_items, fn_keys},
     {"JSON_RECORDS", 1, 1, chk_records, fn_records},

@@ -413,7 +413,7 @@ static void test_constructors(void)
          "q.sql:1:37: CASE results must all have one type: ARRAY<INTEGER> and ARRAY<STRING>"},
         {"IFNULL(nums, ARRAY[1])[1]", NULL, "type: INTEGER"},
         {"COALESCE(address, CAST(NULL AS STRUCT<city STRING>))", NULL,
-         "q.sql:1:1: Function 'coalesce' does not accept parameters (STRUCT<`CITY` STRING, `zip` "
+         "q.sql:1:1: Function 'COALESCE' does not accept parameters (STRUCT<`CITY` STRING, `zip` "
          "STRING, `GEO` STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>, STRUCT<`CITY` STRING>)."},
         {"COALESCE(CAST(NULL AS ARRAY<INT>), nums)", NULL, "type: ARRAY<INTEGER>"},
         {"IFNULL(items[3], items[1])->sku", NULL, "\"A1\""},
