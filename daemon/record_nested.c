@@ -421,6 +421,11 @@ static int build(struct fk_decoder *d, size_t c, const struct fk_sqltype *t, con
             return fail(d, c, r, t, p, NULL);
         }
         int rc = fk_decimal_parse(raw_text(d, r), r->len, t->precision, t->scale, &i);
+        if (rc == -3) {
+            return fail(d, c, r, t, p,
+                        "not supported: a DECIMAL value of more than 18 digits with its scale "
+                        "(use DOUBLE or a smaller scale)");
+        }
         if (rc == -2) {
             char why[96];
             snprintf(why, sizeof why,

@@ -141,13 +141,7 @@ static struct fk_sqltype *parse_decimal(struct tp *tp, const struct fk_token *at
         tp_fail(tp, at, "DECIMAL precision must be >= scale: DECIMAL(%d, %d)", p, s);
         return NULL;
     }
-    if (p > 18) {
-        tp_fail(tp, at,
-                "not supported: DECIMAL(%d, %d): a precision above 18 digits (use DOUBLE or a "
-                "smaller precision)",
-                p, s);
-        return NULL;
-    }
+    /* A wider type is taken; its values must fit 64 bits unscaled (fk_decimal_parse()). */
     return fk_sqltype_scalar(FK_T_DECIMAL, 0, p, s);
 }
 

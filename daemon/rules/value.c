@@ -318,13 +318,17 @@ int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_
         }
         exp = eneg ? -exp : exp;
     }
-    if (i != len || precision < 1 || precision > 18) {
+    if (i != len || precision < 1) {
         return -1;
     }
     int64_t shift = exp - (int64_t)frac + scale;
     int64_t keep = (int64_t)nd_all + (shift < 0 ? shift : 0); /* digits before the point */
-    if (keep + (shift > 0 ? shift : 0) > precision) {
+    int64_t width = keep + (shift > 0 ? shift : 0);
+    if (width > precision) {
         return -2;
+    }
+    if (width > 19) {
+        return -3; /* fits the type, not 64 bits */
     }
     uint64_t v = 0;
     for (int64_t k = 0; k < keep; k++) {
@@ -337,11 +341,14 @@ int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_
         v++; /* HALF_UP */
     }
     uint64_t limit = 1;
-    for (int k = 0; k < precision; k++) {
+    for (int k = 0; k < precision && k < 19; k++) {
         limit *= 10;
     }
-    if (v >= limit) {
+    if (precision < 19 && v >= limit) {
         return -2; /* 9.995 at two places is 10.00 */
+    }
+    if (v > (uint64_t)INT64_MAX) {
+        return -3;
     }
     *unscaled = neg ? -(int64_t)v : (int64_t)v;
     return 0;

@@ -102,7 +102,8 @@ struct fk_schema {
 /* A number's text as BigDecimal(String) reads it ([+-]digits[.digits][e[+-]digits]), at
  * SCALE digits after the point (rounded half up) into UNSCALED. 0; -1 when it is not a
  * number; -2 when it has more than PRECISION - SCALE integer digits (ksqlDB's "Numeric field
- * overflow"). */
+ * overflow"); -3 when it fits the type but not the 64 bits a value holds here (a wider type,
+ * DECIMAL(30, 18) say, holds its values below 9.2 * 10^18 unscaled). */
 int fk_decimal_parse(const char *s, size_t len, int precision, int scale, int64_t *unscaled);
 
 /* Index of NAME (LEN bytes) in SCHEMA, case-insensitively, or -1. */

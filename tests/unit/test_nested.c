@@ -39,6 +39,7 @@ static void test_type_parser(void)
         {"TIMESTAMP", "TIMESTAMP"},
         {"DECIMAL(4,2)", "DECIMAL(4, 2)"},
         {"DECIMAL ( 18 , 0 )", "DECIMAL(18, 0)"},
+        {"DECIMAL(50,30)", "DECIMAL(50, 30)"},
         {"ARRAY<INT>", "ARRAY<INTEGER>"},
         {"ARRAY<ARRAY<BIGINT>>", "ARRAY<ARRAY<BIGINT>>"},
         {"MAP<STRING, DOUBLE>", "MAP<STRING, DOUBLE>"},
@@ -273,6 +274,21 @@ static void test_decode_exact_types(void)
     };
     run_decode("d DECIMAL(6,4), b BYTES, t TIME, dt DATE, ts TIMESTAMP", cases,
                FK_ARRAY_SIZE(cases));
+    /* a type wider than 18 digits: its values that have 18 digits at most */
+    static const struct dcase wide[] = {
+        {"{\"w\":1.5}", "[1.500000000000000000]"},
+        {"{\"w\":-0.000000000000000001}", "[-0.000000000000000001]"},
+        {"{\"w\":99999.99999}",
+         "error: column W: not supported: a DECIMAL value of more than 18 digits with its scale "
+         "(use DOUBLE or a smaller scale), path: $.W"},
+        {"{\"w\":9.3}",
+         "error: column W: not supported: a DECIMAL value of more than 18 digits with its scale "
+         "(use DOUBLE or a smaller scale), path: $.W"},
+        {"{\"w\":1e12}",
+         "error: column W: Numeric field overflow: a DECIMAL(30, 18) must be less than 10^12, "
+         "path: $.W"},
+    };
+    run_decode("w DECIMAL(30,18)", wide, FK_ARRAY_SIZE(wide));
 }
 
 /* ---- expressions over decoded records ---- */
