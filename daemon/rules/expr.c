@@ -326,6 +326,9 @@ static int compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b,
         }
         *cls = FK_CC_BOOL;
     } else {
+        if (fk_nested_cannot_compare(cc, a, b, at)) {
+            return -1;
+        }
         return fk_cc_fail(cc, at->line, at->col, "cannot compare %s with %s", fk_type_name(ta),
                           fk_type_name(tb));
     }

@@ -256,6 +256,11 @@ int fk_nested_rowtime_literal(struct fk_cc *cc, struct fk_node *a, struct fk_nod
  * -1 with the error set. */
 int fk_nested_compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b, int ordered,
                             const struct fk_token *at);
+/* In a ksqlDB statement (a schema with qualifiers), a comparison of simple operands that
+ * cannot be made, in ksqlDB's words: "Cannot compare ID (INTEGER) to 'x' (STRING) with
+ * GREATER_THAN_OR_EQUAL." 1 when it set that error, 0 to let the caller word it. */
+int fk_nested_cannot_compare(struct fk_cc *cc, const struct fk_node *a, const struct fk_node *b,
+                             const struct fk_token *at);
 /* Three-way comparison of two non-NULL values of one nested or exact type. */
 int fk_value_cmp(const struct fk_value *a, const struct fk_value *b);
 /* CAST to or from a nested type (cast_complex.c): checks, makes N an FK_OP_CASTX to TO. */

@@ -657,3 +657,70 @@ thrown:
     ev->thrown = 1;
     out->type = FK_T_NULL;
 }
+
+/* ---- ksqlDB's words for a comparison that cannot be made ------------------------------------ */
+
+/* A column or a literal as ksqlDB's ExpressionFormatter writes it; 0 for anything else. */
+static int format_simple(const struct fk_cc *cc, const struct fk_node *n, struct fk_buf *b)
+{
+    if (n->op == FK_OP_COL) {
+        for (const char *p = cc->schema->names[n->index]; *p; p++) {
+            fk_buf_putc(b, (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p));
+        }
+        return 1;
+    }
+    if (n->op != FK_OP_LIT) {
+        return 0;
+    }
+    switch (n->v.type) {
+    case FK_T_VARCHAR:
+        fk_buf_putc(b, '\'');
+        for (size_t i = 0; i < n->v.u.s.len; i++) {
+            fk_buf_append(b, n->v.u.s.p[i] == '\'' ? "''" : &n->v.u.s.p[i],
+                          n->v.u.s.p[i] == '\'' ? 2 : 1);
+        }
+        fk_buf_putc(b, '\'');
+        return 1;
+    case FK_T_INTEGER:
+        fk_buf_printf(b, "%lld", (long long)n->v.u.i);
+        return 1;
+    case FK_T_BOOLEAN:
+        fk_buf_puts(b, n->v.u.b ? "true" : "false");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int fk_nested_cannot_compare(struct fk_cc *cc, const struct fk_node *a, const struct fk_node *b,
+                             const struct fk_token *at)
+{
+    static const struct {
+        const char *op, *name;
+    } ops[] = {{"=", "EQUAL"},         {"<>", "NOT_EQUAL"},          {"!=", "NOT_EQUAL"},
+               {"<", "LESS_THAN"},     {"<=", "LESS_THAN_OR_EQUAL"}, {">", "GREATER_THAN"},
+               {">=", "GREATER_THAN_OR_EQUAL"}};
+    const char *name = NULL;
+    for (size_t i = 0; i < FK_ARRAY_SIZE(ops) && at->kind == FK_TOK_OP; i++) {
+        if (at->len == strlen(ops[i].op) && memcmp(at->p, ops[i].op, at->len) == 0) {
+            name = ops[i].name;
+        }
+    }
+    if (!name || cc->schema->n_qualifiers == 0) {
+        return 0;
+    }
+    struct fk_buf fa, fb;
+    fk_buf_init(&fa);
+    fk_buf_init(&fb);
+    int done = 0;
+    if (format_simple(cc, a, &fa) && format_simple(cc, b, &fb)) {
+        char ta[128], tb[128];
+        fk_cc_fail(cc, at->line, at->col, "Cannot compare %s (%s) to %s (%s) with %s.", fa.data,
+                   fk_sqltype_str(fk_node_sqltype(a), ta, sizeof ta), fb.data,
+                   fk_sqltype_str(fk_node_sqltype(b), tb, sizeof tb), name);
+        done = 1;
+    }
+    fk_buf_free(&fa);
+    fk_buf_free(&fb);
+    return done;
+}

@@ -402,6 +402,12 @@ static void test_subscripts_and_fields(void)
          "STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>"},
         {"tags->x", NULL, "q.sql:1:5: '->' needs a STRUCT, not ARRAY<STRING>"},
         {"other.tags", NULL, "q.sql:1:1: 'OTHER' is not a valid stream/table name or alias."},
+        /* in a statement (the schema has qualifiers), ksqlDB's words for simple operands */
+        {"id >= 'not an int'", NULL,
+         "q.sql:1:4: Cannot compare ID (INTEGER) to 'not an int' (STRING) with "
+         "GREATER_THAN_OR_EQUAL."},
+        {"'it''s' = id", NULL, "q.sql:1:9: Cannot compare 'it''s' (STRING) to ID (INTEGER) with EQUAL."},
+        {"id + 1 = 'x'", NULL, "q.sql:1:8: cannot compare INTEGER with VARCHAR"},
     };
     run_exprs(cases, FK_ARRAY_SIZE(cases));
 }
