@@ -361,7 +361,7 @@ static int java_equals(const struct fk_value *a, const struct fk_value *b)
     case FK_T_ARRAY:
     case FK_T_MAP:
     case FK_T_STRUCT:
-        return 0;
+        return fk_value_cmp(a, b) == 0; /* List/Map/Struct.equals(): item by item */
     default:
         return value_cmp(a, b) == 0;
     }

@@ -439,6 +439,8 @@ static void test_constructors(void)
          "STRING, `GEO` STRUCT<`LAT` DOUBLE, `LON` DOUBLE>>, STRUCT<`CITY` STRING>)."},
         {"COALESCE(CAST(NULL AS ARRAY<INT>), nums)", NULL, "type: ARRAY<INTEGER>"},
         {"IFNULL(items[3], items[1])->sku", NULL, "\"A1\""},
+        {"NULLIF(nums, ARRAY[3, 1, 2, 3])", NULL, "null"},
+        {"NULLIF(nums, ARRAY[3])", NULL, "[3,1,2,3]"},
         {"ARRAY[NULL, STRUCT(x := 1, y := 2), STRUCT(y := 3, z := 4)]", NULL,
          "[null,{\"X\":1,\"Y\":2,\"Z\":null},{\"X\":null,\"Y\":3,\"Z\":4}]"},
         {"ARRAY[]", NULL,
