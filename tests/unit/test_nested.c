@@ -108,6 +108,25 @@ static void test_type_parser_lx(void)
     CHECK_STR_EQ(err, "s.sql:3:11: unknown type 'BLOB'");
 }
 
+/* The lexer's tokens for nested expressions: [ ] -> => := (and "--" still a comment). */
+static void test_lexer_tokens(void)
+{
+    const char *text = "a[1]->b => (x, y) := -1 --> not a token\n-x";
+    static const char *const want[] = {"a", "[", "1", "]", "->", "b", "=>", "(", "x", ",",
+                                       "y", ")", ":=", "-", "1", "-", "x"};
+    struct fk_lexer lx;
+    fk_lexer_init(&lx, "t", text, strlen(text), 1, 1);
+    size_t i = 0;
+    while (fk_lexer_next(&lx) == 0 && lx.tok.kind != FK_TOK_EOF && i < FK_ARRAY_SIZE(want)) {
+        char got[16];
+        snprintf(got, sizeof got, "%.*s", (int)lx.tok.len, lx.tok.p);
+        CHECK_STR_EQ(got, want[i]);
+        i++;
+    }
+    CHECK_INT_EQ(i, FK_ARRAY_SIZE(want));
+    CHECK(lx.tok.kind == FK_TOK_EOF);
+}
+
 /* ---- schemas from a column list, as a CREATE STREAM declares them ---- */
 
 #define MAX_COLS 8
@@ -697,6 +716,7 @@ static void test_lambdas(void)
 
 int main(void)
 {
+    FK_TEST_RUN(test_lexer_tokens);
     FK_TEST_RUN(test_type_parser);
     FK_TEST_RUN(test_type_parser_lx);
     FK_TEST_RUN(test_decode_array);
