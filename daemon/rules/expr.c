@@ -592,10 +592,7 @@ static struct fk_node *parse_case(struct fk_cc *cc)
 static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
 {
     struct fk_node *n = node_new(cc, FK_OP_CALL, name);
-    n->fn = fk_func_find_composite(name->p, name->len);
-    if (!n->fn) {
-        n->fn = fk_func_find(name->p, name->len);
-    }
+    n->fn = fk_func_find(name->p, name->len);
     char upper[48];
     size_t ul = name->len < sizeof upper - 1 ? name->len : sizeof upper - 1;
     for (size_t i = 0; i < ul; i++) {

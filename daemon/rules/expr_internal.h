@@ -270,8 +270,6 @@ void fk_ev_cast_complex(const struct fk_node *n, struct fk_ev *ev, struct fk_val
  * "{k=1}", "Struct{F0=1,f1=3}"; a NULL inside is "null". */
 void fk_value_text(const struct fk_value *v, const struct fk_sqltype *t, struct fk_arena *a,
                    struct fk_value *out);
-/* The registry of the composite functions (fn_registry_c.c). */
-const struct fk_func *fk_func_find_composite(const char *name, size_t len);
 /* When a lambda is an argument of CALL (its earlier arguments parsed): the types of its N
  * parameters, into TYPES. 0, or -1 with the error set (fn_lambda.c). */
 int fk_lambda_params(struct fk_cc *cc, const struct fk_node *call, const struct fk_token *at,
@@ -344,6 +342,11 @@ int fk_parse_time_lit(const char *s, size_t len, int32_t *ms);
     X(time)                                                                                        \
     X(encode)                                                                                      \
     X(json)                                                                                        \
+    X(array)                                                                                       \
+    X(map)                                                                                         \
+    X(lambda)                                                                                      \
+    X(regex_array)                                                                                 \
+    X(json_nested)                                                                                 \
     /* one line per family, above */
 
 #define FK_FN_DECLARE(fam)                                                                         \

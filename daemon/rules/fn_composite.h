@@ -1,7 +1,7 @@
 /*
- * What the composite function families share (fn_array.c, fn_map.c, fn_lambda.c, fn_json_nested.c,
- * registered by fn_registry_c.c): their tables and the argument checks and result builders
- * they have in common. Only those files include it.
+ * What the composite function families (fn_array.c, fn_map.c, fn_lambda.c, fn_regex_array.c,
+ * fn_json_nested.c; each an X() line of FK_FN_FAMILIES) share: the argument checks and result
+ * builders of fn_composite.c. Only those files include it.
  */
 #ifndef FK_RULES_FN_COMPOSITE_H
 #define FK_RULES_FN_COMPOSITE_H
@@ -9,17 +9,6 @@
 #include "rules/fn.h"
 
 #include <stddef.h>
-
-extern const struct fk_func fk_fn_array[];
-extern const size_t fk_fn_array_n;
-extern const struct fk_func fk_fn_map[];
-extern const size_t fk_fn_map_n;
-extern const struct fk_func fk_fn_lambda[];
-extern const size_t fk_fn_lambda_n;
-extern const struct fk_func fk_fn_regex_array[];
-extern const size_t fk_fn_regex_array_n;
-extern const struct fk_func fk_fn_json_nested[];
-extern const size_t fk_fn_json_nested_n;
 
 /* Whether argument I of N is of KIND (or the literal NULL). */
 int fk_fn_is(const struct fk_node *n, size_t i, enum fk_type kind);

@@ -1,7 +1,6 @@
 /*
- * The registry of the composite functions (collections, maps, lambdas, JSON), looked up by
- * the parser before the scalar library of functions.c, and the helpers the families share.
- * Constant tables: any thread. @locks none.
+ * The helpers the composite function families share (fn_composite.h): argument types, result
+ * types owned by the expression, collections in the arena. Pure: any thread. @locks none.
  */
 #include "rules/fn_composite.h"
 
@@ -9,45 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-static int name_is(const char *name, size_t len, const char *want)
-{
-    if (strlen(want) != len) {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (c >= 'a' && c <= 'z') {
-            c = (char)(c - 'a' + 'A');
-        }
-        if (c != want[i]) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-const struct fk_func *fk_func_find_composite(const char *name, size_t len)
-{
-    static const struct {
-        const struct fk_func *t;
-        const size_t *n;
-    } families[] = {
-        {fk_fn_array, &fk_fn_array_n},
-        {fk_fn_map, &fk_fn_map_n},
-        {fk_fn_lambda, &fk_fn_lambda_n},
-        {fk_fn_json_nested, &fk_fn_json_nested_n},
-        {fk_fn_regex_array, &fk_fn_regex_array_n},
-    };
-    for (size_t f = 0; f < FK_ARRAY_SIZE(families); f++) {
-        for (size_t i = 0; i < *families[f].n; i++) {
-            if (name_is(name, len, families[f].t[i].name)) {
-                return &families[f].t[i];
-            }
-        }
-    }
-    return NULL;
-}
 
 int fk_fn_is(const struct fk_node *n, size_t i, enum fk_type kind)
 {
