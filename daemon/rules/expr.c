@@ -567,6 +567,10 @@ static struct fk_node *parse_case(struct fk_cc *cc)
                 rt_at = vat;
             } else if (is_num(rt) && is_num(val->type)) {
                 rt = rt == FK_T_DOUBLE || val->type == FK_T_DOUBLE ? FK_T_DOUBLE : FK_T_INTEGER;
+            } else if ((rt == FK_T_DECIMAL || val->type == FK_T_DECIMAL) &&
+                       (is_num(rt) || rt == FK_T_DECIMAL) &&
+                       (is_num(val->type) || val->type == FK_T_DECIMAL)) {
+                rt = FK_T_DECIMAL; /* or DOUBLE: fk_nested_case_type() decides */
             } else if (rt != val->type) {
                 fk_cc_fail(cc, vat.line, vat.col,
                            "CASE results must all have one type: %s (line %d) and %s",
