@@ -2,7 +2,8 @@
  * The ARRAY functions of ksqlDB's library (ksqldb-engine's udf/array, udf/string Split),
  * with their NULL rules: ARRAY_LENGTH, ARRAY_CONTAINS, ARRAY_POSITION, ARRAY_CONCAT,
  * ARRAY_DISTINCT, ARRAY_EXCEPT, ARRAY_INTERSECT, ARRAY_UNION, ARRAY_REMOVE, ARRAY_JOIN,
- * ARRAY_MAX, ARRAY_MIN, ARRAY_SORT, SLICE, GENERATE_SERIES, SPLIT. Items compare as Java's
+ * ARRAY_MAX, ARRAY_MIN, ARRAY_SORT, SLICE, GENERATE_SERIES, SPLIT (ARRAY_POSITION and SLICE
+ * are our extensions, not ksqlDB's). Items compare as Java's
  * equals() and compareTo() (fk_value_cmp): NULL equals NULL, numbers across kinds by value.
  * Results live in the evaluation arena. @locks none.
  */

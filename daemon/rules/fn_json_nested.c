@@ -1,9 +1,10 @@
 /*
  * The JSON functions that return composite values: JSON_ITEMS (a JSON array's items as JSON
  * text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to value
- * text); TO_JSON_STRING is fn_json.c's. Parsing uses yajl's tree; values are written back compact, as Jackson writes
- * them, with numbers as written. Text that is not JSON, or not the right kind, gives NULL.
- * @locks none.
+ * text); TO_JSON_STRING is fn_json.c's. Parsing uses yajl's tree; values are written back
+ * compact, as Jackson writes them, with numbers as written. Text that is not JSON, or not the
+ * right kind, gives NULL. Unlike fn_json.c's reader (Jackson's), a duplicate key is kept twice
+ * and text after the first value is refused. @locks none.
  */
 #include "rules/fn_composite.h"
 
