@@ -3,8 +3,9 @@
  * text), JSON_KEYS (an object's keys) and JSON_RECORDS (an object as a map of key to value
  * text); TO_JSON_STRING is fn_json.c's. Parsing uses yajl's tree; values are written back
  * compact, as Jackson writes them, with numbers as written. Text that is not JSON, or not the
- * right kind, gives NULL. Unlike fn_json.c's reader (Jackson's), a duplicate key is kept twice
- * and text after the first value is refused. @locks none.
+ * right kind, gives NULL. A duplicate key is kept once, at its first place, with its last
+ * value, as Jackson's ObjectNode keeps it; unlike fn_json.c's reader, text after the first
+ * value is refused. @locks none.
  */
 #include "rules/fn_composite.h"
 
@@ -111,6 +112,25 @@ static void fn_items(const struct fk_node *n, const struct fk_value *args, struc
     yajl_tree_free(v);
 }
 
+/* Member I of object V unless a later one has its key (Jackson's ObjectNode keeps a key
+ * once, at its first place, with its last value): the index of that last one, or -1 when I is
+ * itself a later duplicate. */
+static long last_of(yajl_val v, size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(v->u.object.keys[j], v->u.object.keys[i]) == 0) {
+            return -1;
+        }
+    }
+    size_t last = i;
+    for (size_t j = i + 1; j < v->u.object.len; j++) {
+        if (strcmp(v->u.object.keys[j], v->u.object.keys[i]) == 0) {
+            last = j;
+        }
+    }
+    return (long)last;
+}
+
 static void fn_keys(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                     struct fk_value *out)
 {
@@ -119,10 +139,13 @@ static void fn_keys(const struct fk_node *n, const struct fk_value *args, struct
     set_null(out);
     if (v && YAJL_IS_OBJECT(v)) {
         struct fk_value *keys = fk_fn_alloc(ev->a, v->u.object.len);
+        size_t k = 0;
         for (size_t i = 0; i < v->u.object.len; i++) {
-            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &keys[i]);
+            if (last_of(v, i) >= 0) {
+                fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &keys[k++]);
+            }
         }
-        fk_fn_coll(out, FK_T_ARRAY, keys, v->u.object.len);
+        fk_fn_coll(out, FK_T_ARRAY, keys, k);
     }
     yajl_tree_free(v);
 }
@@ -135,16 +158,22 @@ static void fn_records(const struct fk_node *n, const struct fk_value *args, str
     set_null(out);
     if (v && YAJL_IS_OBJECT(v)) {
         struct fk_value *kv = fk_fn_alloc(ev->a, 2 * v->u.object.len);
+        size_t k = 0;
         for (size_t i = 0; i < v->u.object.len; i++) {
-            yajl_val x = v->u.object.values[i];
-            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &kv[2 * i]);
-            if (YAJL_IS_STRING(x)) {
-                fk_fn_str(ev->a, x->u.string, strlen(x->u.string), &kv[2 * i + 1]);
-            } else {
-                text_of(ev->a, x, &kv[2 * i + 1]); /* JsonNode.asText() but for text */
+            long last = last_of(v, i);
+            if (last < 0) {
+                continue;
             }
+            yajl_val x = v->u.object.values[last];
+            fk_fn_str(ev->a, v->u.object.keys[i], strlen(v->u.object.keys[i]), &kv[2 * k]);
+            if (YAJL_IS_STRING(x)) {
+                fk_fn_str(ev->a, x->u.string, strlen(x->u.string), &kv[2 * k + 1]);
+            } else {
+                text_of(ev->a, x, &kv[2 * k + 1]); /* JsonNode.asText() but for text */
+            }
+            k++;
         }
-        fk_fn_coll(out, FK_T_MAP, kv, v->u.object.len);
+        fk_fn_coll(out, FK_T_MAP, kv, k);
     }
     yajl_tree_free(v);
 }

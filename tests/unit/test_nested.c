@@ -671,6 +671,8 @@ static void test_collection_functions(void)
         {"JSON_RECORDS('{\"a\": 1, \"b\": [2], \"c\": \"s\"}')", NULL,
          "{\"a\":\"1\",\"b\":\"[2]\",\"c\":\"s\"}"},
         {"JSON_ITEMS('not json')", NULL, "null"},
+        {"JSON_KEYS('{\"a\": 1, \"b\": 2, \"a\": 3}')", NULL, "[\"a\",\"b\"]"},
+        {"JSON_RECORDS('{\"a\": 1, \"b\": 2, \"a\": 3}')", NULL, "{\"a\":\"3\",\"b\":\"2\"}"},
         /* refusals */
         {"ARRAY_LENGTH(id)", NULL,
          "q.sql:1:1: Function 'array_length' does not accept parameters (INTEGER)."},
