@@ -6,7 +6,7 @@
  * the expression lexer; both forms fill the same structures. Runs on whichever thread loads
  * (main, at start and on SIGHUP); the result is immutable.
  */
-#include "rules/ruleset.h"
+#include "rules/ruleset_internal.h"
 
 #include "rules/program.h"
 
@@ -38,16 +38,9 @@ const char *fk_severity_name(enum fk_severity s)
     return (unsigned)s < FK_ARRAY_SIZE(severity_names) ? severity_names[s] : "?";
 }
 
-/* Loader state: the file name and the error buffer. */
-struct ld {
-    const char *file;
-    char *err;
-    size_t err_size;
-    struct fk_ruleset *rs;
-};
 
 /* "FILE:LINE:COL: message" into ld->err. Returns -1. */
-static int vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
+int fk_ld_vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
 {
     size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, line, col);
     if (k < ld->err_size) {
@@ -56,18 +49,18 @@ static int vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
     return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail_at(struct ld *ld,
+int fk_ld_fail_at(struct ld *ld,
                                                         const struct fk_yaml_node *n,
                                                         const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfail(ld, n ? n->line : 1, n ? n->col : 1, fmt, ap);
+    fk_ld_vfail(ld, n ? n->line : 1, n ? n->col : 1, fmt, ap);
     va_end(ap);
     return -1;
 }
 
-static char *upper_dup(const char *s, size_t n)
+char *fk_ld_upper_dup(const char *s, size_t n)
 {
     char *u = fk_strndup(s, n);
     for (char *p = u; *p; p++) {
@@ -98,10 +91,10 @@ static int check_keys(struct ld *ld, const struct fk_yaml_node *map, const char 
         }
         if (!ok) {
             if (best) {
-                return fail_at(ld, k, "unknown field '%s' in %s (did you mean '%s'?)", k->str,
+                return fk_ld_fail_at(ld, k, "unknown field '%s' in %s (did you mean '%s'?)", k->str,
                                where, best);
             }
-            return fail_at(ld, k, "unknown field '%s' in %s", k->str, where);
+            return fk_ld_fail_at(ld, k, "unknown field '%s' in %s", k->str, where);
         }
     }
     return 0;
@@ -112,28 +105,28 @@ static const struct fk_yaml_node *need(struct ld *ld, const struct fk_yaml_node 
 {
     const struct fk_yaml_node *v = fk_yaml_map_get(map, key);
     if (!v || fk_yaml_is_null(v)) {
-        fail_at(ld, map, "%s needs '%s'", where, key);
+        fk_ld_fail_at(ld, map, "%s needs '%s'", where, key);
         return NULL;
     }
     return v;
 }
 
-static int want(struct ld *ld, const struct fk_yaml_node *n, enum fk_yaml_type type,
+int fk_ld_want(struct ld *ld, const struct fk_yaml_node *n, enum fk_yaml_type type,
                 const char *what)
 {
     if (n->type != type) {
-        return fail_at(ld, n, "%s must be %s, not %s", what, fk_yaml_type_name(type),
+        return fk_ld_fail_at(ld, n, "%s must be %s, not %s", what, fk_yaml_type_name(type),
                        fk_yaml_type_name(n->type));
     }
     return 0;
 }
 
-__attribute__((format(printf, 4, 5))) static int fail_pos(struct ld *ld, int line, int col,
+int fk_ld_fail_pos(struct ld *ld, int line, int col,
                                                          const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfail(ld, line, col, fmt, ap);
+    fk_ld_vfail(ld, line, col, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -141,7 +134,7 @@ __attribute__((format(printf, 4, 5))) static int fail_pos(struct ld *ld, int lin
 static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, const char *what,
                                   int want_bool)
 {
-    if (want(ld, n, FK_YAML_SCALAR, what) != 0) {
+    if (fk_ld_want(ld, n, FK_YAML_SCALAR, what) != 0) {
         return NULL;
     }
     struct fk_expr *e;
@@ -166,7 +159,7 @@ static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, c
         }
     }
     if (e && want_bool && fk_expr_type(e) != FK_T_BOOLEAN && fk_expr_type(e) != FK_T_NULL) {
-        fail_at(ld, n, "%s must be a BOOLEAN expression, not %s", what,
+        fk_ld_fail_at(ld, n, "%s must be a BOOLEAN expression, not %s", what,
                 fk_type_name(fk_expr_type(e)));
         fk_expr_destroy(e);
         return NULL;
@@ -177,14 +170,14 @@ static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, c
 /* Adds a column of type T (taken). A type that enum fk_type alone describes keeps the flat
  * decoding path; a column of any other (DECIMAL, BYTES, TIME, ARRAY, MAP, STRUCT) gives the
  * schema its full types. */
-static int add_column(struct ld *ld, const char *name, size_t len, struct fk_sqltype *t,
+int fk_ld_add_column(struct ld *ld, const char *name, size_t len, struct fk_sqltype *t,
                       const struct fk_yaml_node *where_yaml, int line, int col)
 {
     enum fk_type type = t->kind;
     struct fk_ruleset *rs = ld->rs;
     if (fk_schema_find(&rs->schema, name, len) >= 0) {
         if (where_yaml) {
-            return fail_at(ld, where_yaml, "column '%.*s' is declared twice", (int)len, name);
+            return fk_ld_fail_at(ld, where_yaml, "column '%.*s' is declared twice", (int)len, name);
         }
         snprintf(ld->err, ld->err_size, "%s:%d:%d: column '%.*s' is declared twice", ld->file,
                  line, col, (int)len, name);
@@ -212,7 +205,7 @@ static int add_column(struct ld *ld, const char *name, size_t len, struct fk_sql
 }
 
 /* ksqlDB refuses two output columns of one name ("Duplicate value columns found in schema"). */
-static int dup_output(struct ld *ld, const char *name)
+int fk_ld_dup_output(struct ld *ld, const char *name)
 {
     for (size_t i = 0; i < ld->rs->n_select; i++) {
         if (ld->rs->select[i].out_name && strcmp(ld->rs->select[i].out_name, name) == 0) {
@@ -222,51 +215,50 @@ static int dup_output(struct ld *ld, const char *name)
     return 0;
 }
 
-/* ---- the YAML form ---------------------------------------------------------------------- */
 
 static int load_source(struct ld *ld, const struct fk_yaml_node *src)
 {
     static const char *const keys[] = {"stream", "topic", "columns", "format", NULL};
-    if (want(ld, src, FK_YAML_MAP, "source") || check_keys(ld, src, "source", keys)) {
+    if (fk_ld_want(ld, src, FK_YAML_MAP, "source") || check_keys(ld, src, "source", keys)) {
         return -1;
     }
     const struct fk_yaml_node *stream = need(ld, src, "stream", "source");
     const struct fk_yaml_node *topic = need(ld, src, "topic", "source");
     const struct fk_yaml_node *cols = need(ld, src, "columns", "source");
     const struct fk_yaml_node *fmt = fk_yaml_map_get(src, "format");
-    if (!stream || !topic || !cols || want(ld, stream, FK_YAML_SCALAR, "source.stream") ||
-        want(ld, topic, FK_YAML_SCALAR, "source.topic") ||
-        want(ld, cols, FK_YAML_MAP, "source.columns")) {
+    if (!stream || !topic || !cols || fk_ld_want(ld, stream, FK_YAML_SCALAR, "source.stream") ||
+        fk_ld_want(ld, topic, FK_YAML_SCALAR, "source.topic") ||
+        fk_ld_want(ld, cols, FK_YAML_MAP, "source.columns")) {
         return -1;
     }
     if (fmt && (fmt->type != FK_YAML_SCALAR || strcasecmp(fmt->str, "json") != 0)) {
-        return fail_at(ld, fmt, "source.format: only JSON is supported");
+        return fk_ld_fail_at(ld, fmt, "source.format: only JSON is supported");
     }
     if (!stream->len || !topic->len) {
-        return fail_at(ld, !stream->len ? stream : topic, "names must not be empty");
+        return fk_ld_fail_at(ld, !stream->len ? stream : topic, "names must not be empty");
     }
     ld->rs->source_stream = fk_strdup(stream->str);
     ld->rs->source_topic = fk_strdup(topic->str);
     for (size_t i = 0; i < cols->n_pairs; i++) {
         const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
         if (!k->len) {
-            return fail_at(ld, k, "names must not be empty");
+            return fk_ld_fail_at(ld, k, "names must not be empty");
         }
         char why[256] = "";
         struct fk_sqltype *t =
             v->type == FK_YAML_SCALAR ? fk_sqltype_parse(v->str, v->len, why, sizeof why) : NULL;
         if (!t) {
-            return fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
+            return fk_ld_fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
                                   "DOUBLE, DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
                                   "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)",
                            k->str, v->type == FK_YAML_SCALAR ? v->str : "?");
         }
-        if (add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
+        if (fk_ld_add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
             return -1;
         }
     }
     if (ld->rs->schema.n == 0) {
-        return fail_at(ld, cols, "source.columns declares no column");
+        return fk_ld_fail_at(ld, cols, "source.columns declares no column");
     }
     return 0;
 }
@@ -275,7 +267,7 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
 {
     static const char *const keys[] = {"stream", "topic", "select", "as", "case", "else", NULL};
     struct fk_ruleset *rs = ld->rs;
-    if (want(ld, lab, FK_YAML_MAP, "label") || check_keys(ld, lab, "label", keys)) {
+    if (fk_ld_want(ld, lab, FK_YAML_MAP, "label") || check_keys(ld, lab, "label", keys)) {
         return -1;
     }
     const struct fk_yaml_node *stream = need(ld, lab, "stream", "label");
@@ -284,25 +276,25 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
     const struct fk_yaml_node *sel = fk_yaml_map_get(lab, "select");
     const struct fk_yaml_node *topic = fk_yaml_map_get(lab, "topic");
     const struct fk_yaml_node *els = fk_yaml_map_get(lab, "else");
-    if (!stream || !as || !cases || want(ld, stream, FK_YAML_SCALAR, "label.stream") ||
-        want(ld, as, FK_YAML_SCALAR, "label.as") || want(ld, cases, FK_YAML_SEQ, "label.case")) {
+    if (!stream || !as || !cases || fk_ld_want(ld, stream, FK_YAML_SCALAR, "label.stream") ||
+        fk_ld_want(ld, as, FK_YAML_SCALAR, "label.as") || fk_ld_want(ld, cases, FK_YAML_SEQ, "label.case")) {
         return -1;
     }
     if (!stream->len || !as->len) {
-        return fail_at(ld, !stream->len ? stream : as, "names must not be empty");
+        return fk_ld_fail_at(ld, !stream->len ? stream : as, "names must not be empty");
     }
     rs->label_stream = fk_strdup(stream->str);
     if (topic) {
-        if (want(ld, topic, FK_YAML_SCALAR, "label.topic")) {
+        if (fk_ld_want(ld, topic, FK_YAML_SCALAR, "label.topic")) {
             return -1;
         }
         rs->label_topic = fk_strdup(topic->str);
     } else {
-        rs->label_topic = upper_dup(stream->str, stream->len);
+        rs->label_topic = fk_ld_upper_dup(stream->str, stream->len);
     }
     size_t nsel = 0;
     if (sel && !fk_yaml_is_null(sel)) {
-        if (want(ld, sel, FK_YAML_SEQ, "label.select")) {
+        if (fk_ld_want(ld, sel, FK_YAML_SEQ, "label.select")) {
             return -1;
         }
         nsel = sel->n_items;
@@ -319,14 +311,14 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
          * generated names from 0, as ksqlDB's alias generator does. */
         char *out;
         if (fk_schema_find(&rs->schema, it->str, it->len) >= 0) {
-            out = upper_dup(it->str, it->len);
+            out = fk_ld_upper_dup(it->str, it->len);
         } else {
             char name[32];
             snprintf(name, sizeof name, "KSQL_COL_%zu", generated++);
             out = fk_strdup(name);
         }
-        if (dup_output(ld, out)) {
-            fail_at(ld, it, "duplicate output column '%s'", out);
+        if (fk_ld_dup_output(ld, out)) {
+            fk_ld_fail_at(ld, it, "duplicate output column '%s'", out);
             free(out);
             fk_expr_destroy(e);
             return -1;
@@ -335,9 +327,9 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         rs->select[i].out_name = out;
         rs->n_select++;
     }
-    char *label_name = upper_dup(as->str, as->len);
-    if (dup_output(ld, label_name)) {
-        fail_at(ld, as, "duplicate output column '%s'", label_name);
+    char *label_name = fk_ld_upper_dup(as->str, as->len);
+    if (fk_ld_dup_output(ld, label_name)) {
+        fk_ld_fail_at(ld, as, "duplicate output column '%s'", label_name);
         free(label_name);
         return -1;
     }
@@ -349,13 +341,13 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
     for (size_t i = 0; i < cases->n_items; i++) {
         static const char *const ckeys[] = {"when", "then", NULL};
         const struct fk_yaml_node *c = cases->items[i];
-        if (want(ld, c, FK_YAML_MAP, "a label.case entry") ||
+        if (fk_ld_want(ld, c, FK_YAML_MAP, "a label.case entry") ||
             check_keys(ld, c, "label.case", ckeys)) {
             return -1;
         }
         const struct fk_yaml_node *w = need(ld, c, "when", "a label.case entry");
         const struct fk_yaml_node *t = need(ld, c, "then", "a label.case entry");
-        if (!w || !t || want(ld, t, FK_YAML_SCALAR, "then")) {
+        if (!w || !t || fk_ld_want(ld, t, FK_YAML_SCALAR, "then")) {
             return -1;
         }
         struct fk_expr *e = compile_at(ld, w, "when", 1);
@@ -367,7 +359,7 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         rs->n_whens++;
     }
     if (els && !fk_yaml_is_null(els)) {
-        if (want(ld, els, FK_YAML_SCALAR, "label.else")) {
+        if (fk_ld_want(ld, els, FK_YAML_SCALAR, "label.else")) {
             return -1;
         }
         rs->else_label = fk_strdup(els->str);
@@ -426,19 +418,19 @@ static int cmp_str(const void *a, const void *b)
 static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule *rule)
 {
     static const char *const keys[] = {"value", "file", NULL};
-    if (want(ld, l, FK_YAML_MAP, "list") || check_keys(ld, l, "list", keys)) {
+    if (fk_ld_want(ld, l, FK_YAML_MAP, "list") || check_keys(ld, l, "list", keys)) {
         return -1;
     }
     const struct fk_yaml_node *value = need(ld, l, "value", "list");
     const struct fk_yaml_node *file = need(ld, l, "file", "list");
-    if (!value || !file || want(ld, file, FK_YAML_SCALAR, "list.file")) {
+    if (!value || !file || fk_ld_want(ld, file, FK_YAML_SCALAR, "list.file")) {
         return -1;
     }
     if (!(rule->list_value = compile_at(ld, value, "list.value", 0))) {
         return -1;
     }
     if (fk_expr_type(rule->list_value) != FK_T_VARCHAR) {
-        return fail_at(ld, value, "list.value must be a VARCHAR expression, not %s",
+        return fk_ld_fail_at(ld, value, "list.value must be a VARCHAR expression, not %s",
                        fk_type_name(fk_expr_type(rule->list_value)));
     }
     char path[4096];
@@ -449,7 +441,7 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
     if (fk_read_file(path, FK_YAML_MAX_FILE, &b, why, sizeof why) != 0) {
         fk_buf_free(&b);
         if (file->str[0] == '/') {
-            return fail_at(ld, file, "list.file: %s", why);
+            return fk_ld_fail_at(ld, file, "list.file: %s", why);
         }
         /* Say where a relative name was looked for, as an absolute path: the daemon's working
          * directory (/ under systemd) is not something an operator should have to guess. */
@@ -457,7 +449,7 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
         const char *reason = strncmp(why, path, n) == 0 && why[n] == ':' ? why + n + 2 : why;
         char cwd[2048];
         int abs_dir = path[0] == '/' || !getcwd(cwd, sizeof cwd);
-        return fail_at(ld, file, "list.file '%s' (looked for next to the rules file, at %s%s%s): %s",
+        return fk_ld_fail_at(ld, file, "list.file '%s' (looked for next to the rules file, at %s%s%s): %s",
                        file->str, abs_dir ? "" : cwd, abs_dir ? "" : "/", path, reason);
     }
     for (char *line = b.data, *next; line && *line; line = next) {
@@ -477,7 +469,7 @@ static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule
     }
     fk_buf_free(&b);
     if (rule->n_list == 0) {
-        return fail_at(ld, file, "list.file: %s holds no value", path);
+        return fk_ld_fail_at(ld, file, "list.file: %s holds no value", path);
     }
     qsort(rule->list, rule->n_list, sizeof(char *), cmp_str);
     rule->list_len = fk_malloc(rule->n_list * sizeof(size_t));
@@ -555,7 +547,7 @@ static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_
             continue;
         }
         if (s[i] == '}') {
-            fail_pos(ld, one_line ? n->text_line : n->line,
+            fk_ld_fail_pos(ld, one_line ? n->text_line : n->line,
                      one_line ? n->text_col + (int)i : n->col,
                      "notify: a '}' without its '{' (write }} for a brace)");
             goto fail;
@@ -573,7 +565,7 @@ static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_
         int line = one_line ? n->text_line : n->line;
         int col = one_line ? n->text_col + (int)i : n->col;
         if (!close) {
-            fail_pos(ld, line, col, "notify: '{' without its '}' (write {{ for a brace)");
+            fk_ld_fail_pos(ld, line, col, "notify: '{' without its '}' (write {{ for a brace)");
             goto fail;
         }
         static const struct {
@@ -609,7 +601,7 @@ static struct fk_template *compile_template(struct ld *ld, const struct fk_yaml_
             }
         }
         if (!found) {
-            fail_pos(ld, line, col,
+            fk_ld_fail_pos(ld, line, col,
                      "notify: unknown placeholder {%.*s}: use a column or an expression over the "
                      "source's columns, {rule}, {quality}, {message}, {dimension} or {to}",
                      (int)(nl > 60 ? 60 : nl), name);
@@ -631,29 +623,29 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
 {
     static const char *const keys[] = {"name",   "dimension", "severity", "when",   "check",
                                        "unique", "list",      "message",  "notify", NULL};
-    if (want(ld, r, FK_YAML_MAP, "a rule") || check_keys(ld, r, "a rule", keys)) {
+    if (fk_ld_want(ld, r, FK_YAML_MAP, "a rule") || check_keys(ld, r, "a rule", keys)) {
         return -1;
     }
     const struct fk_yaml_node *name = need(ld, r, "name", "a rule");
-    if (!name || want(ld, name, FK_YAML_SCALAR, "name")) {
+    if (!name || fk_ld_want(ld, name, FK_YAML_SCALAR, "name")) {
         return -1;
     }
     for (const char *p = name->str; *p || p == name->str; p++) {
         if (!*p || (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_')) {
-            return fail_at(ld, name, "rule name '%s': use lower-case letters, digits and _",
+            return fk_ld_fail_at(ld, name, "rule name '%s': use lower-case letters, digits and _",
                            name->str);
         }
     }
     /* n_rules already counts this rule (see load_root): compare with the ones before it. */
     for (size_t i = 0; i + 1 < ld->rs->n_rules; i++) {
         if (strcmp(ld->rs->rules[i].name, name->str) == 0) {
-            return fail_at(ld, name, "a rule named '%s' exists already", name->str);
+            return fk_ld_fail_at(ld, name, "a rule named '%s' exists already", name->str);
         }
     }
     rule->name = fk_strdup(name->str);
 
     const struct fk_yaml_node *dim = need(ld, r, "dimension", "a rule");
-    if (!dim || want(ld, dim, FK_YAML_SCALAR, "dimension")) {
+    if (!dim || fk_ld_want(ld, dim, FK_YAML_SCALAR, "dimension")) {
         return -1;
     }
     int d = -1;
@@ -663,7 +655,7 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
         }
     }
     if (d < 0) {
-        return fail_at(ld, dim, "unknown dimension '%s' (completeness, validity, consistency, "
+        return fk_ld_fail_at(ld, dim, "unknown dimension '%s' (completeness, validity, consistency, "
                                 "uniqueness or timeliness)",
                        dim->str);
     }
@@ -679,7 +671,7 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
             }
         }
         if (s < 0) {
-            return fail_at(ld, sev, "severity must be error, warning or info");
+            return fk_ld_fail_at(ld, sev, "severity must be error, warning or info");
         }
         rule->severity = (enum fk_severity)s;
     }
@@ -693,34 +685,34 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
     if (rule->dimension == FK_DIM_UNIQUENESS && uniq) {
         static const char *const ukeys[] = {"key", "within", NULL};
         if (check) {
-            return fail_at(ld, check, "a uniqueness rule has 'unique', not 'check'");
+            return fk_ld_fail_at(ld, check, "a uniqueness rule has 'unique', not 'check'");
         }
-        if (want(ld, uniq, FK_YAML_MAP, "unique") || check_keys(ld, uniq, "unique", ukeys)) {
+        if (fk_ld_want(ld, uniq, FK_YAML_MAP, "unique") || check_keys(ld, uniq, "unique", ukeys)) {
             return -1;
         }
         const struct fk_yaml_node *key = need(ld, uniq, "key", "unique");
         const struct fk_yaml_node *within = need(ld, uniq, "within", "unique");
-        if (!key || !within || want(ld, within, FK_YAML_SCALAR, "within")) {
+        if (!key || !within || fk_ld_want(ld, within, FK_YAML_SCALAR, "within")) {
             return -1;
         }
         if (parse_duration(within->str, &rule->within_ms) != 0) {
-            return fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
+            return fk_ld_fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
         }
         if (!(rule->key = compile_at(ld, key, "key", 0))) {
             return -1;
         }
     } else if (uniq) {
-        return fail_at(ld, uniq, "'unique' belongs to rules of dimension uniqueness");
+        return fk_ld_fail_at(ld, uniq, "'unique' belongs to rules of dimension uniqueness");
     } else if (fk_yaml_map_get(r, "list")) {
         if (check) {
-            return fail_at(ld, check, "a rule has 'check' or 'list', not both");
+            return fk_ld_fail_at(ld, check, "a rule has 'check' or 'list', not both");
         }
         if (load_list(ld, fk_yaml_map_get(r, "list"), rule) != 0) {
             return -1;
         }
     } else {
         if (!check) {
-            return fail_at(ld, r, "rule '%s' needs 'check' or 'list'%s", rule->name,
+            return fk_ld_fail_at(ld, r, "rule '%s' needs 'check' or 'list'%s", rule->name,
                            rule->dimension == FK_DIM_UNIQUENESS ? " or 'unique'" : "");
         }
         if (!(rule->check = compile_at(ld, check, "check", 1))) {
@@ -729,14 +721,14 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
     }
     const struct fk_yaml_node *msg = fk_yaml_map_get(r, "message");
     if (msg) {
-        if (want(ld, msg, FK_YAML_SCALAR, "message")) {
+        if (fk_ld_want(ld, msg, FK_YAML_SCALAR, "message")) {
             return -1;
         }
         rule->message = fk_strdup(msg->str);
     }
     const struct fk_yaml_node *notify = fk_yaml_map_get(r, "notify");
     if (notify) {
-        if (want(ld, notify, FK_YAML_SCALAR, "notify")) {
+        if (fk_ld_want(ld, notify, FK_YAML_SCALAR, "notify")) {
             return -1;
         }
         rule->notify = fk_strdup(notify->str);
@@ -755,7 +747,7 @@ static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
     struct fk_ruleset *rs = ld->rs;
     const struct fk_yaml_node *topic = NULL, *to = NULL, *within = NULL;
     if (n && !fk_yaml_is_null(n)) {
-        if (want(ld, n, FK_YAML_MAP, "notifications") ||
+        if (fk_ld_want(ld, n, FK_YAML_MAP, "notifications") ||
             check_keys(ld, n, "notifications", keys)) {
             return -1;
         }
@@ -764,21 +756,21 @@ static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
         within = fk_yaml_map_get(n, "within");
     }
     if (topic) {
-        if (want(ld, topic, FK_YAML_SCALAR, "topic")) {
+        if (fk_ld_want(ld, topic, FK_YAML_SCALAR, "topic")) {
             return -1;
         }
         if (!topic->str[0]) {
-            return fail_at(ld, topic, "notifications.topic: a topic name is needed");
+            return fk_ld_fail_at(ld, topic, "notifications.topic: a topic name is needed");
         }
     }
     rs->notify_topic = fk_strdup(topic ? topic->str : "custnotify");
     rs->notify_within_ms = 86400000;
     if (within) {
-        if (want(ld, within, FK_YAML_SCALAR, "within")) {
+        if (fk_ld_want(ld, within, FK_YAML_SCALAR, "within")) {
             return -1;
         }
         if (parse_duration(within->str, &rs->notify_within_ms) != 0) {
-            return fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
+            return fk_ld_fail_at(ld, within, "within: expected a duration such as 24h, 30m, 90s");
         }
     }
     if (to) {
@@ -787,7 +779,7 @@ static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
         rs->notify_to = fk_expr_compile("LCASE(TRIM(email))", 18, &rs->schema, ld->file, 1, 1,
                                         ld->err, ld->err_size);
         if (!rs->notify_to) {
-            return fail_at(ld, n ? n : NULL,
+            return fk_ld_fail_at(ld, n ? n : NULL,
                            "notifications: the source has no 'email' column: set "
                            "notifications.to to the address expression");
         }
@@ -797,425 +789,12 @@ static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
     }
     if (rs->notify_to && fk_expr_type(rs->notify_to) != FK_T_VARCHAR &&
         fk_expr_type(rs->notify_to) != FK_T_NULL) {
-        return fail_at(ld, to, "notifications.to must be a VARCHAR expression, not %s",
+        return fk_ld_fail_at(ld, to, "notifications.to must be a VARCHAR expression, not %s",
                        fk_type_name(fk_expr_type(rs->notify_to)));
     }
     return 0;
 }
 
-/* ---- the ksqlDB form -------------------------------------------------------------------- */
-
-static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int lx_fail(struct ld *ld, const struct fk_lexer *lx, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(ld, lx->tok.line, lx->tok.col, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int lx_next(struct ld *ld, struct fk_lexer *lx)
-{
-    if (fk_lexer_next(lx) != 0) {
-        snprintf(ld->err, ld->err_size, "%s", lx->err);
-        return -1;
-    }
-    return 0;
-}
-
-static int lx_word(struct ld *ld, struct fk_lexer *lx, const char *word)
-{
-    if (!fk_lexer_is(lx, word)) {
-        return lx_fail(ld, lx, "expected %s", word);
-    }
-    return lx_next(ld, lx);
-}
-
-static int lx_op(struct ld *ld, struct fk_lexer *lx, const char *op)
-{
-    if (!fk_lexer_is_op(lx, op)) {
-        return lx_fail(ld, lx, "expected '%s'", op);
-    }
-    return lx_next(ld, lx);
-}
-
-/* An identifier: unquoted ones are upper-cased as ksqlDB does; `quoted` ones kept. */
-static char *lx_ident(struct ld *ld, struct fk_lexer *lx, const char *what)
-{
-    if (lx->tok.kind != FK_TOK_IDENT && lx->tok.kind != FK_TOK_QIDENT) {
-        lx_fail(ld, lx, "expected %s", what);
-        return NULL;
-    }
-    char *s = lx->tok.kind == FK_TOK_IDENT ? upper_dup(lx->tok.p, lx->tok.len)
-                                           : fk_strndup(lx->tok.p, lx->tok.len);
-    if (lx_next(ld, lx) != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-/* 'text' with '' unescaped. */
-static char *unquote(const struct fk_token *t)
-{
-    char *s = fk_malloc(t->len + 1);
-    fk_lexer_unquote(t, s);
-    return s;
-}
-
-/* CREATE [OR REPLACE] STREAM [IF NOT EXISTS] name: leaves the lexer after the name. */
-static char *stream_head(struct ld *ld, struct fk_lexer *lx)
-{
-    if (lx_word(ld, lx, "CREATE")) {
-        return NULL;
-    }
-    if (fk_lexer_is(lx, "OR")) {
-        if (lx_next(ld, lx) || lx_word(ld, lx, "REPLACE")) {
-            return NULL;
-        }
-    }
-    if (lx_word(ld, lx, "STREAM")) {
-        return NULL;
-    }
-    if (fk_lexer_is(lx, "IF")) {
-        if (lx_next(ld, lx) || lx_word(ld, lx, "NOT") || lx_word(ld, lx, "EXISTS")) {
-            return NULL;
-        }
-    }
-    return lx_ident(ld, lx, "a stream name");
-}
-
-/* WITH (KEY = 'value', ...): KAFKA_TOPIC goes to *topic; VALUE_FORMAT must be JSON. */
-static int with_clause(struct ld *ld, struct fk_lexer *lx, char **topic)
-{
-    static const char *const known[] = {"KAFKA_TOPIC", "VALUE_FORMAT", "FORMAT", "KEY_FORMAT",
-                                        "PARTITIONS",  "REPLICAS",     "TIMESTAMP",
-                                        "TIMESTAMP_FORMAT", "WRAP_SINGLE_VALUE", NULL};
-    if (lx_op(ld, lx, "(")) {
-        return -1;
-    }
-    for (;;) {
-        struct fk_token key = lx->tok;
-        if (key.kind != FK_TOK_IDENT) {
-            return lx_fail(ld, lx, "expected a property name");
-        }
-        int ok = 0;
-        for (size_t i = 0; known[i]; i++) {
-            ok |= strlen(known[i]) == key.len && strncasecmp(known[i], key.p, key.len) == 0;
-        }
-        if (!ok) {
-            return lx_fail(ld, lx, "unsupported WITH property '%.*s'", (int)key.len, key.p);
-        }
-        if (lx_next(ld, lx) || lx_op(ld, lx, "=")) {
-            return -1;
-        }
-        struct fk_token val = lx->tok;
-        if (val.kind != FK_TOK_STRING && val.kind != FK_TOK_INTEGER &&
-            val.kind != FK_TOK_IDENT) {
-            return lx_fail(ld, lx, "expected a value");
-        }
-        char *v = val.kind == FK_TOK_STRING ? unquote(&val) : fk_strndup(val.p, val.len);
-        if (key.len == 11 && strncasecmp(key.p, "KAFKA_TOPIC", 11) == 0) {
-            free(*topic);
-            *topic = v;
-            v = NULL;
-        } else if ((key.len == 12 && strncasecmp(key.p, "VALUE_FORMAT", 12) == 0) ||
-                   (key.len == 6 && strncasecmp(key.p, "FORMAT", 6) == 0)) {
-            if (strcasecmp(v, "JSON") != 0) {
-                free(v);
-                return lx_fail(ld, lx, "only VALUE_FORMAT='JSON' is supported");
-            }
-        }
-        free(v);
-        if (lx_next(ld, lx)) {
-            return -1;
-        }
-        if (fk_lexer_is_op(lx, ",")) {
-            if (lx_next(ld, lx)) {
-                return -1;
-            }
-            continue;
-        }
-        return lx_op(ld, lx, ")");
-    }
-}
-
-static int ksql_source(struct ld *ld, struct fk_lexer *lx, char *name)
-{
-    struct fk_ruleset *rs = ld->rs;
-    rs->source_stream = name;
-    if (lx_op(ld, lx, "(")) {
-        return -1;
-    }
-    for (;;) {
-        struct fk_token col = lx->tok;
-        if (col.kind != FK_TOK_IDENT && col.kind != FK_TOK_QIDENT) {
-            return lx_fail(ld, lx, "expected a column name");
-        }
-        if (lx_next(ld, lx)) {
-            return -1;
-        }
-        struct fk_token ty = lx->tok;
-        char why[256];
-        struct fk_sqltype *t = fk_sqltype_parse_lx(lx, why, sizeof why);
-        if (!t) {
-            return fail_pos(ld, ty.line, ty.col, "expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, "
-                                   "DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
-                                   "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)");
-        }
-        if (fk_lexer_is(lx, "KEY") || fk_lexer_is(lx, "PRIMARY")) {
-            fk_sqltype_free(t);
-            return lx_fail(ld, lx, "key columns are not supported: the value's fields are");
-        }
-        if (add_column(ld, col.p, col.len, t, NULL, col.line, col.col) != 0) {
-            return -1;
-        }
-        if (fk_lexer_is_op(lx, ",")) {
-            if (lx_next(ld, lx)) {
-                return -1;
-            }
-            continue;
-        }
-        if (lx_op(ld, lx, ")")) {
-            return -1;
-        }
-        break;
-    }
-    if (!fk_lexer_is(lx, "WITH")) {
-        return lx_fail(ld, lx, "expected WITH (KAFKA_TOPIC = '...', VALUE_FORMAT = 'JSON')");
-    }
-    if (lx_next(ld, lx) || with_clause(ld, lx, &rs->source_topic)) {
-        return -1;
-    }
-    if (!rs->source_topic) {
-        return lx_fail(ld, lx, "the source stream needs WITH (KAFKA_TOPIC = '...')");
-    }
-    return 0;
-}
-
-static int ksql_label(struct ld *ld, struct fk_lexer *lx, char *name)
-{
-    struct fk_ruleset *rs = ld->rs;
-    rs->label_stream = name;
-    if (fk_lexer_is(lx, "WITH")) {
-        if (lx_next(ld, lx) || with_clause(ld, lx, &rs->label_topic)) {
-            return -1;
-        }
-    }
-    if (!rs->label_topic) {
-        rs->label_topic = fk_strdup(name); /* already upper-cased unless `quoted` */
-    }
-    if (lx_word(ld, lx, "AS") || lx_word(ld, lx, "SELECT")) {
-        return -1;
-    }
-    size_t generated = 0; /* KSQL_COL_<n> counts generated names only */
-    for (;;) {
-        struct fk_token start = lx->tok;
-        struct fk_expr *e = fk_expr_compile_lx(lx, &rs->schema, ld->err, ld->err_size);
-        if (!e) {
-            return -1;
-        }
-        rs->select = fk_realloc(rs->select, (rs->n_select + 1) * sizeof *rs->select);
-        struct fk_select *s = &rs->select[rs->n_select++];
-        s->expr = e;
-        s->out_name = NULL;
-        /* Was the expression a bare column? Then only blanks separate it from what follows. */
-        const char *after = start.p + start.len + (start.kind == FK_TOK_QIDENT ? 1 : 0);
-        int bare = (start.kind == FK_TOK_IDENT || start.kind == FK_TOK_QIDENT) &&
-                   fk_schema_find(&rs->schema, start.p, start.len) >= 0;
-        for (const char *q = after; bare && q < lx->tok.p; q++) {
-            bare = *q == ' ' || *q == '\t' || *q == '\n' || *q == '\r';
-        }
-        struct fk_token alias = lx->tok;
-        char *out = NULL;
-        if (fk_lexer_is(lx, "AS")) {
-            if (lx_next(ld, lx)) {
-                return -1;
-            }
-            alias = lx->tok;
-            if (!(out = lx_ident(ld, lx, "a column alias"))) {
-                return -1;
-            }
-        } else if (bare) {
-            out = start.kind == FK_TOK_IDENT ? upper_dup(start.p, start.len)
-                                             : fk_strndup(start.p, start.len);
-            alias = start;
-        } else {
-            char n[32];
-            snprintf(n, sizeof n, "KSQL_COL_%zu", generated++);
-            out = fk_strdup(n);
-            alias = start;
-        }
-        if (dup_output(ld, out)) {
-            snprintf(ld->err, ld->err_size, "%s:%d:%d: duplicate output column '%s'", ld->file,
-                     alias.line, alias.col, out);
-            free(out);
-            return -1;
-        }
-        s->out_name = out;
-        if (fk_lexer_is_op(lx, ",")) {
-            if (lx_next(ld, lx)) {
-                return -1;
-            }
-            continue;
-        }
-        break;
-    }
-    rs->label_index = rs->n_select - 1;
-    if (lx_word(ld, lx, "FROM")) {
-        return -1;
-    }
-    struct fk_token from = lx->tok;
-    char *src = lx_ident(ld, lx, "the source stream");
-    if (!src) {
-        return -1;
-    }
-    int same = strcasecmp(src, rs->source_stream) == 0;
-    free(src);
-    if (!same) {
-        snprintf(ld->err, ld->err_size, "%s:%d:%d: unknown stream '%.*s' (the source is %s)",
-                 ld->file, from.line, from.col, (int)from.len, from.p, rs->source_stream);
-        return -1;
-    }
-    if (fk_lexer_is(lx, "WHERE") || fk_lexer_is(lx, "GROUP") || fk_lexer_is(lx, "WINDOW") ||
-        fk_lexer_is(lx, "PARTITION")) {
-        return lx_fail(ld, lx, "%.*s is not supported in the labelled stream", (int)lx->tok.len,
-                       lx->tok.p);
-    }
-    if (fk_lexer_is(lx, "EMIT")) {
-        if (lx_next(ld, lx) || lx_word(ld, lx, "CHANGES")) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n,
-                                struct fk_lexer *lx);
-
-static int load_ksql(struct ld *ld, const struct fk_yaml_node *n)
-{
-    if (want(ld, n, FK_YAML_SCALAR, "ksql")) {
-        return -1;
-    }
-    /* The ksql CLI continues a line with a trailing backslash, and the seed's statements are
-     * written that way: read it as a space (same length, so positions stay right). */
-    char *text = fk_strndup(n->str, n->len);
-    for (size_t i = 0; i + 1 < n->len; i++) {
-        if (text[i] == '\\' && (text[i + 1] == '\n' || text[i + 1] == '\r')) {
-            text[i] = ' ';
-        }
-    }
-    struct fk_lexer lx;
-    fk_lexer_init(&lx, ld->file, text, n->len, n->text_line, n->text_col);
-    if (n->text_line != n->line) {
-        lx.cont_col = n->text_col; /* a block scalar: its lines start at its indentation */
-    }
-    int rc = load_ksql_statements(ld, n, &lx);
-    free(text);
-    return rc;
-}
-
-/* The queries after the labelled stream: the statements in N loaded as a program (rules/ksql.c)
- * whose first query, the labelled stream, the engine runs itself. Each other query must read
- * the source stream: the dq group consumes only its topic. */
-static int load_queries(struct ld *ld, const struct fk_yaml_node *n)
-{
-    struct fk_ruleset *rs = ld->rs;
-    struct fk_program *p =
-        fk_program_load_at(ld->file, n->str, n->len, n->text_line, n->text_col,
-                           n->text_line != n->line ? n->text_col : 1, ld->err, ld->err_size);
-    if (!p) {
-        return -1;
-    }
-    rs->program = p;
-    if (p->n_streams == 0 || !p->streams[0].declared || p->n_queries == 0 ||
-        strcmp(p->streams[p->queries[0].sink].name, rs->label_stream) != 0) {
-        return fail_at(ld, n, "ksql: the first two statements must declare the source stream "
-                              "and the labelled stream");
-    }
-    fk_program_drop_query(p, 0);
-    rs->offset_reset = p->offset_reset;
-    for (size_t i = 0; i < p->n_queries; i++) {
-        const struct fk_query *q = &p->queries[i];
-        if (strcmp(p->streams[q->source].topic, rs->source_topic) != 0) {
-            return fail_pos(ld, q->line, n->text_col,
-                            "not supported: %s reads %s; the dq group runs queries on the "
-                            "source stream %s only",
-                            q->id, p->streams[q->source].name, rs->source_stream);
-        }
-        const char *topic = p->streams[q->sink].topic;
-        if (strcmp(topic, rs->label_topic) == 0 || strcmp(topic, rs->source_topic) == 0) {
-            return fail_pos(ld, q->line, n->text_col, "%s writes %s, which the dq group reads or writes "
-                                            "already; give it its own KAFKA_TOPIC",
-                            q->id, topic);
-        }
-    }
-    if (p->n_queries == 0) { /* only SET statements besides the label */
-        fk_program_free(p);
-        rs->program = NULL;
-    }
-    return 0;
-}
-
-static int load_ksql_statements(struct ld *ld, const struct fk_yaml_node *n, struct fk_lexer *lx)
-{
-    if (lx_next(ld, lx)) {
-        return -1;
-    }
-    int statements = 0, sets = 0;
-    while (lx->tok.kind != FK_TOK_EOF) {
-        if (fk_lexer_is(lx, "SET")) {
-            /* read with the whole text as a program below, which knows the properties */
-            while (lx->tok.kind != FK_TOK_EOF && !fk_lexer_is_op(lx, ";")) {
-                if (lx_next(ld, lx)) {
-                    return -1;
-                }
-            }
-            if (lx->tok.kind != FK_TOK_EOF && lx_next(ld, lx)) {
-                return -1;
-            }
-            sets++;
-            continue;
-        }
-        char *name = stream_head(ld, lx);
-        if (!name) {
-            return -1;
-        }
-        int rc;
-        if (statements == 0) {
-            rc = ksql_source(ld, lx, name);
-        } else if (statements == 1) {
-            rc = ksql_label(ld, lx, name);
-        } else {
-            /* More persistent queries on the source: the whole text as a program, whose
-             * first query is the labelled stream read above. */
-            free(name);
-            return load_queries(ld, n);
-        }
-        if (rc != 0) {
-            return -1;
-        }
-        statements++;
-        if (fk_lexer_is_op(lx, ";")) {
-            if (lx_next(ld, lx)) {
-                return -1;
-            }
-        } else if (lx->tok.kind != FK_TOK_EOF) {
-            return lx_fail(ld, lx, "expected ';' after the statement");
-        }
-    }
-    if (statements < 2) {
-        return fail_at(ld, n, "ksql needs two statements: CREATE STREAM source (...) WITH (...); "
-                              "CREATE STREAM label AS SELECT ... FROM source;");
-    }
-    return sets ? load_queries(ld, n) : 0;
-}
-
-/* ---- the file --------------------------------------------------------------------------- */
 
 static int load_root(struct ld *ld, const struct fk_yaml_node *root)
 {
@@ -1225,7 +804,7 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
         snprintf(ld->err, ld->err_size, "%s:1:1: the rules file is empty", ld->file);
         return -1;
     }
-    if (want(ld, root, FK_YAML_MAP, "the rules file") ||
+    if (fk_ld_want(ld, root, FK_YAML_MAP, "the rules file") ||
         check_keys(ld, root, "the rules file", keys)) {
         return -1;
     }
@@ -1234,27 +813,27 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
         return -1;
     }
     if (ver->type != FK_YAML_SCALAR || strcmp(ver->str, "1") != 0) {
-        return fail_at(ld, ver, "unsupported version (this daemon reads version 1)");
+        return fk_ld_fail_at(ld, ver, "unsupported version (this daemon reads version 1)");
     }
     const struct fk_yaml_node *ksql = fk_yaml_map_get(root, "ksql");
     const struct fk_yaml_node *src = fk_yaml_map_get(root, "source");
     const struct fk_yaml_node *lab = fk_yaml_map_get(root, "label");
     if (ksql && (src || lab)) {
-        return fail_at(ld, ksql, "give either 'ksql' or 'source' and 'label', not both");
+        return fk_ld_fail_at(ld, ksql, "give either 'ksql' or 'source' and 'label', not both");
     }
     if (ksql) {
-        if (load_ksql(ld, ksql) != 0) {
+        if (fk_ld_load_ksql(ld, ksql) != 0) {
             return -1;
         }
     } else {
         if (!src) {
-            return fail_at(ld, root, "the rules file needs 'source' and 'label' (or 'ksql')");
+            return fk_ld_fail_at(ld, root, "the rules file needs 'source' and 'label' (or 'ksql')");
         }
         if (load_source(ld, src) != 0) {
             return -1;
         }
         if (!lab) {
-            return fail_at(ld, root, "the rules file needs 'label'");
+            return fk_ld_fail_at(ld, root, "the rules file needs 'label'");
         }
         if (load_label(ld, lab) != 0) {
             return -1;
@@ -1262,7 +841,7 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
     }
     const struct fk_yaml_node *rules = fk_yaml_map_get(root, "rules");
     if (rules && !fk_yaml_is_null(rules)) {
-        if (want(ld, rules, FK_YAML_SEQ, "rules")) {
+        if (fk_ld_want(ld, rules, FK_YAML_SEQ, "rules")) {
             return -1;
         }
         ld->rs->rules = fk_calloc(rules->n_items ? rules->n_items : 1, sizeof(struct fk_rule));
