@@ -2,8 +2,8 @@
  * Loading rules.yaml into a compiled ruleset. The file is walked with strict field checking:
  * every mapping knows its keys and an unknown one is an error with its position and a
  * "did you mean". Expressions are compiled where they stand, so their errors point into the
- * file too. The label may instead come as ksqlDB statements (key "ksql"), parsed here with
- * the expression lexer; both forms fill the same structures. Runs on whichever thread loads
+ * file too. The label may instead come as ksqlDB statements (key "ksql", ruleset_ksql.c); both
+ * forms fill the same structures. Runs on whichever thread loads
  * (main, at start and on SIGHUP); the result is immutable.
  */
 #include "rules/ruleset_internal.h"
