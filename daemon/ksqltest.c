@@ -9,6 +9,7 @@
 #include "ksqltest.h"
 
 #include "options.h"
+#include "rules/json_out.h"
 #include "rules/program.h"
 #include "rules/value.h"
 #include "util.h"
@@ -201,48 +202,6 @@ void fk_ksqltest_file_free(struct fk_ksqltest_file *f)
     free(f->recs);
     yajl_tree_free(f->root);
     memset(f, 0, sizeof *f);
-}
-
-/* Appends V as compact JSON, numbers as their text was written (10.0000 stays 10.0000). */
-static void put_json(struct fk_buf *b, yajl_val v)
-{
-    if (!v || YAJL_IS_NULL(v)) {
-        fk_buf_puts(b, "null");
-    } else if (YAJL_IS_STRING(v)) {
-        size_t n = strlen(v->u.string);
-        fk_buf_reserve(b, n * 6 + 2);
-        b->len = (size_t)(fk_json_escape(b->data + b->len, v->u.string, n) - b->data);
-        b->data[b->len] = '\0';
-    } else if (YAJL_IS_NUMBER(v)) {
-        fk_buf_puts(b, v->u.number.r);
-    } else if (YAJL_IS_TRUE(v)) {
-        fk_buf_puts(b, "true");
-    } else if (YAJL_IS_FALSE(v)) {
-        fk_buf_puts(b, "false");
-    } else if (YAJL_IS_ARRAY(v)) {
-        fk_buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.array.len; i++) {
-            if (i) {
-                fk_buf_putc(b, ',');
-            }
-            put_json(b, v->u.array.values[i]);
-        }
-        fk_buf_putc(b, ']');
-    } else {
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            const char *k = v->u.object.keys[i];
-            size_t n = strlen(k);
-            if (i) {
-                fk_buf_putc(b, ',');
-            }
-            fk_buf_reserve(b, n * 6 + 3);
-            b->len = (size_t)(fk_json_escape(b->data + b->len, k, n) - b->data);
-            fk_buf_putc(b, ':');
-            put_json(b, v->u.object.values[i]);
-        }
-        fk_buf_putc(b, '}');
-    }
 }
 
 /* A number as java.math.BigDecimal holds it: the digits of its unscaled value (no leading
@@ -552,8 +511,8 @@ static size_t diff_record(const char *topic, size_t i, const struct fk_ksqltest_
     for (int k = 0; k < 2; k++) {
         fk_buf_reset(&x);
         fk_buf_reset(&y);
-        put_json(&x, want[k]);
-        put_json(&y, got[k]);
+        fk_json_put_yajl(&x, want[k]);
+        fk_json_put_yajl(&y, got[k]);
         if (why[k]) {
             fprintf(out, "topic '%s' record %zu: %s: expected %s but it cannot be read: %s\n",
                     topic, i, names[k], x.data, why[k]);
@@ -587,9 +546,9 @@ static size_t diff_record(const char *topic, size_t i, const struct fk_ksqltest_
 static void put_record(struct fk_buf *b, const struct fk_ksqltest_rec *r)
 {
     fk_buf_puts(b, "key ");
-    put_json(b, r->key);
+    fk_json_put_yajl(b, r->key);
     fk_buf_puts(b, ", value ");
-    put_json(b, r->value);
+    fk_json_put_yajl(b, r->value);
     if (r->has_timestamp) {
         fk_buf_printf(b, ", timestamp %" PRId64, r->timestamp_ms);
     }
@@ -729,7 +688,7 @@ static int serialize(const struct fk_stream *s, enum fk_part part, yajl_val tree
 {
     char why[512];
     fk_buf_reset(json);
-    put_json(json, tree);
+    fk_json_put_yajl(json, tree);
     fk_buf_reset(out);
     if (fk_stream_serialize(s, part, json->data, json->len, out, is_null, why, sizeof why) != 0) {
         fprintf(err, "%s: inputs[%zu]: Failed to serialize %s: %s\n", name, i,

@@ -17,46 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void put_str(struct fk_buf *b, const char *s, size_t len)
-{
-    fk_buf_reserve(b, len * 6 + 2);
-    char *end = fk_json_escape(b->data + b->len, s, len);
-    b->len = (size_t)(end - b->data);
-    b->data[b->len] = '\0';
-}
-
-/* A yajl value written back compact. */
-static void put_yajl(struct fk_buf *b, yajl_val v)
-{
-    if (YAJL_IS_STRING(v)) {
-        put_str(b, v->u.string, strlen(v->u.string));
-    } else if (YAJL_IS_NUMBER(v)) {
-        fk_buf_puts(b, v->u.number.r);
-    } else if (YAJL_IS_TRUE(v)) {
-        fk_buf_puts(b, "true");
-    } else if (YAJL_IS_FALSE(v)) {
-        fk_buf_puts(b, "false");
-    } else if (YAJL_IS_OBJECT(v)) {
-        fk_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_str(b, v->u.object.keys[i], strlen(v->u.object.keys[i]));
-            fk_buf_putc(b, ':');
-            put_yajl(b, v->u.object.values[i]);
-        }
-        fk_buf_putc(b, '}');
-    } else if (YAJL_IS_ARRAY(v)) {
-        fk_buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.array.len; i++) {
-            fk_buf_puts(b, i ? "," : "");
-            put_yajl(b, v->u.array.values[i]);
-        }
-        fk_buf_putc(b, ']');
-    } else {
-        fk_buf_puts(b, "null");
-    }
-}
-
 static yajl_val parse(const struct fk_value *s)
 {
     if (s->type != FK_T_VARCHAR || s->u.s.len > 1024 * 1024) {
@@ -72,7 +32,7 @@ static void text_of(struct fk_arena *a, yajl_val v, struct fk_value *out)
 {
     struct fk_buf b;
     fk_buf_init(&b);
-    put_yajl(&b, v);
+    fk_json_put_yajl(&b, v);
     fk_fn_str(a, b.data, b.len, out);
     fk_buf_free(&b);
 }

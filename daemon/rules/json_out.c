@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <yajl/yajl_tree.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ size_t fk_fmt_decimal(int64_t unscaled, int scale, char *buf, size_t size)
     return len;
 }
 
-static void put_string(struct fk_buf *out, const char *s, size_t len)
+void fk_json_put_string(struct fk_buf *out, const char *s, size_t len)
 {
     fk_buf_reserve(out, len * 6 + 2);
     char *end = fk_json_escape(out->data + out->len, s, len);
@@ -77,7 +78,7 @@ void fk_json_put_value(struct fk_buf *out, const struct fk_value *v, const struc
         fk_buf_append(out, num, fk_fmt_decimal(v->u.dec, v->scale, num, sizeof num));
         return;
     case FK_T_VARCHAR:
-        put_string(out, v->u.s.p, v->u.s.len);
+        fk_json_put_string(out, v->u.s.p, v->u.s.len);
         return;
     case FK_T_BYTES:
         fk_buf_putc(out, '"');
@@ -114,12 +115,12 @@ void fk_json_put_value(struct fk_buf *out, const struct fk_value *v, const struc
                 fk_buf_putc(out, ',');
             }
             if (k->type == FK_T_VARCHAR) {
-                put_string(out, k->u.s.p, k->u.s.len);
+                fk_json_put_string(out, k->u.s.p, k->u.s.len);
             } else { /* a map key is VARCHAR in ksqlDB; anything else as its JSON text */
                 struct fk_buf kb;
                 fk_buf_init(&kb);
                 fk_json_put_value(&kb, k, NULL);
-                put_string(out, kb.data ? kb.data : "", kb.len);
+                fk_json_put_string(out, kb.data ? kb.data : "", kb.len);
                 fk_buf_free(&kb);
             }
             fk_buf_putc(out, ':');
@@ -136,7 +137,7 @@ void fk_json_put_value(struct fk_buf *out, const struct fk_value *v, const struc
                 fk_buf_putc(out, ',');
             }
             if (named) {
-                put_string(out, t->fields[i].name, strlen(t->fields[i].name));
+                fk_json_put_string(out, t->fields[i].name, strlen(t->fields[i].name));
                 fk_buf_putc(out, ':');
             }
             fk_json_put_value(out, &v->u.c.v[i], named ? t->fields[i].type : NULL);
@@ -144,5 +145,36 @@ void fk_json_put_value(struct fk_buf *out, const struct fk_value *v, const struc
         fk_buf_putc(out, named ? '}' : ']');
         return;
     }
+    }
+}
+
+void fk_json_put_yajl(struct fk_buf *out, const struct yajl_val_s *v)
+{
+    if (!v || YAJL_IS_NULL(v)) {
+        fk_buf_puts(out, "null");
+    } else if (YAJL_IS_STRING(v)) {
+        fk_json_put_string(out, v->u.string, strlen(v->u.string));
+    } else if (YAJL_IS_NUMBER(v)) {
+        fk_buf_puts(out, v->u.number.r);
+    } else if (YAJL_IS_TRUE(v)) {
+        fk_buf_puts(out, "true");
+    } else if (YAJL_IS_FALSE(v)) {
+        fk_buf_puts(out, "false");
+    } else if (YAJL_IS_ARRAY(v)) {
+        fk_buf_putc(out, '[');
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            fk_buf_puts(out, i ? "," : "");
+            fk_json_put_yajl(out, v->u.array.values[i]);
+        }
+        fk_buf_putc(out, ']');
+    } else {
+        fk_buf_putc(out, '{');
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            fk_buf_puts(out, i ? "," : "");
+            fk_json_put_string(out, v->u.object.keys[i], strlen(v->u.object.keys[i]));
+            fk_buf_putc(out, ':');
+            fk_json_put_yajl(out, v->u.object.values[i]);
+        }
+        fk_buf_putc(out, '}');
     }
 }

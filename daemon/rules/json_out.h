@@ -20,6 +20,13 @@ struct fk_buf;
 /* Appends V (of type T; T may be NULL for a scalar) to OUT. */
 void fk_json_put_value(struct fk_buf *out, const struct fk_value *v, const struct fk_sqltype *t);
 
+/* S (LEN bytes) as a quoted JSON string, escaped as Jackson escapes it. */
+void fk_json_put_string(struct fk_buf *out, const char *s, size_t len);
+
+/* A parsed yajl tree written back compact, numbers as they were written. */
+struct yajl_val_s;
+void fk_json_put_yajl(struct fk_buf *out, const struct yajl_val_s *v);
+
 /* A DECIMAL's text: UNSCALED with SCALE digits after the point ("-0.05", "12", "1.50"). */
 size_t fk_fmt_decimal(int64_t unscaled, int scale, char *buf, size_t size);
 

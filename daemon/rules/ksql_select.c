@@ -343,6 +343,18 @@ static char *unique_name(const char *name, const struct fk_stream *src, const st
     }
 }
 
+/* SELECT * or SRC.*: every column of SRC, key columns first; then past the '*'. */
+static int all_columns(struct kl *k, struct fk_query *q, const struct fk_stream *src,
+                       struct item **items, size_t *n)
+{
+    for (size_t c = 0; c < src->n_cols; c++) {
+        if (star_item(k, q, src, c, items, n)) {
+            return -1;
+        }
+    }
+    return fk_kl_next(k);
+}
+
 /* EXPR->*: every field of a STRUCT as a column named by the field. 1 when the item at the
  * lexer is one (and it was read), 0 when it is not, -1 on error. */
 static int struct_star(struct kl *k, struct fk_query *q, struct item **items, size_t *n)
@@ -413,12 +425,7 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
     for (;;) {
         struct fk_token start = k->lx.tok;
         if (fk_kl_is_op(k, "*")) {
-            for (size_t c = 0; c < src->n_cols; c++) {
-                if (star_item(k, q, src, c, items, n)) {
-                    return -1;
-                }
-            }
-            if (fk_kl_next(k)) {
+            if (all_columns(k, q, src, items, n)) {
                 return -1;
             }
         } else {
@@ -447,12 +454,7 @@ static int parse_items(struct kl *k, struct fk_query *q, const struct fk_stream 
                     return -1;
                 }
                 free(qn);
-                for (size_t c = 0; c < src->n_cols; c++) {
-                    if (star_item(k, q, src, c, items, n)) {
-                        return -1;
-                    }
-                }
-                if (fk_kl_next(k)) {
+                if (all_columns(k, q, src, items, n)) {
                     return -1;
                 }
             } else {
