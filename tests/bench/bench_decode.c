@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     }
     fk_customer_gen_destroy(g);
 
-    struct fk_schema schema = {names, types, FK_ARRAY_SIZE(names)};
+    struct fk_schema schema = {.names = names, .types = types, .n = FK_ARRAY_SIZE(names)};
     struct fk_decoder *d = fk_decoder_new(&schema, NULL);
     struct fk_record rec;
     char err[256];

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!arena) {
         arena = fk_arena_new();
     }
-    struct fk_schema schema = {names, types, NCOLS};
+    struct fk_schema schema = {.names = names, .types = types, .n = NCOLS};
     char err[256];
     struct fk_expr *e =
         fk_expr_compile((const char *)data, size, &schema, "fuzz", 1, 1, err, sizeof err);

@@ -26,7 +26,7 @@ static const char *const names[] = {"name",  "address", "phone",      "job",
                                     "email", "dob",     "created_at", "age"};
 static const enum fk_type types[] = {FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR,
                                      FK_T_VARCHAR, FK_T_VARCHAR, FK_T_VARCHAR, FK_T_INTEGER};
-static const struct fk_schema schema = {names, types, 8};
+static const struct fk_schema schema = {.names = names, .types = types, .n = 8};
 
 /* Strict UTF-8, written independently of the decoder's own check. */
 static int valid_utf8(const unsigned char *s, size_t n)
