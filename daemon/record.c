@@ -1124,7 +1124,8 @@ static int coerce(struct fk_decoder *d, size_t c)
         return 0;
     }
     if (sl->jt == FK_JSON_STRING || sl->jt == FK_JSON_NUMBER) {
-        txt = d->text.data + sl->off;
+        /* an empty string before any text was copied leaves the buffer unallocated */
+        txt = d->text.data ? d->text.data + sl->off : "";
     }
     v->type = d->cols[c].type;
     switch (d->cols[c].type) {
