@@ -46,13 +46,14 @@ dq: {enabled: true, group: $id-g, transactional_id: $id-tx, batch_max: 200}")
 
 start_daemon "$conf" "$rules"
 check "some records are judged before the kill" wait_for 60 committed_count_at_least "$verdicts" 300
+# (before the kill: the restarted daemon may find nothing left to do)
+metric() { scrape | awk -v k="$1" '$1 == k {print $2}'; }
+jobs_counted() { local v; v=$(metric 'faker_kafka_query_records_total{query="CSAS_JOBS_3"}'); ((${v:-0} > 0)); }
+check "/metrics counts each query's committed outputs by query id" wait_for 30 jobs_counted
 stop_daemon KILL
 start_daemon "$conf" "$rules"
 judged() { PROGRESS=$(($(committed_count "$verdicts") + $(committed_count "$dlq"))); ((PROGRESS >= N)); }
 check "after kill -9 and the restart every record is judged" wait_progress 180 judged
-metric() { scrape | awk -v k="$1" '$1 == k {print $2}'; }
-jobs_counted() { local v; v=$(metric 'faker_kafka_query_records_total{query="CSAS_JOBS_3"}'); ((${v:-0} > 0)); }
-check "/metrics counts each query's committed outputs by query id" wait_for 30 jobs_counted
 stop_daemon TERM
 check_eq "exit 0" "$DAEMON_RC" 0
 check_eq "the input holds $N records" "$(topic_count "$input")" "$N"
