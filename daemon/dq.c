@@ -571,7 +571,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
         t->dlq[v->decode_err]++;
         return;
     }
-    if (rs->program) {
+    if (rs->program && rs->program->n_queries) {
         run_queries(dq, rs, rkm, prov.timestamp_ms);
     }
     fk_engine_render_labelled(eng, rs, labelled);
@@ -841,7 +841,8 @@ static void *dq_main(void *arg)
            cfg->dq_group, rs0->source_topic, rs0->label_topic, cfg->topic_verdicts,
            cfg->topic_dlq, dq->start_latest ? "latest" : "earliest",
            dq->start_from_rules ? ", from the rules' SET 'auto.offset.reset'" : "",
-           rs0->program ? ", with the rules' other persistent queries" : "");
+           rs0->program && rs0->program->n_queries ? ", with the rules' other persistent queries"
+                                                   : "");
     fk_ruleset_unref(rs0);
     if (serr) {
         fk_log(FK_LOG_ERR, "dq", "subscribe: %s", rd_kafka_err2str(serr));

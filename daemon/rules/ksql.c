@@ -131,6 +131,7 @@ static void stream_free(struct fk_stream *s)
     free(s->ts_format);
     for (size_t i = 0; i < s->n_cols; i++) {
         free(s->cols[i].name);
+        free(s->cols[i].spelled);
         fk_sqltype_free(s->cols[i].type);
     }
     free(s->cols);
@@ -578,6 +579,12 @@ static int create_source(struct kl *k, char *name, int line, int col)
         struct fk_sqltype *t = fk_sqltype_parse_lx(&k->lx, k->err, k->err_size);
         if (!t) {
             free(cname);
+            if (strstr(k->err, "unknown type")) {
+                size_t n = strlen(k->err);
+                snprintf(k->err + n, k->err_size - n,
+                         " (the types: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL(p, s), STRING, "
+                         "BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<K, V>, STRUCT<name T, ...>)");
+            }
             return -1;
         }
         int key = 0;
@@ -603,6 +610,9 @@ static int create_source(struct kl *k, char *name, int line, int col)
                            "record's provenance");
         }
         fk_kl_add_col(s, cname, t, key);
+        s->cols[s->n_cols - 1].line = ct.line;
+        s->cols[s->n_cols - 1].col = ct.col;
+        s->cols[s->n_cols - 1].spelled = fk_strndup(ct.p, ct.len);
         if (fk_kl_is_op(k, ",")) {
             if (fk_kl_next(k)) {
                 return -1;

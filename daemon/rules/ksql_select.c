@@ -257,7 +257,9 @@ static struct fk_expr *compile(struct kl *k, struct fk_query *q, const char *cla
                 break;
             }
         }
-        snprintf(k->err, k->err_size, "%s%s column '%s' cannot be resolved.", pos, clause, name);
+        const char *hint = end ? end + 1 : ""; /* " (did you mean 'name'?)" */
+        snprintf(k->err, k->err_size, "%s%s column '%s' cannot be resolved.%s", pos, clause, name,
+                 hint);
     } else if (strcmp(clause, "SELECT") == 0 && !strstr(rest, "Function '") &&
                !strstr(rest, "not supported:")) {
         snprintf(k->err, k->err_size, "%sInvalid Select: %s", pos, rest);
@@ -690,6 +692,8 @@ static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name,
     }
     if (rc == 0 && fk_kl_is(k, "WHERE")) {
         struct fk_token at = k->lx.tok;
+        q->where_line = at.line;
+        q->where_col = at.col;
         rc = fk_kl_next(k);
         if (rc == 0) {
             struct fk_token from = k->lx.tok;
@@ -718,6 +722,8 @@ static int parse_select(struct kl *k, struct fk_query *q, const char *sink_name,
     if (rc == 0 && fk_kl_is(k, "PARTITION")) {
         has_partition = 1;
         q->repartition = 1;
+        q->partition_line = k->lx.tok.line;
+        q->partition_col = k->lx.tok.col;
         rc = fk_kl_next(k) || fk_kl_word(k, "BY");
         if (rc == 0) {
             struct fk_token from = k->lx.tok;

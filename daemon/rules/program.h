@@ -33,6 +33,8 @@ struct fk_column {
     char *name;        /* as ksqlDB names it: upper-cased unless it was `quoted` */
     struct fk_sqltype *type; /* its SQL type */
     int key;           /* a KEY column */
+    int line, col;     /* where it is declared (0 for a query's output column) */
+    char *spelled;     /* as the declaration spells it (NULL for a query's output column) */
 };
 
 struct fk_stream {
@@ -65,6 +67,7 @@ struct fk_query {
     struct fk_expr *partition_by; /* PARTITION BY NULL (no key); other partitionings are
                                    * the projection's key column */
     int repartition;         /* PARTITION BY: a tombstone gets a null key */
+    int where_line, where_col, partition_line, partition_col; /* their clauses, 0 if none */
     int line;                /* where the statement starts, for messages */
     /* The schema its expressions are compiled against: the source's columns. */
     struct fk_schema schema;

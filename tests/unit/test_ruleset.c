@@ -218,46 +218,55 @@ static const struct error_case error_cases[] = {
     {"version: 1\nksql: [a]\n", "r.yaml:2:7: ksql must be a scalar, not a sequence"},
     {"version: 1\nksql: |\n  CREATE STREAM s (name VARCHAR) WITH (KAFKA_TOPIC='t', "
      "VALUE_FORMAT='AVRO');\n  CREATE STREAM o AS SELECT name FROM s;\n",
-     "r.yaml:3:70: only VALUE_FORMAT='JSON' is supported"},
+     "r.yaml:3:70: not supported: the AVRO format; this daemon reads and writes JSON values and "
+     "KAFKA, JSON or NONE keys"},
     {"version: 1\nksql: |\n  CREATE STREAM s (name VARCHAR) WITH (VALUE_FORMAT='JSON');\n"
      "  CREATE STREAM o AS SELECT name FROM s;\n",
-     "r.yaml:3:60: the source stream needs WITH (KAFKA_TOPIC = '...')"},
+     "r.yaml:3:3: Missing required property \"KAFKA_TOPIC\" which has no default value."},
     {"version: 1\nksql: |\n  CREATE STREAM s (name VARCHAR);\n  CREATE STREAM o AS SELECT name "
      "FROM s;\n",
-     "r.yaml:3:33: expected WITH (KAFKA_TOPIC = '...', VALUE_FORMAT = 'JSON')"},
-    {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t', RETENTION_MS=5);\n",
-     "r.yaml:3:54: unsupported WITH property 'RETENTION_MS'"},
+     "r.yaml:3:33: Syntax error: expected WITH (KAFKA_TOPIC = '...', VALUE_FORMAT = 'JSON')"},
+    {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t', RETENTION_MS=5, "
+     "WINDOW_SIZE='1 HOUR');\n",
+     "r.yaml:3:70: not supported: windowed keys (WINDOW_SIZE); this daemon runs stateless stream "
+     "queries"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a TEXT) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:22: expected a column type (VARCHAR, INTEGER, BIGINT, DOUBLE, DECIMAL(p, s), "
-     "BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)"},
+     "r.yaml:3:22: unknown type 'TEXT' (the types: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL(p, s), "
+     "STRING, BYTES, DATE, TIME, TIMESTAMP, ARRAY<T>, MAP<K, V>, STRUCT<name T, ...>)"},
     {"version: 1\nksql: |\n  CREATE TABLE s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:10: expected STREAM"},
+     "r.yaml:3:10: not supported: tables; this daemon runs stateless stream queries (CREATE "
+     "STREAM); keep tables and aggregations in ksqlDB"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR, a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:31: column 'a' is declared twice"},
+     "r.yaml:3:31: Duplicate column names: A"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR KEY, b VARCHAR) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:30: key columns are not supported: the value's fields are"},
+     "r.yaml:3:20: key columns are not supported in the rules' source: the rules and the "
+     "labelled stream read the value's fields"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
      "r.yaml:2:7: ksql needs two statements: CREATE STREAM source (...) WITH (...); CREATE STREAM "
      "label AS SELECT ... FROM source;"},
     {"version: 1\nksql: \"CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t'); CREATE STREAM o AS "
      "SELECT a FROM s WHERE a = 'x';\"\n",
-     "r.yaml:2:95: WHERE is not supported in the labelled stream"},
+     "r.yaml:2:95: WHERE is not supported in the labelled stream: it has a record for every "
+     "record of the source (put the filter in a rule's 'when', or in a further query)"},
     /* Statements on the second line of the block: columns count from the line's first byte,
      * the block's two-space indentation included. */
     {KSQL_SOURCE "  CREATE STREAM o AS SELECT name, CASE WHEN dob < '1980-01-01' THEN 'x' END AS q "
                  "FROM other;\n",
-     "r.yaml:4:87: unknown stream 'other' (the source is S)"},
+     "r.yaml:4:87: OTHER does not exist."},
     {KSQL_SOURCE "  CREATE STREAM o AS SELECT name FROM s WHERE name IS NOT NULL;\n",
-     "r.yaml:4:41: WHERE is not supported in the labelled stream"},
+     "r.yaml:4:41: WHERE is not supported in the labelled stream: it has a record for every "
+     "record of the source (put the filter in a rule's 'when', or in a further query)"},
     {KSQL_SOURCE "  CREATE STREAM o AS SELECT name FROM s GROUP BY name;\n",
-     "r.yaml:4:41: GROUP is not supported in the labelled stream"},
+     "r.yaml:4:41: not supported: GROUP BY and aggregations; this daemon runs stateless stream "
+     "queries (keep aggregations in ksqlDB; per-record checks and monitors belong in "
+     "rules.yaml)"},
     {KSQL_SOURCE "  CREATE STREAM o AS SELECT nope FROM s;\n",
-     "r.yaml:4:29: unknown column 'nope' (did you mean 'name'?)"},
+     "r.yaml:4:29: SELECT column 'NOPE' cannot be resolved. (did you mean 'NAME'?)"},
     {KSQL_SOURCE "  CREATE STREAM o AS SELECT 'unterminated FROM s;\n",
      "r.yaml:4:29: unterminated string"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t')\n"
      "  CREATE STREAM o AS SELECT a FROM s;\n",
-     "r.yaml:4:3: expected ';' after the statement"},
+     "r.yaml:4:3: Syntax error at or near 'CREATE': expected ';' after the statement"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n"
      "  CREATE STREAM o AS SELECT a FROM s;\n"
      "  CREATE STREAM p WITH (KAFKA_TOPIC='O') AS SELECT a FROM s;\n",
@@ -339,7 +348,8 @@ static void file_errors_name_the_file(void)
     /* A ksql statement after the backslash-continued source: line 6, column of WHERE. */
     CHECK(fk_ruleset_load("tests/fixtures/rules/ksql_where.yaml", err, sizeof err) == NULL);
     CHECK_STR_EQ(err, "tests/fixtures/rules/ksql_where.yaml:6:58: WHERE is not supported in the "
-                      "labelled stream");
+                      "labelled stream: it has a record for every record of the source (put "
+                      "the filter in a rule's 'when', or in a further query)");
 }
 
 static const char *const seed_columns[] = {"name",  "address", "phone",     "job",
@@ -518,7 +528,7 @@ static void ksql_more_queries_load(void)
         "  CREATE STREAM s (name VARCHAR) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON');\n"
         "  CREATE STREAM o AS SELECT name, 'x' AS quality FROM s;\n";
     rs = fk_ruleset_load_string("r.yaml", set, strlen(set), err, sizeof err);
-    CHECK(rs != NULL && rs->offset_reset == 1 && rs->program == NULL);
+    CHECK(rs != NULL && rs->offset_reset == 1 && rs->program && rs->program->n_queries == 0);
     fk_ruleset_unref(rs);
     static const char bad[] =
         "version: 1\n"
