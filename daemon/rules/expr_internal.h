@@ -263,6 +263,9 @@ int fk_nested_cannot_compare(struct fk_cc *cc, const struct fk_node *a, const st
                              const struct fk_token *at);
 /* Three-way comparison of two non-NULL values of one nested or exact type. */
 int fk_value_cmp(const struct fk_value *a, const struct fk_value *b);
+/* Byte strings compared as Java's String.compareTo (bytewise UTF-8: the same order in the BMP)
+ * or, IS_SIGNED, as ByteBuffer.compareTo (Byte.compare of each byte). */
+int fk_bytes_cmp(const struct fk_value *a, const struct fk_value *b, int is_signed);
 /* CAST to or from a nested type (cast_complex.c): checks, makes N an FK_OP_CASTX to TO. */
 int fk_cast_complex_check(struct fk_cc *cc, struct fk_node *n, const struct fk_sqltype *to);
 void fk_ev_cast_complex(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out);

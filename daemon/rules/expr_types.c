@@ -238,7 +238,7 @@ static int cmp_decimal(int64_t ua, int sa, int64_t ub, int sb)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_bytes(const struct fk_value *a, const struct fk_value *b, int is_signed)
+int fk_bytes_cmp(const struct fk_value *a, const struct fk_value *b, int is_signed)
 {
     size_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
     for (size_t i = 0; i < n; i++) {
@@ -288,9 +288,9 @@ int fk_value_cmp(const struct fk_value *a, const struct fk_value *b)
     case FK_T_DOUBLE:
         return cmp3_d(a->u.d, b->u.d);
     case FK_T_VARCHAR:
-        return cmp_bytes(a, b, 0);
+        return fk_bytes_cmp(a, b, 0);
     case FK_T_BYTES:
-        return cmp_bytes(a, b, 1); /* ByteBuffer.compareTo: signed bytes */
+        return fk_bytes_cmp(a, b, 1); /* ByteBuffer.compareTo: signed bytes */
     case FK_T_TIME:
         return cmp3_i(a->u.time, b->u.time);
     case FK_T_DECIMAL:

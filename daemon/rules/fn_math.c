@@ -125,20 +125,6 @@ static int java_dcmp(double a, double b)
     return signbit(b) - signbit(a);
 }
 
-/* Byte strings compared as Java's String.compareTo (bytewise UTF-8: the same order in the BMP)
- * or, SIGNED, as ByteBuffer.compareTo (Byte.compare of each byte). */
-static int bytes_cmp(const struct fk_value *a, const struct fk_value *b, int is_signed)
-{
-    size_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
-    for (size_t i = 0; i < n; i++) {
-        int x = is_signed ? (signed char)a->u.s.p[i] : (unsigned char)a->u.s.p[i];
-        int y = is_signed ? (signed char)b->u.s.p[i] : (unsigned char)b->u.s.p[i];
-        if (x != y) {
-            return x < y ? -1 : 1;
-        }
-    }
-    return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
-}
 
 /* Two non-NULL values of one GREATEST/LEAST call, already of the call's type (INTEGER and
  * DECIMAL arguments of a DOUBLE call are converted first). */
@@ -152,9 +138,9 @@ static int value_cmp(const struct fk_value *a, const struct fk_value *b)
     case FK_T_DECIMAL:
         return dec_cmp(a->u.dec, a->scale, b->u.dec, b->scale);
     case FK_T_VARCHAR:
-        return bytes_cmp(a, b, 0);
+        return fk_bytes_cmp(a, b, 0);
     case FK_T_BYTES:
-        return bytes_cmp(a, b, 1);
+        return fk_bytes_cmp(a, b, 1);
     case FK_T_DATE:
         return (a->u.date > b->u.date) - (a->u.date < b->u.date);
     case FK_T_TIME:
