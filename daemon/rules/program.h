@@ -124,6 +124,13 @@ int fk_stream_serialize(const struct fk_stream *s, enum fk_part part, const char
 int fk_stream_deserialize(const struct fk_stream *s, enum fk_part part, const void *bytes,
                           size_t len, struct fk_buf *json, char *errstr, size_t errstr_size);
 
+/* ksqlDB's KAFKA format for the key column of type T: read LEN bytes into OUT (strings and
+ * bytes point into BYTES; -1 when the length or the UTF-8 does not fit the type), or append
+ * V's bytes (not NULL) to OUT. */
+int fk_kafka_key_read(const struct fk_sqltype *t, const void *bytes, size_t len,
+                      struct fk_value *out);
+void fk_kafka_key_write(struct fk_buf *out, const struct fk_sqltype *t, const struct fk_value *v);
+
 struct fk_header {
     const char *name;
     const void *value; /* NULL: a header with a null value */

@@ -154,20 +154,10 @@ static void wrap_one(struct fk_buf *b, const char *name, const void *bytes, size
 {
     fk_buf_reset(b);
     fk_buf_putc(b, '{');
-    struct fk_value n = {.type = FK_T_VARCHAR, .u.s = {name, strlen(name)}};
-    fk_json_put_value(b, &n, NULL);
+    fk_json_put_string(b, name, strlen(name));
     fk_buf_putc(b, ':');
     fk_buf_append(b, bytes, len);
     fk_buf_putc(b, '}');
-}
-
-static uint64_t get_be(const unsigned char *p, size_t bytes)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < bytes; i++) {
-        v = v << 8 | p[i];
-    }
-    return v;
 }
 
 /* Reads the key into COLS[0 .. n_key). 0, or -1 when the bytes cannot be read. */
@@ -198,43 +188,7 @@ static int read_key(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
         }
         return 0;
     }
-    const struct fk_sqltype *t = s->cols[0].type;
-    const unsigned char *p = in->key;
-    switch (t->kind) {
-    case FK_T_INTEGER: {
-        size_t w = t->int32 ? 4 : 8;
-        if (in->key_len != w) {
-            return -1;
-        }
-        cols[0].type = FK_T_INTEGER;
-        cols[0].u.i = t->int32 ? (int64_t)(int32_t)get_be(p, 4) : (int64_t)get_be(p, 8);
-        return 0;
-    }
-    case FK_T_DOUBLE: {
-        if (in->key_len != 8) {
-            return -1;
-        }
-        uint64_t bits = get_be(p, 8);
-        cols[0].type = FK_T_DOUBLE;
-        memcpy(&cols[0].u.d, &bits, sizeof bits);
-        return 0;
-    }
-    case FK_T_BYTES:
-        cols[0].type = FK_T_BYTES;
-        cols[0].u.s.p = in->key;
-        cols[0].u.s.len = in->key_len;
-        return 0;
-    default: {
-        size_t bad;
-        if (fk_utf8_check(in->key, in->key_len, &bad) != 0) {
-            return -1;
-        }
-        cols[0].type = FK_T_VARCHAR;
-        cols[0].u.s.p = in->key;
-        cols[0].u.s.len = in->key_len;
-        return 0;
-    }
-    }
+    return fk_kafka_key_read(s->cols[0].type, in->key, in->key_len, &cols[0]);
 }
 
 static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
@@ -258,13 +212,6 @@ static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s
         cols[s->n_key + i] = rec.cols[i];
     }
     return 0;
-}
-
-static void put_be(struct fk_buf *out, uint64_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--) {
-        fk_buf_putc(out, (char)(v >> (8 * i) & 0xff));
-    }
 }
 
 /* Writes the key columns' values VALS in SINK's key format; *none when there is no key. */
@@ -292,12 +239,10 @@ static void write_key(struct fk_buf *out, const struct fk_stream *sink, const st
             }
             fk_buf_putc(out, '{');
             for (size_t i = 0; i < n; i++) {
-                struct fk_value name = {.type = FK_T_VARCHAR,
-                                        .u.s = {q->proj[i].name, strlen(q->proj[i].name)}};
                 if (i) {
                     fk_buf_putc(out, ',');
                 }
-                fk_json_put_value(out, &name, NULL);
+                fk_json_put_string(out, q->proj[i].name, strlen(q->proj[i].name));
                 fk_buf_putc(out, ':');
                 fk_json_put_value(out, &vals[i], fk_expr_sqltype(q->proj[i].expr));
             }
@@ -306,28 +251,10 @@ static void write_key(struct fk_buf *out, const struct fk_stream *sink, const st
         *none = 0;
         return;
     }
-    const struct fk_value *v = &vals[0];
-    const struct fk_sqltype *t = sink->cols[0].type;
-    switch (v->type) {
-    case FK_T_NULL:
+    if (vals[0].type == FK_T_NULL) {
         return;
-    case FK_T_INTEGER:
-        put_be(out, (uint64_t)v->u.i, t->kind == FK_T_INTEGER && t->int32 ? 4 : 8);
-        break;
-    case FK_T_DOUBLE: {
-        uint64_t bits;
-        memcpy(&bits, &v->u.d, sizeof bits);
-        put_be(out, bits, 8);
-        break;
     }
-    case FK_T_VARCHAR:
-    case FK_T_BYTES:
-        fk_buf_append(out, v->u.s.p, v->u.s.len);
-        break;
-    default:
-        fk_json_put_value(out, v, t);
-        break;
-    }
+    fk_kafka_key_write(out, sink->cols[0].type, &vals[0]);
     *none = 0;
 }
 
@@ -374,6 +301,7 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
     const struct fk_program *p = x->p;
     size_t emitted = 0;
     enum fk_exec_drop last = FK_DROP_NONE;
+    int64_t now_ms = fk_wall_ms(); /* UNIX_TIMESTAMP(): once per record, for every query */
     for (size_t qi = 0; qi < p->n_queries; qi++) {
         const struct fk_query *q = &p->queries[qi];
         const struct fk_stream *s = &p->streams[q->source];
@@ -399,7 +327,7 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
         struct fk_row row = {.cols = cols,
                              .n = s->n_cols,
                              .rowtime_ms = in->timestamp_ms,
-                             .now_ms = fk_wall_ms(),
+                             .now_ms = now_ms,
                              .rowpartition = in->partition,
                              .rowoffset = in->offset};
         if (s->ts_col >= 0 && !null_row) {
@@ -447,12 +375,10 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
                     ts_val = v;
                 }
                 if (wrap) {
-                    struct fk_value name = {.type = FK_T_VARCHAR,
-                                            .u.s = {q->proj[i].name, strlen(q->proj[i].name)}};
                     if (k++) {
                         fk_buf_putc(&x->value, ',');
                     }
-                    fk_json_put_value(&x->value, &name, NULL);
+                    fk_json_put_string(&x->value, q->proj[i].name, strlen(q->proj[i].name));
                     fk_buf_putc(&x->value, ':');
                 } else if (v.type == FK_T_NULL) {
                     tombstone = 1;

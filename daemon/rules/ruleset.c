@@ -40,7 +40,7 @@ const char *fk_severity_name(enum fk_severity s)
 
 
 /* "FILE:LINE:COL: message" into ld->err. Returns -1. */
-int fk_ld_vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
+static int vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap)
 {
     size_t k = (size_t)snprintf(ld->err, ld->err_size, "%s:%d:%d: ", ld->file, line, col);
     if (k < ld->err_size) {
@@ -55,12 +55,12 @@ int fk_ld_fail_at(struct ld *ld,
 {
     va_list ap;
     va_start(ap, fmt);
-    fk_ld_vfail(ld, n ? n->line : 1, n ? n->col : 1, fmt, ap);
+    vfail(ld, n ? n->line : 1, n ? n->col : 1, fmt, ap);
     va_end(ap);
     return -1;
 }
 
-char *fk_ld_upper_dup(const char *s, size_t n)
+static char *upper_dup(const char *s, size_t n)
 {
     char *u = fk_strndup(s, n);
     for (char *p = u; *p; p++) {
@@ -126,7 +126,7 @@ int fk_ld_fail_pos(struct ld *ld, int line, int col,
 {
     va_list ap;
     va_start(ap, fmt);
-    fk_ld_vfail(ld, line, col, fmt, ap);
+    vfail(ld, line, col, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -290,7 +290,7 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         }
         rs->label_topic = fk_strdup(topic->str);
     } else {
-        rs->label_topic = fk_ld_upper_dup(stream->str, stream->len);
+        rs->label_topic = upper_dup(stream->str, stream->len);
     }
     size_t nsel = 0;
     if (sel && !fk_yaml_is_null(sel)) {
@@ -311,7 +311,7 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
          * generated names from 0, as ksqlDB's alias generator does. */
         char *out;
         if (fk_schema_find(&rs->schema, it->str, it->len) >= 0) {
-            out = fk_ld_upper_dup(it->str, it->len);
+            out = upper_dup(it->str, it->len);
         } else {
             char name[32];
             snprintf(name, sizeof name, "KSQL_COL_%zu", generated++);
@@ -327,7 +327,7 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         rs->select[i].out_name = out;
         rs->n_select++;
     }
-    char *label_name = fk_ld_upper_dup(as->str, as->len);
+    char *label_name = upper_dup(as->str, as->len);
     if (fk_ld_dup_output(ld, label_name)) {
         fk_ld_fail_at(ld, as, "duplicate output column '%s'", label_name);
         free(label_name);

@@ -9,7 +9,6 @@
 #include "rules/ruleset.h"
 #include "yaml_doc.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 
 /* Loader state: the file name and the error buffer. */
@@ -21,7 +20,6 @@ struct ld {
 };
 
 /* "FILE:LINE:COL: message" into ld->err; -1. fail_at takes the place of node N. */
-int fk_ld_vfail(struct ld *ld, int line, int col, const char *fmt, va_list ap);
 int fk_ld_fail_at(struct ld *ld, const struct fk_yaml_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int fk_ld_fail_pos(struct ld *ld, int line, int col, const char *fmt, ...)
@@ -29,7 +27,6 @@ int fk_ld_fail_pos(struct ld *ld, int line, int col, const char *fmt, ...)
 /* N must be of TYPE, or an error naming WHAT. */
 int fk_ld_want(struct ld *ld, const struct fk_yaml_node *n, enum fk_yaml_type type,
                const char *what);
-char *fk_ld_upper_dup(const char *s, size_t n);
 /* Adds a source column of type T (taken); an error when the name is declared twice. */
 int fk_ld_add_column(struct ld *ld, const char *name, size_t len, struct fk_sqltype *t,
                      const struct fk_yaml_node *where_yaml, int line, int col);

@@ -32,6 +32,70 @@ static uint64_t get_be(const unsigned char *p, int bytes)
     return v;
 }
 
+int fk_kafka_key_read(const struct fk_sqltype *t, const void *bytes, size_t len,
+                      struct fk_value *out)
+{
+    const unsigned char *p = bytes;
+    memset(out, 0, sizeof *out);
+    switch (t->kind) {
+    case FK_T_INTEGER: {
+        size_t w = t->int32 ? 4 : 8;
+        if (len != w) {
+            return -1;
+        }
+        out->type = FK_T_INTEGER;
+        out->u.i = t->int32 ? (int64_t)(int32_t)get_be(p, 4) : (int64_t)get_be(p, 8);
+        return 0;
+    }
+    case FK_T_DOUBLE: {
+        if (len != 8) {
+            return -1;
+        }
+        uint64_t bits = get_be(p, 8);
+        out->type = FK_T_DOUBLE;
+        memcpy(&out->u.d, &bits, sizeof bits);
+        return 0;
+    }
+    case FK_T_BYTES:
+        out->type = FK_T_BYTES;
+        out->u.s.p = bytes;
+        out->u.s.len = len;
+        return 0;
+    default: {
+        size_t bad;
+        if (fk_utf8_check(bytes, len, &bad) != 0) {
+            return -1;
+        }
+        out->type = FK_T_VARCHAR;
+        out->u.s.p = bytes;
+        out->u.s.len = len;
+        return 0;
+    }
+    }
+}
+
+void fk_kafka_key_write(struct fk_buf *out, const struct fk_sqltype *t, const struct fk_value *v)
+{
+    switch (v->type) {
+    case FK_T_INTEGER:
+        put_be(out, (uint64_t)v->u.i, t->kind == FK_T_INTEGER && t->int32 ? 4 : 8);
+        return;
+    case FK_T_DOUBLE: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.d, sizeof bits);
+        put_be(out, bits, 8);
+        return;
+    }
+    case FK_T_VARCHAR:
+    case FK_T_BYTES:
+        fk_buf_append(out, v->u.s.p, v->u.s.len);
+        return;
+    default: /* a type the KAFKA format refuses at load: its JSON text, never reached */
+        fk_json_put_value(out, v, t);
+        return;
+    }
+}
+
 /* The one key column of a KAFKA-format key. */
 static const struct fk_sqltype *kafka_key_type(const struct fk_stream *s)
 {
@@ -62,44 +126,47 @@ int fk_stream_serialize(const struct fk_stream *s, enum fk_part part, const char
         *is_null = 1; /* a keyless stream: its records' keys are not read */
     } else {
         const struct fk_sqltype *t = kafka_key_type(s);
+        struct fk_buf raw;
+        fk_buf_init(&raw);
+        struct fk_value k = {.type = FK_T_VARCHAR};
         switch (t->kind) {
         case FK_T_INTEGER:
             if (!YAJL_IS_INTEGER(v)) {
                 snprintf(errstr, errstr_size, "a %s key must be an integer",
                          t->int32 ? "INT" : "BIGINT");
                 rc = -1;
-            } else {
-                put_be(out, (uint64_t)YAJL_GET_INTEGER(v), t->int32 ? 4 : 8);
             }
+            k.type = FK_T_INTEGER;
+            k.u.i = rc ? 0 : YAJL_GET_INTEGER(v);
             break;
-        case FK_T_DOUBLE: {
+        case FK_T_DOUBLE:
             if (!YAJL_IS_NUMBER(v)) {
                 snprintf(errstr, errstr_size, "a DOUBLE key must be a number");
                 rc = -1;
-                break;
             }
-            double d = YAJL_GET_DOUBLE(v);
-            uint64_t bits;
-            memcpy(&bits, &d, sizeof bits);
-            put_be(out, bits, 8);
+            k.type = FK_T_DOUBLE;
+            k.u.d = rc ? 0 : YAJL_GET_DOUBLE(v);
             break;
-        }
         case FK_T_BYTES: {
             const char *b64 = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
-            if (!b64 || fk_base64_decode(out, b64, strlen(b64)) != 0) {
+            if (!b64 || fk_base64_decode(&raw, b64, strlen(b64)) != 0) {
                 snprintf(errstr, errstr_size, "a BYTES key must be base64 text");
                 rc = -1;
             }
+            k.type = FK_T_BYTES;
+            k.u.s.p = raw.data ? raw.data : "";
+            k.u.s.len = raw.len;
             break;
         }
         default: /* STRING: the text itself; another JSON value as written */
-            if (YAJL_IS_STRING(v)) {
-                fk_buf_puts(out, YAJL_GET_STRING(v));
-            } else {
-                fk_buf_append(out, json, len);
-            }
+            k.u.s.p = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : json;
+            k.u.s.len = YAJL_IS_STRING(v) ? strlen(k.u.s.p) : len;
             break;
         }
+        if (rc == 0) {
+            fk_kafka_key_write(out, t, &k);
+        }
+        fk_buf_free(&raw);
     }
     yajl_tree_free(v);
     free(text);
@@ -123,40 +190,13 @@ int fk_stream_deserialize(const struct fk_stream *s, enum fk_part part, const vo
         fk_buf_puts(json, "null");
         return 0;
     }
-    const unsigned char *p = bytes;
-    char num[64];
-    switch (t->kind) {
-    case FK_T_INTEGER: {
-        int width = t->int32 ? 4 : 8;
-        if (len != (size_t)width) {
-            snprintf(errstr, errstr_size, "a KAFKA %s key has %d bytes, not %zu",
-                     t->int32 ? "INT" : "BIGINT", width, len);
-            return -1;
-        }
-        int64_t v = t->int32 ? (int64_t)(int32_t)get_be(p, 4) : (int64_t)get_be(p, 8);
-        fk_buf_put_int(json, (long long)v);
-        return 0;
+    struct fk_value k;
+    if (fk_kafka_key_read(t, bytes, len, &k) != 0) {
+        char tb[64];
+        snprintf(errstr, errstr_size, "%zu bytes are not a KAFKA-format %s key", len,
+                 fk_sqltype_str(t, tb, sizeof tb));
+        return -1;
     }
-    case FK_T_DOUBLE: {
-        if (len != 8) {
-            snprintf(errstr, errstr_size, "a KAFKA DOUBLE key has 8 bytes, not %zu", len);
-            return -1;
-        }
-        uint64_t bits = get_be(p, 8);
-        double d;
-        memcpy(&d, &bits, sizeof d);
-        fk_buf_append(json, num, fk_fmt_double(d, num, sizeof num));
-        return 0;
-    }
-    case FK_T_BYTES:
-        fk_buf_putc(json, '"');
-        fk_base64_put(json, bytes, len);
-        fk_buf_putc(json, '"');
-        return 0;
-    default: {
-        struct fk_value v = {.type = FK_T_VARCHAR, .u.s = {bytes, len}};
-        fk_json_put_value(json, &v, NULL);
-        return 0;
-    }
-    }
+    fk_json_put_value(json, &k, t);
+    return 0;
 }
