@@ -165,12 +165,6 @@ int main(int argc, char **argv)
     char err[1024];
     int rc = FK_EXIT_OK;
 
-    /* libmongoc keeps statistics counters in a /dev/shm segment per process for its mongoc-stat
-     * tool, which nothing here reads; a process killed with SIGKILL leaves its segment behind,
-     * and once /dev/shm is full every start warns "Falling back to malloc for counters" on
-     * stderr. The counters in plain memory are the same, minus the litter. */
-    setenv("MONGOC_DISABLE_SHM", "1", 0);
-
     if (fk_options_parse(argc, argv, &opt, err, sizeof err) != 0) {
         fprintf(stderr, "faker-kafkad: %s\n", err);
         fk_options_usage(stderr);

@@ -22,6 +22,9 @@
 # with the seconds it took. The system layer needs the local stack: it is started here when it
 # is not running and stopped again at the end; a server that was already running is left running.
 set -u
+# libmongoc's per-process /dev/shm counters outlive every daemon a test kills with SIGKILL, and
+# a full /dev/shm makes each start warn on stderr: the tests keep them in memory, as the unit does.
+export MONGOC_DISABLE_SHM=1
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 LOGS=$BUILD/test-logs

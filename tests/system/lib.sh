@@ -15,6 +15,7 @@
 #                          where no stack is started.
 # One test alone, starting and stopping the stack as needed: make system T=test_dq
 set -u
+export MONGOC_DISABLE_SHM=1 # see tests/run.sh
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 : "${FK_BIN:=build/faker-kafkad}"
 : "${FK_KAFKA_BOOTSTRAP:=127.0.0.1:9092}"
