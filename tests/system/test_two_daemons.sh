@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# fk-test: exclusive (instance slots are host-wide: another test's daemon freeing a lower slot
+# while A is down would give the restarted A that slot instead of its own)
 # Two daemons on one host with the same configuration (no instance.name, no
 # dq.transactional_id): each takes its own instance slot, so their dq producers get different
 # transactional ids and never fence each other. Both judge and commit at the same time, and the
