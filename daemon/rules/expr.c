@@ -10,9 +10,10 @@
  * NOT or a WHEN on a NULL, arithmetic on a NULL, integer division by zero, a failing function)
  * the value of the whole expression is NULL. docs/expressions.md has the details.
  *
- * This file parses and type-checks; expr_eval.c evaluates (and holds the arena), expr_share.c
- * finds the subexpressions that several expressions share, expr_nested.c and expr_types.c add
- * the nested and exact types.
+ * This file parses and type-checks; expr_predicate.c does the same for comparisons, IS, LIKE,
+ * IN, BETWEEN and CASE, expr_eval.c evaluates (and holds the arena), expr_share.c finds the
+ * subexpressions that several expressions share, expr_nested.c and expr_types.c add the nested
+ * and exact types.
  *
  * Thread rules: a compiled expression is immutable once fk_expr_compile() returns; any number
  * of threads may evaluate it at once, each with its own arena. @locks none.
@@ -25,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- compile-time state ---------------------------------------------------------------------- */
 
 /* Nesting deeper than this is refused: the parser and the evaluator recurse. */
 #define MAX_DEPTH 200
@@ -87,8 +86,6 @@ static void add_kid(struct fk_cc *cc, struct fk_node *n, struct fk_node *k)
         n->depth = k->depth + 1;
     }
 }
-
-/* ---- parsing helpers ----------------------------------------------------------------------- */
 
 static int next(struct fk_cc *cc)
 {
@@ -169,7 +166,7 @@ static int unexpected(struct fk_cc *cc)
     return fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "unexpected %s", t);
 }
 
-static int expect_word(struct fk_cc *cc, const char *w)
+int fk_cc_expect_word(struct fk_cc *cc, const char *w)
 {
     if (!is_word(cc, w)) {
         return fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "expected %s", w);
@@ -222,7 +219,7 @@ static int reserved(const struct fk_token *t)
 }
 
 /* 'it''s' -> it's, once, at compile time. */
-static struct fk_value str_const(struct fk_cc *cc, const struct fk_token *t)
+struct fk_value fk_cc_str_const(struct fk_cc *cc, const struct fk_token *t)
 {
     char *s = fk_cc_alloc(cc, t->len + 1);
     size_t k = fk_lexer_unquote(t, s);
@@ -232,108 +229,6 @@ static struct fk_value str_const(struct fk_cc *cc, const struct fk_token *t)
     return v;
 }
 
-static int is_num(enum fk_type t)
-{
-    return t == FK_T_INTEGER || t == FK_T_DOUBLE;
-}
-
-static int is_time(enum fk_type t)
-{
-    return t == FK_T_DATE || t == FK_T_TIMESTAMP;
-}
-
-/* ---- type checks shared by comparisons, IN, BETWEEN and simple CASE ---------------------------
- */
-
-/* A VARCHAR literal compared with a DATE or TIMESTAMP is parsed once, here, as ksqlDB parses it
- * per record (SqlTimeTypes): the node becomes a constant of the other operand's type. */
-static int time_literal(struct fk_cc *cc, struct fk_node *lit, enum fk_type want)
-{
-    if (lit->op != FK_OP_LIT || lit->type != FK_T_VARCHAR) {
-        return -1;
-    }
-    const char *s = lit->v.u.s.p;
-    size_t len = lit->v.u.s.len;
-    char shown[72];
-    fk_cc_show(s, len, shown, sizeof shown);
-    if (want == FK_T_DATE) {
-        int32_t days;
-        if (fk_parse_date_lit(s, len, &days) != 0) {
-            return fk_cc_fail(cc, lit->line, lit->col, "'%s' is not a DATE (yyyy-MM-dd)", shown);
-        }
-        lit->v.type = lit->type = FK_T_DATE;
-        lit->v.u.date = days;
-        return 0;
-    }
-    int64_t ms;
-    if (fk_parse_ts_lit(s, len, &ms) != 0) {
-        return fk_cc_fail(cc, lit->line, lit->col,
-                          "'%s' is not a TIMESTAMP (yyyy-MM-ddTHH:mm:ss.SSS)", shown);
-    }
-    lit->v.type = lit->type = FK_T_TIMESTAMP;
-    lit->v.u.ts = ms;
-    return 0;
-}
-
-/* Decides how A and B compare; with ORDERED, < and > must make sense too. */
-static int compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node *b, int ordered,
-                         const struct fk_token *at, int *cls)
-{
-    enum fk_type ta = a->type, tb = b->type;
-    if (ta == FK_T_NULL && tb == FK_T_NULL && a->op == FK_OP_LIT && b->op == FK_OP_LIT) {
-        char op[8];
-        snprintf(op, sizeof op, "%.*s", (int)(at->len < 7 ? at->len : 7), at->p);
-        return fk_cc_fail(cc, at->line, at->col, "Comparison with NULL not supported: NULL %s NULL",
-                          at->kind == FK_TOK_OP ? op : "=");
-    }
-    if (ta == FK_T_NULL || tb == FK_T_NULL) {
-        *cls = FK_CC_NULL;
-        return 0;
-    }
-    if (ta >= FK_T_TIME || tb >= FK_T_TIME) {
-        *cls = fk_nested_compare_class(cc, a, b, ordered, at);
-        return *cls < 0 ? -1 : 0;
-    }
-    if (fk_nested_rowtime_literal(cc, a, b) != 0 || fk_nested_rowtime_literal(cc, b, a) != 0) {
-        return -1;
-    }
-    ta = a->type;
-    tb = b->type;
-    if (is_time(ta) && tb == FK_T_VARCHAR && b->op == FK_OP_LIT) {
-        if (time_literal(cc, b, ta) != 0) {
-            return -1;
-        }
-        tb = b->type;
-    } else if (is_time(tb) && ta == FK_T_VARCHAR && a->op == FK_OP_LIT) {
-        if (time_literal(cc, a, tb) != 0) {
-            return -1;
-        }
-        ta = a->type;
-    }
-    if (ta == FK_T_INTEGER && tb == FK_T_INTEGER) {
-        *cls = FK_CC_INT;
-    } else if (is_num(ta) && is_num(tb)) {
-        *cls = FK_CC_DBL;
-    } else if (ta == FK_T_VARCHAR && tb == FK_T_VARCHAR) {
-        *cls = FK_CC_STR;
-    } else if (is_time(ta) && is_time(tb)) {
-        *cls = FK_CC_TIME;
-    } else if (ta == FK_T_BOOLEAN && tb == FK_T_BOOLEAN) {
-        if (ordered) {
-            return fk_cc_fail(cc, at->line, at->col,
-                              "BOOLEAN values can only be compared with = "
-                              "and <>");
-        }
-        *cls = FK_CC_BOOL;
-    } else {
-        if (fk_nested_cannot_compare(cc, a, b, at)) {
-            return -1;
-        }
-        return fk_cc_fail(cc, at->line, at->col, "cannot compare %s with %s", fk_type_name(ta),
-                          fk_type_name(tb));
-    }
-    return 0;
-}
 
 static int want_bool(struct fk_cc *cc, const struct fk_node *n, const char *what,
                      const struct fk_token *at)
@@ -345,7 +240,8 @@ static int want_bool(struct fk_cc *cc, const struct fk_node *n, const char *what
                       fk_type_name(n->type));
 }
 
-/* ---- the grammar ---------------------------------------------------------------------------
+/*
+ * The grammar, one function per level of precedence (predicate and CASE in expr_predicate.c):
  *
  *   expr      = or
  *   or        = and { OR and }
@@ -361,7 +257,6 @@ static int want_bool(struct fk_cc *cc, const struct fk_node *n, const char *what
  */
 
 static struct fk_node *parse_expr(struct fk_cc *cc);
-static struct fk_node *parse_concat(struct fk_cc *cc);
 static struct fk_node *parse_unary(struct fk_cc *cc);
 
 static struct fk_node *parse_literal_number(struct fk_cc *cc)
@@ -409,7 +304,7 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     }
     struct fk_node *n = node_new(cc, FK_OP_CAST, &at);
     struct fk_node *x = parse_expr(cc);
-    if (!x || expect_word(cc, "AS") != 0) {
+    if (!x || fk_cc_expect_word(cc, "AS") != 0) {
         return NULL;
     }
     add_kid(cc, n, x);
@@ -495,9 +390,9 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     }
     enum fk_type from = x->type;
     int ok = from == FK_T_NULL || from == t || t == FK_T_VARCHAR ||
-             (is_num(t) && (is_num(from) || from == FK_T_VARCHAR)) ||
+             (fk_type_is_num(t) && (fk_type_is_num(from) || from == FK_T_VARCHAR)) ||
              (t == FK_T_BOOLEAN && from == FK_T_VARCHAR) ||
-             (is_time(t) && (is_time(from) || from == FK_T_VARCHAR));
+             (fk_type_is_time(t) && (fk_type_is_time(from) || from == FK_T_VARCHAR));
     if (!ok) {
         fk_cc_fail(cc, at.line, at.col, "cannot cast %s to %s", fk_type_name(from),
                    fk_type_name(t));
@@ -506,92 +401,6 @@ static struct fk_node *parse_cast(struct fk_cc *cc)
     return n;
 }
 
-/* CASE [operand] WHEN ... THEN ... {WHEN ... THEN ...} [ELSE ...] END */
-static struct fk_node *parse_case(struct fk_cc *cc)
-{
-    struct fk_token at = cc->lx->tok;
-    struct fk_node *n = node_new(cc, FK_OP_CASE, &at);
-    if (next(cc) != 0) {
-        return NULL;
-    }
-    struct fk_node *operand = NULL;
-    if (!is_word(cc, "WHEN")) {
-        if (!(operand = parse_expr(cc))) {
-            return NULL;
-        }
-        n->sub |= 1;
-        add_kid(cc, n, operand);
-    }
-    if (!is_word(cc, "WHEN")) {
-        fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "expected WHEN");
-        return NULL;
-    }
-    enum fk_type rt = FK_T_NULL;
-    struct fk_token rt_at = at;
-    while (is_word(cc, "WHEN") || is_word(cc, "ELSE")) {
-        int is_else = is_word(cc, "ELSE");
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        if (!is_else) {
-            struct fk_token cat = cc->lx->tok;
-            struct fk_node *cond = parse_expr(cc);
-            int cls = FK_CC_NULL;
-            if (!cond) {
-                return NULL;
-            }
-            if (operand) {
-                if (compare_class(cc, operand, cond, 0, &cat, &cls) != 0) {
-                    return NULL;
-                }
-                cond->cls = cls;
-            } else if (cond->type != FK_T_BOOLEAN && cond->type != FK_T_NULL) {
-                fk_cc_fail(cc, cat.line, cat.col, "WHEN needs a BOOLEAN condition, not %s",
-                           fk_type_name(cond->type));
-                return NULL;
-            }
-            add_kid(cc, n, cond);
-            if (expect_word(cc, "THEN") != 0) {
-                return NULL;
-            }
-        }
-        struct fk_token vat = cc->lx->tok;
-        struct fk_node *val = parse_expr(cc);
-        if (!val) {
-            return NULL;
-        }
-        add_kid(cc, n, val);
-        if (val->type != FK_T_NULL) {
-            if (rt == FK_T_NULL) {
-                rt = val->type;
-                rt_at = vat;
-            } else if (is_num(rt) && is_num(val->type)) {
-                rt = rt == FK_T_DOUBLE || val->type == FK_T_DOUBLE ? FK_T_DOUBLE : FK_T_INTEGER;
-            } else if ((rt == FK_T_DECIMAL || val->type == FK_T_DECIMAL) &&
-                       (is_num(rt) || rt == FK_T_DECIMAL) &&
-                       (is_num(val->type) || val->type == FK_T_DECIMAL)) {
-                rt = FK_T_DECIMAL; /* or DOUBLE: fk_nested_case_type() decides */
-            } else if (rt != val->type) {
-                fk_cc_fail(cc, vat.line, vat.col,
-                           "CASE results must all have one type: %s (line %d) and %s",
-                           fk_type_name(rt), rt_at.line, fk_type_name(val->type));
-                return NULL;
-            }
-        }
-        if (is_else) {
-            n->sub |= 2;
-            break;
-        }
-    }
-    if (expect_word(cc, "END") != 0) {
-        return NULL;
-    }
-    n->type = rt;
-    if (rt >= FK_T_TIME && fk_nested_case_type(cc, n) != 0) {
-        return NULL;
-    }
-    return n;
-}
 
 static struct fk_node *parse_call(struct fk_cc *cc, const struct fk_token *name)
 {
@@ -707,7 +516,7 @@ static struct fk_node *parse_primary(struct fk_cc *cc)
     switch (t.kind) {
     case FK_TOK_STRING:
         n = node_new(cc, FK_OP_LIT, &t);
-        n->v = str_const(cc, &t);
+        n->v = fk_cc_str_const(cc, &t);
         n->type = FK_T_VARCHAR;
         return next(cc) == 0 ? n : NULL;
     case FK_TOK_INTEGER:
@@ -741,7 +550,7 @@ static struct fk_node *parse_primary(struct fk_cc *cc)
             return next(cc) == 0 ? n : NULL;
         }
         if (is_word(cc, "CASE")) {
-            return parse_case(cc);
+            return fk_cc_parse_case(cc);
         }
         if (is_word(cc, "CAST")) {
             return parse_cast(cc);
@@ -818,7 +627,7 @@ static struct fk_node *parse_unary(struct fk_cc *cc)
         if (!x) {
             return NULL;
         }
-        if (!is_num(x->type) && x->type != FK_T_NULL && x->type != FK_T_DECIMAL) {
+        if (!fk_type_is_num(x->type) && x->type != FK_T_NULL && x->type != FK_T_DECIMAL) {
             fk_cc_fail(cc, at.line, at.col, "cannot apply unary '%c' to %s", minus ? '-' : '+',
                        fk_type_name(x->type));
             return NULL;
@@ -856,8 +665,8 @@ static struct fk_node *parse_unary(struct fk_cc *cc)
     return n;
 }
 
-static struct fk_node *binary(struct fk_cc *cc, enum fk_op op, int sub, const struct fk_token *at,
-                              struct fk_node *a, struct fk_node *b)
+struct fk_node *fk_cc_binary(struct fk_cc *cc, enum fk_op op, int sub, const struct fk_token *at,
+                             struct fk_node *a, struct fk_node *b)
 {
     struct fk_node *n = node_new(cc, op, at);
     n->sub = sub;
@@ -877,16 +686,16 @@ static struct fk_node *arith(struct fk_cc *cc, const struct fk_token *at, char o
     }
     if (op == '+' && (ta == FK_T_VARCHAR || tb == FK_T_VARCHAR) &&
         (ta == FK_T_VARCHAR || ta == FK_T_NULL) && (tb == FK_T_VARCHAR || tb == FK_T_NULL)) {
-        struct fk_node *n = binary(cc, FK_OP_STRPLUS, op, at, a, b);
+        struct fk_node *n = fk_cc_binary(cc, FK_OP_STRPLUS, op, at, a, b);
         n->type = FK_T_VARCHAR;
         return n;
     }
-    if ((!is_num(ta) && ta != FK_T_NULL) || (!is_num(tb) && tb != FK_T_NULL)) {
+    if ((!fk_type_is_num(ta) && ta != FK_T_NULL) || (!fk_type_is_num(tb) && tb != FK_T_NULL)) {
         fk_cc_fail(cc, at->line, at->col, "cannot apply '%c' to %s and %s", op, fk_type_name(ta),
                    fk_type_name(tb));
         return NULL;
     }
-    struct fk_node *n = binary(cc, FK_OP_ARITH, op, at, a, b);
+    struct fk_node *n = fk_cc_binary(cc, FK_OP_ARITH, op, at, a, b);
     n->type = ta == FK_T_DOUBLE || tb == FK_T_DOUBLE ? FK_T_DOUBLE : FK_T_INTEGER;
     if (n->type == FK_T_INTEGER && fk_node_sqltype(a)->int32 && fk_node_sqltype(b)->int32) {
         n->st = fk_sqltype_kind(FK_T_INTEGER, 1); /* INT op INT is INT */
@@ -929,7 +738,7 @@ static struct fk_node *parse_additive(struct fk_cc *cc)
 }
 
 /* a || b is ksqlDB's CONCAT(a, b): NULL operands are skipped. */
-static struct fk_node *parse_concat(struct fk_cc *cc)
+struct fk_node *fk_cc_parse_concat(struct fk_cc *cc)
 {
     struct fk_node *a = parse_additive(cc);
     while (a && is_op(cc, "||")) {
@@ -953,206 +762,11 @@ static struct fk_node *parse_concat(struct fk_cc *cc)
     return a;
 }
 
-static int cmp_op(const struct fk_cc *cc, int *sub)
-{
-    static const struct {
-        const char *op;
-        int sub;
-    } ops[] = {{"=", FK_CMP_EQ},  {"<>", FK_CMP_NE}, {"!=", FK_CMP_NE}, {"<", FK_CMP_LT},
-               {"<=", FK_CMP_LE}, {">", FK_CMP_GT},  {">=", FK_CMP_GE}};
-    for (size_t i = 0; i < FK_ARRAY_SIZE(ops); i++) {
-        if (is_op(cc, ops[i].op)) {
-            *sub = ops[i].sub;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static struct fk_node *parse_predicate(struct fk_cc *cc)
-{
-    struct fk_node *a = parse_concat(cc);
-    if (!a) {
-        return NULL;
-    }
-    struct fk_token at = cc->lx->tok;
-    int sub;
-    if (cmp_op(cc, &sub)) {
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        struct fk_node *b = parse_concat(cc);
-        if (!b) {
-            return NULL;
-        }
-        int cls;
-        if (compare_class(cc, a, b, sub != FK_CMP_EQ && sub != FK_CMP_NE, &at, &cls) != 0) {
-            return NULL;
-        }
-        struct fk_node *n = binary(cc, FK_OP_CMP, sub, &at, a, b);
-        n->cls = cls;
-        n->type = FK_T_BOOLEAN;
-        return n;
-    }
-    if (is_word(cc, "IS")) {
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        int neg = 0;
-        if (is_word(cc, "NOT")) {
-            neg = 1;
-            if (next(cc) != 0) {
-                return NULL;
-            }
-        }
-        if (is_word(cc, "NULL")) {
-            if (next(cc) != 0) {
-                return NULL;
-            }
-            struct fk_node *n = node_new(cc, FK_OP_ISNULL, &at);
-            n->sub = neg;
-            n->type = FK_T_BOOLEAN;
-            add_kid(cc, n, a);
-            return n;
-        }
-        if (is_word(cc, "DISTINCT")) {
-            if (next(cc) != 0 || expect_word(cc, "FROM") != 0) {
-                return NULL;
-            }
-            struct fk_node *b = parse_concat(cc);
-            if (!b) {
-                return NULL;
-            }
-            int cls;
-            if (compare_class(cc, a, b, 0, &at, &cls) != 0) {
-                return NULL;
-            }
-            struct fk_node *n = binary(cc, FK_OP_DISTINCT, neg, &at, a, b);
-            n->cls = cls;
-            n->type = FK_T_BOOLEAN;
-            return n;
-        }
-        fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "expected NULL or DISTINCT FROM");
-        return NULL;
-    }
-    int neg = 0;
-    if (is_word(cc, "NOT")) {
-        neg = 1;
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        if (!is_word(cc, "LIKE") && !is_word(cc, "IN") && !is_word(cc, "BETWEEN")) {
-            fk_cc_fail(cc, cc->lx->tok.line, cc->lx->tok.col, "expected LIKE, IN or BETWEEN");
-            return NULL;
-        }
-    }
-    at = cc->lx->tok;
-    if (is_word(cc, "LIKE")) {
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        struct fk_node *b = parse_concat(cc);
-        if (!b) {
-            return NULL;
-        }
-        if ((a->type != FK_T_VARCHAR && a->type != FK_T_NULL) ||
-            (b->type != FK_T_VARCHAR && b->type != FK_T_NULL)) {
-            fk_cc_fail(cc, at.line, at.col, "LIKE needs VARCHAR operands, not %s and %s",
-                       fk_type_name(a->type), fk_type_name(b->type));
-            return NULL;
-        }
-        struct fk_node *n = binary(cc, FK_OP_LIKE, neg, &at, a, b);
-        n->type = FK_T_BOOLEAN;
-        n->index = -1;
-        if (is_word(cc, "ESCAPE")) {
-            if (next(cc) != 0) {
-                return NULL;
-            }
-            const struct fk_token *e = &cc->lx->tok;
-            struct fk_value ev = {0};
-            if (e->kind == FK_TOK_STRING) {
-                ev = str_const(cc, e);
-            }
-            if (e->kind != FK_TOK_STRING || ev.u.s.len != 1) {
-                fk_cc_fail(cc, e->line, e->col, "ESCAPE needs a one-character string");
-                return NULL;
-            }
-            n->index = (unsigned char)ev.u.s.p[0];
-            if (next(cc) != 0) {
-                return NULL;
-            }
-        }
-        if (fk_like_prepare(cc, n) != 0) {
-            return NULL;
-        }
-        return n;
-    }
-    if (is_word(cc, "IN")) {
-        if (next(cc) != 0 || expect_op(cc, "(") != 0) {
-            return NULL;
-        }
-        struct fk_node *n = node_new(cc, FK_OP_IN, &at);
-        n->sub = neg;
-        n->type = FK_T_BOOLEAN;
-        add_kid(cc, n, a);
-        for (;;) {
-            struct fk_token iat = cc->lx->tok;
-            struct fk_node *item = parse_expr(cc);
-            if (!item) {
-                return NULL;
-            }
-            int cls;
-            if (compare_class(cc, a, item, 0, &iat, &cls) != 0) {
-                return NULL;
-            }
-            item->cls = cls;
-            add_kid(cc, n, item);
-            if (!is_op(cc, ",")) {
-                break;
-            }
-            if (next(cc) != 0) {
-                return NULL;
-            }
-        }
-        if (expect_op(cc, ")") != 0) {
-            return NULL;
-        }
-        return n;
-    }
-    if (is_word(cc, "BETWEEN")) {
-        if (next(cc) != 0) {
-            return NULL;
-        }
-        struct fk_node *lo = parse_concat(cc);
-        if (!lo || expect_word(cc, "AND") != 0) {
-            return NULL;
-        }
-        struct fk_node *hi = parse_concat(cc);
-        if (!hi) {
-            return NULL;
-        }
-        int c1, c2;
-        if (compare_class(cc, a, lo, 1, &at, &c1) != 0 ||
-            compare_class(cc, a, hi, 1, &at, &c2) != 0) {
-            return NULL;
-        }
-        struct fk_node *n = node_new(cc, FK_OP_BETWEEN, &at);
-        n->sub = neg;
-        n->type = FK_T_BOOLEAN;
-        lo->cls = c1;
-        hi->cls = c2;
-        add_kid(cc, n, a);
-        add_kid(cc, n, lo);
-        add_kid(cc, n, hi);
-        return n;
-    }
-    return a;
-}
 
 static struct fk_node *parse_not(struct fk_cc *cc)
 {
     if (!is_word(cc, "NOT")) {
-        return parse_predicate(cc);
+        return fk_cc_parse_predicate(cc);
     }
     struct fk_token at = cc->lx->tok;
     if (++cc->depth > MAX_DEPTH) {
@@ -1185,7 +799,7 @@ static struct fk_node *parse_and(struct fk_cc *cc)
         if (!b || want_bool(cc, a, "AND", &at) != 0 || want_bool(cc, b, "AND", &at) != 0) {
             return NULL;
         }
-        a = binary(cc, FK_OP_AND, 0, &at, a, b);
+        a = fk_cc_binary(cc, FK_OP_AND, 0, &at, a, b);
         a->type = FK_T_BOOLEAN;
     }
     return a;
@@ -1207,14 +821,12 @@ static struct fk_node *parse_expr(struct fk_cc *cc)
         if (!b || want_bool(cc, a, "OR", &at) != 0 || want_bool(cc, b, "OR", &at) != 0) {
             return NULL;
         }
-        a = binary(cc, FK_OP_OR, 0, &at, a, b);
+        a = fk_cc_binary(cc, FK_OP_OR, 0, &at, a, b);
         a->type = FK_T_BOOLEAN;
     }
     cc->depth--;
     return a;
 }
-
-/* ---- for expr_nested.c and the functions --------------------------------------------------- */
 
 int fk_cc_next(struct fk_cc *cc)
 {
@@ -1273,9 +885,6 @@ struct fk_sqltype *fk_cc_type_copy(struct fk_cc *cc, const struct fk_sqltype *t)
     }
     return c;
 }
-
-/* ---- the API ------------------------------------------------------------------------------- */
-
 
 void fk_expr_destroy(struct fk_expr *e)
 {

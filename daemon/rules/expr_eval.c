@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the arena ----------------------------------------------------------------------------- */
-
 #define ARENA_BLOCK ((size_t)64 * 1024)
 
 struct fk_arena_blk {
@@ -105,8 +103,6 @@ void *fk_arena_alloc(struct fk_arena *a, size_t n)
         a->cur = nb;
     }
 }
-
-/* ---- evaluation ---------------------------------------------------------------------------- */
 
 static void set_null(struct fk_value *out)
 {
@@ -408,10 +404,10 @@ static void ev_memo(const struct fk_node *n, struct fk_ev *ev, struct fk_value *
     ev->thrown |= saved;
 }
 
-/* ---- one evaluator per kind of node, chosen at compile time (pick_ev) ----------------------
- * Each node carries a pointer to the function that evaluates it, so evaluation is a chain of
- * direct calls with no dispatch on the node's kind, and the common operands (a literal, a
- * column) are read in place by their parent instead of being evaluated and copied. */
+/* One evaluator per kind of node, chosen at compile time (pick_ev). Each node carries a
+ * pointer to the function that evaluates it, so evaluation is a chain of direct calls with no
+ * dispatch on the node's kind, and the common operands (a literal, a column) are read in place
+ * by their parent instead of being evaluated and copied. */
 
 static const struct fk_value null_value = {.type = FK_T_NULL};
 
@@ -630,7 +626,7 @@ static void ev_like_node(const struct fk_node *n, struct fk_ev *ev, struct fk_va
     fk_ev_like(n, ev, out);
 }
 
-/* ---- fused idioms: a few shapes that data-quality rules use all the time, evaluated by one
+/* Fused idioms: a few shapes that data-quality rules use all the time, evaluated by one
  * function instead of a node each, with exactly the value the nodes would give. */
 
 static int is_call_of(const struct fk_node *n, const char *name)

@@ -1,7 +1,8 @@
 /*
- * What expr.c (parser, type checker, operators) and the built-in functions (functions.c, fn_*.c,
- * like.c) share: the compiled node tree, the evaluation context, the arena, and PCRE2 helpers. Not part of the
- * rules API: only the .c files of daemon/rules/ include it.
+ * What expr.c and expr_predicate.c (parser, type checker, operators) and the built-in functions
+ * (functions.c, fn_*.c, like.c) share: the compiled node tree, the evaluation context, the
+ * arena, and PCRE2 helpers. Not part of the rules API: only the .c files of daemon/rules/
+ * include it.
  */
 #ifndef FK_RULES_EXPR_INTERNAL_H
 #define FK_RULES_EXPR_INTERNAL_H
@@ -215,14 +216,44 @@ static inline const struct fk_sqltype *fk_node_sqltype(const struct fk_node *n)
     return n->st ? n->st : fk_sqltype_kind(n->type, 0);
 }
 
-/* Compile-time helpers of expr.c, for expr_nested.c. */
+/* INTEGER or DOUBLE: the numbers of the flat path (not DECIMAL). */
+static inline int fk_type_is_num(enum fk_type t)
+{
+    return t == FK_T_INTEGER || t == FK_T_DOUBLE;
+}
+
+/* INTEGER, DOUBLE or DECIMAL. */
+static inline int fk_type_is_numeric(enum fk_type t)
+{
+    return t == FK_T_INTEGER || t == FK_T_DOUBLE || t == FK_T_DECIMAL;
+}
+
+/* DATE or TIMESTAMP. */
+static inline int fk_type_is_time(enum fk_type t)
+{
+    return t == FK_T_DATE || t == FK_T_TIMESTAMP;
+}
+
+/* Compile-time helpers of expr.c, for expr_predicate.c and expr_nested.c. */
 void *fk_cc_alloc(struct fk_cc *cc, size_t n);
 int fk_cc_next(struct fk_cc *cc);
 int fk_cc_expect_op(struct fk_cc *cc, const char *op);
+int fk_cc_expect_word(struct fk_cc *cc, const char *w);
 int fk_cc_unexpected(struct fk_cc *cc);
 struct fk_node *fk_cc_node(struct fk_cc *cc, enum fk_op op, const struct fk_token *at);
 void fk_cc_add_kid(struct fk_cc *cc, struct fk_node *n, struct fk_node *k);
+/* A node OP with sub-kind SUB and the operands A and B. */
+struct fk_node *fk_cc_binary(struct fk_cc *cc, enum fk_op op, int sub, const struct fk_token *at,
+                             struct fk_node *a, struct fk_node *b);
+/* String token T's text, unquoted once ('it''s' -> it's), in the expression's memory. */
+struct fk_value fk_cc_str_const(struct fk_cc *cc, const struct fk_token *t);
 struct fk_node *fk_cc_parse_expr(struct fk_cc *cc);
+/* The levels of the grammar: concat (||, +, -, *, /, %, unary, primary) in expr.c;
+ * predicate (a comparison, IS, LIKE, IN or BETWEEN on concats) and CASE, with the lexer on
+ * the word CASE, in expr_predicate.c. */
+struct fk_node *fk_cc_parse_concat(struct fk_cc *cc);
+struct fk_node *fk_cc_parse_predicate(struct fk_cc *cc);
+struct fk_node *fk_cc_parse_case(struct fk_cc *cc);
 /* Types owned by the expression being compiled (freed with it). */
 struct fk_sqltype *fk_cc_type(struct fk_cc *cc, enum fk_type kind);
 struct fk_sqltype *fk_cc_type_copy(struct fk_cc *cc, const struct fk_sqltype *t);

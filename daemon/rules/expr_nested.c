@@ -69,18 +69,12 @@ static int word_ieq(const char *s, const char *w)
     return *s == *w;
 }
 
-static int is_numeric(enum fk_type k)
-{
-    return k == FK_T_INTEGER || k == FK_T_DOUBLE || k == FK_T_DECIMAL;
-}
-
 static const char *type_text(const struct fk_node *n, char *buf, size_t size)
 {
     return fk_sqltype_str(fk_node_sqltype(n), buf, size);
 }
 
-/* ---- postfix: subscripts and struct fields --------------------------------------------------- */
-
+/* A subscript after a primary: an ARRAY's item [i] or a MAP's value ['k']. */
 static struct fk_node *subscript(struct fk_cc *cc, struct fk_node *base)
 {
     struct fk_token at = cc->lx->tok;
@@ -197,15 +191,14 @@ int fk_nested_qualifier(struct fk_cc *cc, const struct fk_token *q)
                       ident_name(cc, q));
 }
 
-/* ---- constructors ------------------------------------------------------------------------- */
-
 /* Converts literal X to TARGET's kind at compile time, as ksqlDB coerces the literals of a
  * constructor to the type of its other items: text to a number or a BOOLEAN, a number to
  * text. 0, or -1 with ksqlDB's "invalid input syntax" error. */
 static int convert_literal(struct fk_cc *cc, struct fk_node *x, const struct fk_sqltype *target)
 {
     char buf[64], ty[64], shown[72];
-    if (x->type == FK_T_VARCHAR && (is_numeric(target->kind) || target->kind == FK_T_BOOLEAN)) {
+    if (x->type == FK_T_VARCHAR &&
+        (fk_type_is_numeric(target->kind) || target->kind == FK_T_BOOLEAN)) {
         size_t len = x->v.u.s.len;
         fk_cc_show(x->v.u.s.p, len, shown, sizeof shown); /* before the value is overwritten */
         double d = 0;
@@ -275,7 +268,7 @@ static int coerce_literals(struct fk_cc *cc, struct fk_node **items, size_t n, s
         }
     }
     for (size_t i = 0; all_literals && i < n; i += stride) {
-        if (is_numeric(items[i]->type)) {
+        if (fk_type_is_numeric(items[i]->type)) {
             const struct fk_sqltype *t = fk_node_sqltype(items[i]);
             target = target ? fk_common_type(cc, target, t) : t;
         }
@@ -473,8 +466,6 @@ struct fk_node *fk_nested_ctor(struct fk_cc *cc, const struct fk_token *word)
     return ctor_pairs(cc, word, (w[0] | 0x20) == 'm');
 }
 
-/* ---- lambdas --------------------------------------------------------------------------------- */
-
 /* Whether the lexer is at a lambda: x => ... or (x, y) => ...; the parameters into NAMES. */
 static size_t lambda_ahead(struct fk_cc *cc, struct fk_token *names)
 {
@@ -571,8 +562,7 @@ void fk_lambda_call(const struct fk_node *l, struct fk_ev *ev, const struct fk_v
     ev->frames = saved;
 }
 
-/* ---- evaluation ----------------------------------------------------------------------------- */
-
+/* The evaluators of the nodes made above, chosen by fk_nested_pick_ev(). */
 static void ev_subscript(const struct fk_node *n, struct fk_ev *ev, struct fk_value *out)
 {
     struct fk_value base, idx;

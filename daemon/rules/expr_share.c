@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- shared subexpressions ------------------------------------------------------------------ */
-
 static uint64_t mix(uint64_t h, uint64_t x)
 {
     h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);

@@ -16,13 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- types ---------------------------------------------------------------------------------- */
-
-static int is_numeric(enum fk_type k)
-{
-    return k == FK_T_INTEGER || k == FK_T_DOUBLE || k == FK_T_DECIMAL;
-}
-
 /* An INTEGER as a DECIMAL: INT is DECIMAL(10, 0), BIGINT DECIMAL(19, 0). */
 static void decimal_parts(const struct fk_sqltype *t, int *p, int *s)
 {
@@ -44,7 +37,7 @@ const struct fk_sqltype *fk_common_type(struct fk_cc *cc, const struct fk_sqltyp
     if (b->kind == FK_T_NULL || fk_sqltype_equal(a, b)) {
         return a;
     }
-    if (is_numeric(a->kind) && is_numeric(b->kind)) {
+    if (fk_type_is_numeric(a->kind) && fk_type_is_numeric(b->kind)) {
         if (a->kind == FK_T_DOUBLE || b->kind == FK_T_DOUBLE) {
             return fk_sqltype_kind(FK_T_DOUBLE, 0);
         }
@@ -128,8 +121,6 @@ struct fk_node *fk_nested_coerce(struct fk_cc *cc, struct fk_node *n, const stru
     fk_cc_add_kid(cc, c, n);
     return c;
 }
-
-/* ---- run-time conversions and comparisons --------------------------------------------------- */
 
 static int64_t pow10i(int k)
 {
@@ -258,7 +249,7 @@ int fk_value_cmp(const struct fk_value *a, const struct fk_value *b)
     if (a->type == FK_T_NULL || b->type == FK_T_NULL) {
         return (a->type != FK_T_NULL) - (b->type != FK_T_NULL);
     }
-    if (is_numeric(a->type) && is_numeric(b->type) && a->type != b->type) {
+    if (fk_type_is_numeric(a->type) && fk_type_is_numeric(b->type) && a->type != b->type) {
         if (a->type == FK_T_DOUBLE || b->type == FK_T_DOUBLE) {
             double x = a->type == FK_T_DOUBLE    ? a->u.d
                        : a->type == FK_T_DECIMAL ? dec_to_double(a)
@@ -382,7 +373,7 @@ int fk_nested_compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node 
     }
     const struct fk_sqltype *sa = fk_node_sqltype(a), *sb = fk_node_sqltype(b);
     int composite = sa->kind >= FK_T_ARRAY || sb->kind >= FK_T_ARRAY;
-    int ok = (is_numeric(sa->kind) && is_numeric(sb->kind)) ||
+    int ok = (fk_type_is_numeric(sa->kind) && fk_type_is_numeric(sb->kind)) ||
              (sa->kind == sb->kind && (!composite || fk_common_type(cc, sa, sb) != NULL));
     if (!ok) {
         return fk_cc_fail(cc, at->line, at->col, "cannot compare %s with %s",
@@ -394,8 +385,6 @@ int fk_nested_compare_class(struct fk_cc *cc, struct fk_node *a, struct fk_node 
     }
     return FK_CC_DEEP;
 }
-
-/* ---- ROWTIME and string literals ------------------------------------------------------------ */
 
 static int digits(const char *s, size_t len, size_t *i, int n, int *out)
 {
@@ -477,8 +466,6 @@ int fk_nested_rowtime_literal(struct fk_cc *cc, struct fk_node *a, struct fk_nod
     return 0;
 }
 
-/* ---- CASE over nested values ---------------------------------------------------------------- */
-
 int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n)
 {
     size_t first = (n->sub & 1) ? 1 : 0, end = (n->sub & 2) ? n->nkid - 1 : n->nkid;
@@ -510,15 +497,13 @@ int fk_nested_case_type(struct fk_cc *cc, struct fk_node *n)
     return 0;
 }
 
-/* ---- exact DECIMAL arithmetic --------------------------------------------------------------- */
-
 struct fk_node *fk_nested_decimal_arith(struct fk_cc *cc, const struct fk_token *at, char op,
                                         struct fk_node *a, struct fk_node *b)
 {
     const struct fk_sqltype *ta = fk_node_sqltype(a), *tb = fk_node_sqltype(b);
     char sa[64], sb[64];
-    if ((!is_numeric(ta->kind) && ta->kind != FK_T_NULL) ||
-        (!is_numeric(tb->kind) && tb->kind != FK_T_NULL)) {
+    if ((!fk_type_is_numeric(ta->kind) && ta->kind != FK_T_NULL) ||
+        (!fk_type_is_numeric(tb->kind) && tb->kind != FK_T_NULL)) {
         fk_cc_fail(cc, at->line, at->col, "cannot apply '%c' to %s and %s", op,
                    fk_sqltype_str(ta, sa, sizeof sa), fk_sqltype_str(tb, sb, sizeof sb));
         return NULL;
@@ -657,8 +642,6 @@ thrown:
     ev->thrown = 1;
     out->type = FK_T_NULL;
 }
-
-/* ---- ksqlDB's words for a comparison that cannot be made ------------------------------------ */
 
 /* A column or a literal as ksqlDB's ExpressionFormatter writes it; 0 for anything else. */
 static int format_simple(const struct fk_cc *cc, const struct fk_node *n, struct fk_buf *b)
