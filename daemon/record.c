@@ -8,7 +8,10 @@
  * prints it back as text and Jackson's duplicate-key rules decide what that text is.
  *
  * Every buffer lives in the decoder and is reused, yajl's own allocations included (they come
- * from a chunk arena that is rewound per record), so a warm decoder does not call malloc.
+ * from a chunk arena that is rewound per record, record_arena.c), so a warm decoder does not
+ * call malloc. The text ksqlDB gives kept numbers, objects and arrays is made in
+ * record_text.c, nested and exact columns are coerced in record_nested.c, and a record that
+ * cannot be read is worded in record_error.c.
  * A decoder is not thread-safe: one per thread, no shared state, no locks.
  */
 #include "record.h"
@@ -24,118 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static const char *const decode_err_names[] = {
-    "ok", "too_large", "invalid_utf8", "invalid_json", "not_object", "too_deep", "uncoercible",
-};
-
-static const char *const json_type_names[] = {
-    "missing", "null", "string", "number", "boolean", "object", "array",
-};
-
-const char *fk_decode_err_name(enum fk_decode_err err)
-{
-    return (unsigned)err < FK_ARRAY_SIZE(decode_err_names) ? decode_err_names[err] : "?";
-}
-
-const char *fk_json_type_name(enum fk_json_type t)
-{
-    return (unsigned)t < FK_ARRAY_SIZE(json_type_names) ? json_type_names[t] : "?";
-}
-
-/*
- * yajl allocates a handful of blocks per handle and yajl 2.1 cannot reset a handle, so each
- * record gets a fresh handle whose memory comes from this arena: blocks are carved from
- * chunks, free is a no-op and the whole arena is rewound before the next record.
- */
-struct arena_hdr {
-    size_t size;
-    size_t pad;
-};
-
-static size_t align_up(size_t n)
-{
-    return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-}
-
-static struct chunk *chunk_new(size_t cap)
-{
-    struct chunk *c = fk_malloc(sizeof *c + cap);
-    c->next = NULL;
-    c->cap = cap;
-    c->used = 0;
-    return c;
-}
-
-void *fk_rec_alloc(void *ctx, size_t sz)
-{
-    struct fk_decoder *d = ctx;
-    size_t need = sizeof(struct arena_hdr) + align_up(sz);
-    struct chunk *c = d->cur;
-    while (c->cap - c->used < need) {
-        if (!c->next) {
-            c->next = chunk_new(need > ARENA_CHUNK ? need : ARENA_CHUNK);
-        }
-        c = c->next;
-    }
-    d->cur = c;
-    struct arena_hdr *hdr = (struct arena_hdr *)((unsigned char *)c->data + c->used);
-    hdr->size = sz;
-    c->used += need;
-    d->last_alloc = hdr + 1;
-    return hdr + 1;
-}
-
-static void *arena_realloc(void *ctx, void *p, size_t sz)
-{
-    struct fk_decoder *d = ctx;
-    if (!p) {
-        return fk_rec_alloc(ctx, sz);
-    }
-    struct arena_hdr *hdr = (struct arena_hdr *)p - 1;
-    size_t old = hdr->size;
-    if (p == d->last_alloc) {
-        /* The newest block can grow in place while its chunk has room. */
-        struct chunk *c = d->cur;
-        size_t start = (size_t)((unsigned char *)hdr - (unsigned char *)c->data);
-        size_t need = sizeof(struct arena_hdr) + align_up(sz);
-        if (c->cap - start >= need) {
-            c->used = start + need;
-            hdr->size = sz;
-            return p;
-        }
-    }
-    void *q = fk_rec_alloc(ctx, sz);
-    memcpy(q, p, old < sz ? old : sz);
-    return q;
-}
-
-static void arena_free(void *ctx, void *p)
-{
-    (void)ctx;
-    (void)p;
-}
-
-static void arena_reset(struct fk_decoder *d)
-{
-    if (d->chunks->next) {
-        /* A record outgrew the first chunk: merge the chunks into one that fits it, so the
-         * next records of that size need no new chunk and leave no gaps. */
-        size_t total = 0;
-        struct chunk *c = d->chunks;
-        while (c) {
-            struct chunk *next = c->next;
-            total += c->cap;
-            free(c);
-            c = next;
-        }
-        d->chunks = chunk_new(total);
-    }
-    d->chunks->used = 0;
-    d->cur = d->chunks;
-    d->last_alloc = NULL;
-}
-
 /* Appends N bytes to d->text and a NUL after them; returns where they start. */
 size_t fk_rec_text_put(struct fk_decoder *d, const void *p, size_t n)
 {
@@ -143,24 +34,6 @@ size_t fk_rec_text_put(struct fk_decoder *d, const void *p, size_t n)
     fk_buf_append(&d->text, p, n);
     d->text.len++; /* keep the NUL: strtod and friends read the pieces in place */
     return off;
-}
-
-/* Appends bytes already in d->text (which may move while it grows). */
-static void text_copy(struct fk_decoder *d, size_t off, size_t n)
-{
-    fk_buf_reserve(&d->text, n);
-    memcpy(d->text.data + d->text.len, d->text.data + off, n);
-    d->text.len += n;
-    d->text.data[d->text.len] = '\0';
-}
-
-static void set_err(struct fk_decoder *d, enum fk_decode_err err, size_t at, const char *what)
-{
-    if (d->err == FK_DECODE_OK) {
-        d->err = err;
-        d->err_at = at;
-        d->err_what = what;
-    }
 }
 
 static unsigned hex4(const unsigned char *s)
@@ -235,7 +108,7 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     size_t bad;
     if (in_input(d, s, len)) {
         if (!d->ascii && fk_utf8_check(s, len, &bad) < 0) {
-            set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(s - d->in) + bad, NULL);
+            fk_rec_set_err(d, FK_DECODE_INVALID_UTF8, (size_t)(s - d->in) + bad, NULL);
             return -1;
         }
         return 0;
@@ -247,7 +120,7 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     if (end == 0 || end > d->in_len || d->in[end - 1] != '"') {
         /* Not where it should be: check the decoded text at least. */
         if (fk_utf8_check(s, len, &bad) < 0) {
-            set_err(d, FK_DECODE_INVALID_UTF8, end, NULL);
+            fk_rec_set_err(d, FK_DECODE_INVALID_UTF8, end, NULL);
             return -1;
         }
         return 0;
@@ -268,11 +141,11 @@ static int check_string(struct fk_decoder *d, const unsigned char *s, size_t len
     const unsigned char *raw = d->in + i + 1;
     size_t raw_len = close - i - 1;
     if (!d->ascii && fk_utf8_check(raw, raw_len, &bad) < 0) {
-        set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, NULL);
+        fk_rec_set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, NULL);
         return -1;
     }
     if (d->u_escapes && surrogates_check(raw, raw_len, &bad) < 0) {
-        set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, "unpaired surrogate escape");
+        fk_rec_set_err(d, FK_DECODE_INVALID_UTF8, i + 1 + bad, "unpaired surrogate escape");
         return -1;
     }
     return 0;
@@ -321,11 +194,6 @@ static void scan_input(struct fk_decoder *d)
     d->plain = d->ascii && !d->u_escapes;
 }
 
-static int is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static int has_fraction_or_exponent(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -334,332 +202,6 @@ static int has_fraction_or_exponent(const char *s, size_t n)
         }
     }
     return 0;
-}
-
-/* The parts of a JSON number: sign, integer digits, fraction digits, exponent. */
-struct numparts {
-    int neg;
-    const char *ip, *fp;
-    size_t il, fl;
-    int64_t exp; /* clamped to +-10^12: beyond int32 already refused */
-};
-
-static void num_split(const char *s, size_t n, struct numparts *np)
-{
-    size_t i = 0;
-    memset(np, 0, sizeof *np);
-    if (i < n && s[i] == '-') {
-        np->neg = 1;
-        i++;
-    }
-    np->ip = s + i;
-    while (i < n && is_digit(s[i])) {
-        i++;
-        np->il++;
-    }
-    np->fp = s + i;
-    if (i < n && s[i] == '.') {
-        i++;
-        np->fp = s + i;
-        while (i < n && is_digit(s[i])) {
-            i++;
-            np->fl++;
-        }
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        int eneg = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-')) {
-            eneg = s[i] == '-';
-            i++;
-        }
-        int64_t e = 0;
-        for (; i < n && is_digit(s[i]); i++) {
-            if (e < 1000000000000LL) {
-                e = e * 10 + (s[i] - '0');
-            }
-        }
-        np->exp = eneg ? -e : e;
-    }
-}
-
-/*
- * Jackson reads every float as a BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS), and BigDecimal
- * refuses an exponent or a scale outside int32: such a number fails the whole record in
- * ksqlDB, wherever it is.
- */
-static int float_in_range(const char *s, size_t n)
-{
-    struct numparts np;
-    num_split(s, n, &np);
-    int64_t scale = (int64_t)np.fl - np.exp;
-    return np.exp >= INT32_MIN && np.exp <= INT32_MAX && scale >= INT32_MIN && scale <= INT32_MAX;
-}
-
-/*
- * Appends a JSON number as Java prints the Jackson node ksqlDB made of it: an integer as
- * written except that -0 is 0 (IntNode); a float as BigDecimal.toString() of its exact value
- * (DecimalNode): "1.50" stays "1.50", "1e3" is "1E+3", "0.0000001" is "1E-7".
- */
-void fk_rec_put_number(struct fk_decoder *d, size_t off, size_t len, int is_float)
-{
-    if (!is_float) {
-        if (len == 2 && d->text.data[off] == '-' && d->text.data[off + 1] == '0') {
-            fk_buf_putc(&d->text, '0');
-        } else {
-            text_copy(d, off, len);
-        }
-        return;
-    }
-    /* The output is at most the digits plus "0.", five zeros, "E+" and an exponent. */
-    fk_buf_reserve(&d->text, len + 32);
-    struct numparts np;
-    num_split(d->text.data + off, len, &np);
-    char *o = d->text.data + d->text.len;
-    char *start = o;
-    /* The unscaled value's digits without leading zeros, in two pieces. */
-    const char *a = np.ip, *b = np.fp;
-    size_t al = np.il, bl = np.fl;
-    while (al > 0 && *a == '0') {
-        a++;
-        al--;
-    }
-    if (al == 0) {
-        while (bl > 0 && *b == '0') {
-            b++;
-            bl--;
-        }
-    }
-    size_t clen = al + bl;
-    int zero = clen == 0;
-    if (zero) {
-        a = "0";
-        al = 1;
-        clen = 1;
-    }
-    int64_t scale = (int64_t)np.fl - np.exp;
-    int64_t adjusted = -scale + (int64_t)(clen - 1);
-    if (np.neg && !zero) {
-        *o++ = '-';
-    }
-#define COEFF(k) ((k) < al ? a[(k)] : b[(k)-al])
-    if (scale == 0) {
-        for (size_t k = 0; k < clen; k++) {
-            *o++ = COEFF(k);
-        }
-    } else if (scale > 0 && adjusted >= -6) {
-        if ((int64_t)clen > scale) {
-            size_t point = clen - (size_t)scale;
-            for (size_t k = 0; k < clen; k++) {
-                if (k == point) {
-                    *o++ = '.';
-                }
-                *o++ = COEFF(k);
-            }
-        } else {
-            *o++ = '0';
-            *o++ = '.';
-            for (int64_t pad = scale - (int64_t)clen; pad > 0; pad--) {
-                *o++ = '0';
-            }
-            for (size_t k = 0; k < clen; k++) {
-                *o++ = COEFF(k);
-            }
-        }
-    } else {
-        *o++ = COEFF(0);
-        if (clen > 1) {
-            *o++ = '.';
-            for (size_t k = 1; k < clen; k++) {
-                *o++ = COEFF(k);
-            }
-        }
-        o += sprintf(o, "E%s%lld", adjusted > 0 ? "+" : "", (long long)adjusted);
-    }
-#undef COEFF
-    d->text.len += (size_t)(o - start);
-    d->text.data[d->text.len] = '\0';
-}
-
-/* Appends a JSON string literal escaped as Jackson's generator does by default: quote,
- * backslash and control characters only; \b \t \n \f \r short, the rest as \u00XX in upper
- * case; everything else, non-ASCII included, as is. */
-static void put_json_string(struct fk_decoder *d, size_t off, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    fk_buf_reserve(&d->text, len * 6 + 2);
-    const unsigned char *s = (const unsigned char *)d->text.data + off;
-    char *o = d->text.data + d->text.len, *start = o;
-    *o++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-        case '\\':
-            *o++ = (char)c;
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-            break;
-        }
-    }
-    *o++ = '"';
-    d->text.len += (size_t)(o - start);
-    d->text.data[d->text.len] = '\0';
-}
-
-static int cmp_child_keys(const void *pa, const void *pb, void *ctx)
-{
-    const struct fk_decoder *d = ctx;
-    const struct node *a = &d->nodes[*(const size_t *)pa];
-    const struct node *b = &d->nodes[*(const size_t *)pb];
-    size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-    int c = memcmp(d->text.data + a->key_off, d->text.data + b->key_off, n);
-    if (c != 0) {
-        return c;
-    }
-    if (a->key_len != b->key_len) {
-        return a->key_len < b->key_len ? -1 : 1;
-    }
-    return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
-}
-
-/*
- * Jackson's ObjectNode keeps a duplicate key at its first position with its last value
- * (LinkedHashMap.put): mark the later duplicates skipped and point the first at the last.
- */
-void fk_rec_dedup(struct fk_decoder *d, size_t obj)
-{
-    size_t k = 0;
-    for (size_t c = d->nodes[obj].first; c; c = d->nodes[c].next) {
-        k++;
-    }
-    if (k < 2) {
-        return;
-    }
-    if (k > d->cap_order) {
-        d->cap_order = k;
-        d->order = fk_realloc(d->order, k * sizeof *d->order);
-    }
-    k = 0;
-    for (size_t c = d->nodes[obj].first; c; c = d->nodes[c].next) {
-        d->order[k++] = c;
-    }
-    qsort_r(d->order, k, sizeof *d->order, cmp_child_keys, d);
-    for (size_t i = 0; i < k;) {
-        size_t j = i + 1;
-        while (j < k && d->nodes[d->order[j]].key_len == d->nodes[d->order[i]].key_len &&
-               memcmp(d->text.data + d->nodes[d->order[j]].key_off,
-                      d->text.data + d->nodes[d->order[i]].key_off,
-                      d->nodes[d->order[i]].key_len) == 0) {
-            d->nodes[d->order[j]].skip = 1;
-            j++;
-        }
-        d->nodes[d->order[i]].alias = d->order[j - 1];
-        i = j;
-    }
-}
-
-/* Jackson's compact JSON text of a node (ObjectMapper.writeValueAsString). */
-void fk_rec_render_json(struct fk_decoder *d, size_t idx)
-{
-    const struct node *nd = &d->nodes[idx];
-    switch (nd->jt) {
-    case FK_JSON_STRING:
-        put_json_string(d, nd->off, nd->len);
-        break;
-    case FK_JSON_NUMBER:
-        fk_rec_put_number(d, nd->off, nd->len, nd->is_float);
-        break;
-    case FK_JSON_BOOLEAN:
-        fk_buf_puts(&d->text, nd->b ? "true" : "false");
-        break;
-    case FK_JSON_OBJECT: {
-        int first = 1;
-        fk_rec_dedup(d, idx);
-        fk_buf_putc(&d->text, '{');
-        for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
-            if (d->nodes[c].skip) {
-                continue;
-            }
-            if (!first) {
-                fk_buf_putc(&d->text, ',');
-            }
-            first = 0;
-            put_json_string(d, d->nodes[c].key_off, d->nodes[c].key_len);
-            fk_buf_putc(&d->text, ':');
-            fk_rec_render_json(d, d->nodes[c].alias);
-        }
-        fk_buf_putc(&d->text, '}');
-        break;
-    }
-    case FK_JSON_ARRAY: {
-        fk_buf_putc(&d->text, '[');
-        for (size_t c = nd->first; c; c = d->nodes[c].next) {
-            if (c != d->nodes[idx].first) {
-                fk_buf_putc(&d->text, ',');
-            }
-            fk_rec_render_json(d, c);
-        }
-        fk_buf_putc(&d->text, ']');
-        break;
-    }
-    default:
-        fk_buf_puts(&d->text, "null");
-        break;
-    }
-}
-
-/*
- * An array in a VARCHAR column: ksqlDB reads it as ARRAY<VARCHAR>, each element coerced to
- * VARCHAR the same way as a column, and prints the Java list: "[" elements ", " "]", strings
- * unquoted, null as "null", objects as JSON text, arrays the same way again.
- */
-void fk_rec_render_list(struct fk_decoder *d, size_t idx)
-{
-    fk_buf_putc(&d->text, '[');
-    for (size_t c = d->nodes[idx].first; c; c = d->nodes[c].next) {
-        const struct node *nd = &d->nodes[c];
-        if (c != d->nodes[idx].first) {
-            fk_buf_append(&d->text, ", ", 2);
-        }
-        switch (nd->jt) {
-        case FK_JSON_STRING:
-            text_copy(d, nd->off, nd->len);
-            break;
-        case FK_JSON_ARRAY:
-            fk_rec_render_list(d, c);
-            break;
-        default:
-            fk_rec_render_json(d, c);
-            break;
-        }
-    }
-    fk_buf_putc(&d->text, ']');
 }
 
 /* Adds a node for a value inside a kept object or array. */
@@ -746,8 +288,9 @@ static int on_number(void *ctx, const char *s, size_t len)
 {
     struct fk_decoder *d = ctx;
     int is_float = has_fraction_or_exponent(s, len);
-    if (is_float && !float_in_range(s, len)) {
-        set_err(d, FK_DECODE_INVALID_JSON, yajl_get_bytes_consumed(d->h), "number out of range");
+    if (is_float && !fk_rec_float_in_range(s, len)) {
+        fk_rec_set_err(d, FK_DECODE_INVALID_JSON, yajl_get_bytes_consumed(d->h),
+                       "number out of range");
         return 0;
     }
     return on_value(d, FK_JSON_NUMBER, s, len, is_float);
@@ -766,7 +309,7 @@ static int on_open(struct fk_decoder *d, enum fk_json_type jt)
 {
     if (d->depth >= d->max_depth) {
         size_t at = yajl_get_bytes_consumed(d->h);
-        set_err(d, FK_DECODE_TOO_DEEP, at ? at - 1 : 0, NULL);
+        fk_rec_set_err(d, FK_DECODE_TOO_DEEP, at ? at - 1 : 0, NULL);
         return 0;
     }
     if (d->depth == 0) {
@@ -1061,46 +604,6 @@ static const yajl_callbacks callbacks = {
     on_start_map, on_map_key, on_end_map, on_start_array, on_end_array,
 };
 
-/*
- * A JSON number as a BIGINT: NumericNode.asLong(), which truncates a fraction toward zero
- * (41.9 -> 41, 1e3 -> 1000). Java would wrap a value beyond 64 bits; we refuse it.
- */
-int fk_rec_number_to_long(const char *s, size_t n, int is_float, int64_t *out)
-{
-    if (!is_float) {
-        return fk_parse_long(s, n, out);
-    }
-    struct numparts np;
-    num_split(s, n, &np);
-    size_t nd = np.il + np.fl;
-    int any = 0;
-    for (size_t k = 0; k < nd; k++) {
-        if ((k < np.il ? np.ip[k] : np.fp[k - np.il]) != '0') {
-            any = 1;
-            break;
-        }
-    }
-    int64_t point = (int64_t)np.il + np.exp; /* digits before the decimal point */
-    if (!any || point <= 0) {
-        *out = 0;
-        return 0;
-    }
-    uint64_t v = 0, lim = np.neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (int64_t k = 0; k < point; k++) {
-        size_t uk = (size_t)k;
-        unsigned dg = 0;
-        if (uk < nd) {
-            dg = (unsigned)((uk < np.il ? np.ip[uk] : np.fp[uk - np.il]) - '0');
-        }
-        if (v > (lim - dg) / 10) {
-            return -1;
-        }
-        v = v * 10 + dg;
-    }
-    *out = np.neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
-
 static int coerce_err(struct fk_decoder *d, size_t c, enum fk_json_type jt, const char *what)
 {
     d->err = FK_DECODE_UNCOERCIBLE;
@@ -1210,98 +713,6 @@ static int coerce(struct fk_decoder *d, size_t c)
     }
 }
 
-/* yajl's error messages, reworded without its internals; the offsets yajl reports point at
- * or just past the offending token. */
-static const struct {
-    const char *yajl;
-    const char *text;
-    int back; /* yajl has consumed the offending byte */
-} json_errors[] = {
-    {"invalid char in json text", "unexpected character", 1},
-    {"invalid string in json text", "invalid literal", 0},
-    {"occurs before a character which it may not", "invalid escape in a string", 0},
-    {"non-hex", "invalid \\u escape in a string", 0},
-    {"invalid character inside string", "control character in a string", 0},
-    {"malformed number", "malformed number", 0},
-    {"comment", "comments are not allowed", 0},
-    {"premature EOF", "unexpected end of input", 0},
-    {"trailing garbage", "data after the end of the JSON value", 0},
-    {"must be separated by a colon", "expected ':' after an object key", 0},
-    {"inside map, I expect", "expected ',' or '}' in an object", 0},
-    {"invalid object key", "expected a string as object key", 0},
-    {"after array element", "expected ',' or ']' in an array", 0},
-    {"unallowed token", "unexpected token", 0},
-    {"invalid bytes in UTF8", "invalid UTF-8", 0},
-};
-
-static void json_error(struct fk_decoder *d)
-{
-    unsigned char *msg = yajl_get_error(d->h, 0, NULL, 0);
-    const char *text = "malformed JSON";
-    size_t at = d->at_end ? d->in_len : yajl_get_bytes_consumed(d->h);
-    for (size_t i = 0; msg && i < FK_ARRAY_SIZE(json_errors); i++) {
-        if (strstr((const char *)msg, json_errors[i].yajl)) {
-            text = json_errors[i].text;
-            if (json_errors[i].back && at > 0) {
-                at--;
-            }
-            break;
-        }
-    }
-    if (strcmp(text, "data after the end of the JSON value") == 0) {
-        /* Name the first byte after the value rather than where yajl noticed. */
-        at = d->value_end;
-        while (at < d->in_len &&
-               (d->in[at] == ' ' || d->in[at] == '\t' || d->in[at] == '\n' || d->in[at] == '\r')) {
-            at++;
-        }
-    }
-    set_err(d, FK_DECODE_INVALID_JSON, at, text);
-}
-
-static void format_err(const struct fk_decoder *d, char *errstr, size_t errstr_size, size_t len)
-{
-    size_t at = d->err_at + d->base;
-    if (!errstr || errstr_size == 0) {
-        return;
-    }
-    switch (d->err) {
-    case FK_DECODE_TOO_LARGE:
-        snprintf(errstr, errstr_size, "value of %zu bytes is larger than the limit of %zu bytes",
-                 len, d->max_bytes);
-        break;
-    case FK_DECODE_INVALID_UTF8:
-        snprintf(errstr, errstr_size, "invalid UTF-8 at byte %zu%s%s", at, d->err_what ? ": " : "",
-                 d->err_what ? d->err_what : "");
-        break;
-    case FK_DECODE_INVALID_JSON:
-        snprintf(errstr, errstr_size, "invalid JSON at byte %zu: %s", at, d->err_what);
-        break;
-    case FK_DECODE_NOT_OBJECT:
-        snprintf(errstr, errstr_size, "the value is a JSON %s, not an object",
-                 fk_json_type_name(d->top));
-        break;
-    case FK_DECODE_TOO_DEEP:
-        snprintf(errstr, errstr_size, "nesting deeper than %d levels at byte %zu", d->max_depth,
-                 at);
-        break;
-    case FK_DECODE_UNCOERCIBLE:
-        if (d->cols[d->err_col].st) {
-            snprintf(errstr, errstr_size, "column %s: %s", d->cols[d->err_col].uname,
-                     d->err_path);
-            break;
-        }
-        snprintf(errstr, errstr_size, "column %s: cannot coerce a JSON %s to %s%s%s",
-                 d->cols[d->err_col].uname, fk_json_type_name(d->err_jt),
-                 fk_type_name(d->cols[d->err_col].type), d->err_what ? ": " : "",
-                 d->err_what ? d->err_what : "");
-        break;
-    default:
-        snprintf(errstr, errstr_size, "%s", fk_decode_err_name(d->err));
-        break;
-    }
-}
-
 struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct fk_decode_opts *opts)
 {
     if (!schema || (schema->n > 0 && (!schema->names || !schema->types))) {
@@ -1346,12 +757,7 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
     fk_buf_init(&d->text);
     fk_buf_init(&d->keys);
     fk_buf_init(&d->scratch);
-    d->chunks = chunk_new(ARENA_CHUNK);
-    d->cur = d->chunks;
-    d->afs.malloc = fk_rec_alloc;
-    d->afs.realloc = arena_realloc;
-    d->afs.free = arena_free;
-    d->afs.ctx = d;
+    fk_rec_arena_init(d);
     return d;
 }
 
@@ -1376,11 +782,7 @@ void fk_decoder_destroy(struct fk_decoder *d)
     fk_buf_free(&d->text);
     fk_buf_free(&d->keys);
     fk_buf_free(&d->scratch);
-    while (d->chunks) {
-        struct chunk *next = d->chunks->next;
-        free(d->chunks);
-        d->chunks = next;
-    }
+    fk_rec_arena_free(d);
     free(d);
 }
 
@@ -1408,7 +810,7 @@ static void reset(struct fk_decoder *d)
     d->err = FK_DECODE_OK;
     d->err_at = 0;
     d->err_what = NULL;
-    arena_reset(d);
+    fk_rec_arena_reset(d);
 }
 
 enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len,
@@ -1431,7 +833,7 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     d->in = in + d->base;
     d->in_len = len - d->base;
     if (d->in_len == 0) {
-        set_err(d, FK_DECODE_INVALID_JSON, 0, "empty value");
+        fk_rec_set_err(d, FK_DECODE_INVALID_JSON, 0, "empty value");
         goto fail;
     }
 
@@ -1446,7 +848,7 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
         st = yajl_complete_parse(d->h);
     }
     if (st == yajl_status_error) {
-        json_error(d);
+        fk_rec_json_error(d);
     }
     yajl_free(d->h);
     d->h = NULL;
@@ -1476,6 +878,6 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     return FK_DECODE_OK;
 
 fail:
-    format_err(d, errstr, errstr_size, len);
+    fk_rec_format_err(d, errstr, errstr_size, len);
     return d->err;
 }

@@ -1,7 +1,9 @@
 /*
- * What record.c (the decoder's JSON events, scalar columns) and record_nested.c (ARRAY, MAP,
- * STRUCT, DECIMAL, BYTES and TIME columns) share: the decoder's state and the helpers that
- * print kept JSON back as ksqlDB does. Not part of the API: only those two files include it.
+ * What the decoder's files share: record.c (the JSON events, key matching, scalar columns),
+ * record_nested.c (ARRAY, MAP, STRUCT, DECIMAL, BYTES and TIME columns), record_text.c (kept
+ * JSON printed back as ksqlDB does), record_error.c (why a record cannot be read) and
+ * record_arena.c (yajl's per-record memory): the decoder's state and their helpers. Not part
+ * of the API: only those files include it.
  */
 #ifndef FK_RECORD_INTERNAL_H
 #define FK_RECORD_INTERNAL_H
@@ -129,8 +131,43 @@ struct fk_decoder {
     void *last_alloc;
 };
 
-/* Bump allocation in the decoder's per-record arena (rewound by the next fk_decode()). */
+/* The first error of a parse wins: later ones are effects of it. */
+static inline void fk_rec_set_err(struct fk_decoder *d, enum fk_decode_err err, size_t at,
+                                  const char *what)
+{
+    if (d->err == FK_DECODE_OK) {
+        d->err = err;
+        d->err_at = at;
+        d->err_what = what;
+    }
+}
+
+/* record_arena.c: bump allocation in the decoder's per-record arena, which yajl allocates
+ * from through d->afs (set up by fk_rec_arena_init()); fk_rec_arena_reset() rewinds it before
+ * each record. */
 void *fk_rec_alloc(void *ctx, size_t sz);
+void fk_rec_arena_init(struct fk_decoder *d);
+void fk_rec_arena_merge(struct fk_decoder *d);
+void fk_rec_arena_free(struct fk_decoder *d);
+
+/* Once per record: inline, as it was before the arena had a file of its own. */
+static inline void fk_rec_arena_reset(struct fk_decoder *d)
+{
+    if (d->chunks->next) {
+        fk_rec_arena_merge(d);
+    }
+    d->chunks->used = 0;
+    d->cur = d->chunks;
+    d->last_alloc = NULL;
+}
+
+/* record_error.c: sets d->err from yajl's error, reworded, at the byte it points at; and the
+ * one line for ERRSTR that says what failed and where (LEN: the value's size). */
+void fk_rec_json_error(struct fk_decoder *d);
+void fk_rec_format_err(const struct fk_decoder *d, char *errstr, size_t errstr_size,
+                       size_t len);
+
+/* record_text.c, and the numbers both decoders read. */
 /* Appends N bytes and a NUL to d->text; returns where they start. */
 size_t fk_rec_text_put(struct fk_decoder *d, const void *p, size_t n);
 /* Appends a JSON number's text as Java prints the node Jackson made of it. */
@@ -144,6 +181,9 @@ void fk_rec_dedup(struct fk_decoder *d, size_t obj);
 /* Java's String.toUpperCase() of a key, in d->scratch. */
 const char *fk_rec_java_upper(struct fk_decoder *d, const unsigned char *s, size_t len,
                               size_t *out_len);
+/* Whether a float JSON number is one Jackson's BigDecimal accepts (exponent and scale
+ * within int32): a number outside fails the whole record in ksqlDB, wherever it is. */
+int fk_rec_float_in_range(const char *s, size_t n);
 /* A JSON number as a BIGINT, as NumericNode.asLong(); -1 when beyond 64 bits. */
 int fk_rec_number_to_long(const char *s, size_t n, int is_float, int64_t *out);
 
