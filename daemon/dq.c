@@ -271,13 +271,18 @@ static void on_query_output(void *opaque, const struct fk_query *q, const struct
     }
 }
 
-/* Runs the ruleset's other persistent queries on RKM, with an executor for RS's program. */
-static void run_queries(struct fk_dq *dq, struct fk_ruleset *rs, const rd_kafka_message_t *rkm,
-                        int64_t ts)
+/* Runs the ruleset's other persistent queries on RKM, with an executor for RS's program. ENG
+ * has just decoded RKM's value with the rules' schema: the queries that read the value alike
+ * take that row rather than decoding it again. */
+static void run_queries(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs,
+                        const rd_kafka_message_t *rkm, int64_t ts)
 {
     if (!dq->exec || dq->exec_gen != rs->generation) {
         fk_exec_destroy(dq->exec);
         dq->exec = fk_exec_new(rs->program);
+        struct fk_decode_opts dopts = {(size_t)dq->cfg->record_max_bytes,
+                                       (int)dq->cfg->record_max_depth};
+        fk_exec_reuse(dq->exec, &rs->schema, &dopts);
         dq->exec_gen = rs->generation;
     }
     dq->exec_queries = rs->program->queries;
@@ -289,7 +294,7 @@ static void run_queries(struct fk_dq *dq, struct fk_ruleset *rs, const rd_kafka_
                               .value = rkm->payload,
                               .value_len = rkm->len,
                               .timestamp_ms = ts};
-    fk_exec_record(dq->exec, &in, on_query_output, dq, NULL);
+    fk_exec_record_row(dq->exec, &in, fk_engine_row(eng)->cols, on_query_output, dq, NULL);
 }
 
 static void tally_reset(struct tally *t, const struct fk_ruleset *rs)
@@ -572,7 +577,7 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
         return;
     }
     if (rs->program && rs->program->n_queries) {
-        run_queries(dq, rs, rkm, prov.timestamp_ms);
+        run_queries(dq, eng, rs, rkm, prov.timestamp_ms);
     }
     fk_engine_render_labelled(eng, rs, labelled);
     produce(dq, rs->label_topic, labelled->data, labelled->len, NULL, 0, NULL);

@@ -713,34 +713,49 @@ static int coerce(struct fk_decoder *d, size_t c)
     }
 }
 
+/* The limits a decoder made with OPTS applies. */
+static void limits(const struct fk_decode_opts *opts, size_t *max_bytes, int *max_depth)
+{
+    *max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+    *max_depth = opts && opts->max_depth > 0 ? opts->max_depth : DEFAULT_MAX_DEPTH;
+    if (*max_depth > DEPTH_CAP) {
+        *max_depth = DEPTH_CAP;
+    }
+}
+
+/* Column I's type as the decoder reads it: *ST the full type of a nested or exact column,
+ * NULL for the flat path's scalars, which coerce() reads by kind alone. */
+static enum fk_type col_type(const struct fk_schema *schema, size_t i,
+                             const struct fk_sqltype **st)
+{
+    *st = schema->sqltypes ? schema->sqltypes[i] : NULL;
+    enum fk_type t = *st ? (*st)->kind : schema->types[i];
+    if (t <= FK_T_TIMESTAMP) {
+        *st = NULL;
+    }
+    return t;
+}
+
 struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct fk_decode_opts *opts)
 {
     if (!schema || (schema->n > 0 && (!schema->names || !schema->types))) {
         return NULL;
     }
     for (size_t i = 0; i < schema->n; i++) {
-        const struct fk_sqltype *st = schema->sqltypes ? schema->sqltypes[i] : NULL;
-        enum fk_type t = st ? st->kind : schema->types[i];
+        const struct fk_sqltype *st;
+        enum fk_type t = col_type(schema, i, &st);
         if (!schema->names[i] || t <= FK_T_NULL || t > FK_T_STRUCT) {
             return NULL;
         }
     }
     struct fk_decoder *d = fk_calloc(1, sizeof *d);
     d->n = schema->n;
-    d->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
-    d->max_depth = opts && opts->max_depth > 0 ? opts->max_depth : DEFAULT_MAX_DEPTH;
-    if (d->max_depth > DEPTH_CAP) {
-        d->max_depth = DEPTH_CAP;
-    }
+    limits(opts, &d->max_bytes, &d->max_depth);
     d->cols = fk_calloc(d->n, sizeof *d->cols);
     for (size_t i = 0; i < d->n; i++) {
         d->cols[i].uname = fk_strdup(schema->names[i]);
         d->cols[i].len = strlen(d->cols[i].uname);
-        d->cols[i].st = schema->sqltypes ? schema->sqltypes[i] : NULL;
-        d->cols[i].type = d->cols[i].st ? d->cols[i].st->kind : schema->types[i];
-        if (d->cols[i].type <= FK_T_TIMESTAMP) {
-            d->cols[i].st = NULL; /* the flat path's scalars: coerce() as before */
-        }
+        d->cols[i].type = col_type(schema, i, &d->cols[i].st);
         for (char *p = d->cols[i].uname; *p; p++) {
             *p = (char)ascii_upper((unsigned char)*p);
         }
@@ -759,6 +774,41 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema, const struct f
     fk_buf_init(&d->scratch);
     fk_rec_arena_init(d);
     return d;
+}
+
+/*
+ * What a decoder's output depends on besides the bytes: its limits, and per column the name
+ * upper-cased in ASCII (col_matches() and find_col() see nothing else of it) and the type as
+ * col_type() gives it. Equal in both, two decoders give equal rows for every value.
+ */
+int fk_decode_same(const struct fk_schema *a, const struct fk_decode_opts *oa,
+                   const struct fk_schema *b, const struct fk_decode_opts *ob)
+{
+    size_t ba, bb;
+    int da, db;
+    limits(oa, &ba, &da);
+    limits(ob, &bb, &db);
+    if (!a || !b || a->n != b->n || ba != bb || da != db) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        const char *na = a->names[i], *nb = b->names[i];
+        size_t k = 0;
+        while (na[k] && ascii_upper((unsigned char)na[k]) == ascii_upper((unsigned char)nb[k])) {
+            k++;
+        }
+        if (na[k] != nb[k]) {
+            return 0;
+        }
+        const struct fk_sqltype *sa, *sb;
+        if (col_type(a, i, &sa) != col_type(b, i, &sb)) {
+            return 0;
+        }
+        if ((sa || sb) && (!sa || !sb || !fk_sqltype_equal(sa, sb))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 void fk_decoder_destroy(struct fk_decoder *d)

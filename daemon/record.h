@@ -78,6 +78,13 @@ struct fk_decoder *fk_decoder_new(const struct fk_schema *schema,
                                   const struct fk_decode_opts *opts);
 void fk_decoder_destroy(struct fk_decoder *d);
 
+/* Whether decoders made from schema A with OA and from schema B with OB (NULL: the defaults)
+ * decode every value alike: the same columns in the same order, matched by the same names,
+ * of the same types, within the same limits. A row one of them made can then stand for the
+ * other's (the dq group's queries take the engine's row this way). */
+int fk_decode_same(const struct fk_schema *a, const struct fk_decode_opts *oa,
+                   const struct fk_schema *b, const struct fk_decode_opts *ob);
+
 /* Decodes LEN bytes of VALUE (not NUL-terminated). FK_DECODE_OK fills REC; otherwise REC is
  * untouched and errstr holds one line saying what and where ("invalid JSON at byte 17:
  * ..."), without quoting customer data. */

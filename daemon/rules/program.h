@@ -151,6 +151,8 @@ struct fk_kafka_rec {
     size_t n_headers;
 };
 
+struct fk_decode_opts;
+
 /* Runs a program's queries; one per thread. The program must outlive every fk_exec_record()
  * call; fk_exec_destroy() does not read it. */
 struct fk_exec;
@@ -173,5 +175,17 @@ typedef void (*fk_emit_fn)(void *opaque, const struct fk_query *q, const struct 
  * the last reason is in *drop (may be NULL). */
 size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_fn emit,
                       void *opaque, enum fk_exec_drop *drop);
+
+/* Says that the caller will hand fk_exec_record_row() each record's value already decoded by
+ * a decoder made from SCHEMA and OPTS (the dq group's engine decodes it with the rules'
+ * schema): the queries whose source value is decoded alike (fk_decode_same()) take that row
+ * instead of decoding the value again. Returns how many will. */
+size_t fk_exec_reuse(struct fk_exec *x, const struct fk_schema *schema,
+                     const struct fk_decode_opts *opts);
+/* fk_exec_record() with IN's value decoded already into DECODED (schema->n values, valid
+ * during the call), or NULL to decode it. */
+size_t fk_exec_record_row(struct fk_exec *x, const struct fk_kafka_rec *in,
+                          const struct fk_value *decoded, fk_emit_fn emit, void *opaque,
+                          enum fk_exec_drop *drop);
 
 #endif

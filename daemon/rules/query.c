@@ -6,6 +6,10 @@
  * value in the sink's formats. A null value (a tombstone) passes through a query without
  * WHERE as a tombstone, and is dropped by one with WHERE.
  *
+ * A caller that has decoded the value already (the dq group's engine, with the rules' schema)
+ * can hand its row over: the queries whose source value decodes alike (fk_exec_reuse()) take
+ * it instead of decoding the same bytes again.
+ *
  * One fk_exec per thread: it owns the decoders and the evaluation arena.
  */
 #include "rules/program.h"
@@ -32,6 +36,7 @@ struct qx {
     struct fk_schema sink_ts_schema;
     const char *sink_ts_name;
     enum fk_type sink_ts_type;
+    int reuse; /* the value is read from the row given to fk_exec_record_row() */
 };
 
 struct fk_exec {
@@ -191,12 +196,19 @@ static int read_key(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
     return fk_kafka_key_read(s->cols[0].type, in->key, in->key_len, &cols[0]);
 }
 
+/* Reads the value into COLS[n_key ..]: from DECODED, the value decoded already, when the
+ * query may take it (fk_exec_reuse()); else by decoding it. 0, or -1 when it cannot be read. */
 static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
-                      const struct fk_kafka_rec *in, struct fk_value *cols)
+                      const struct fk_kafka_rec *in, const struct fk_value *decoded,
+                      struct fk_value *cols)
 {
     const void *bytes = in->value;
     size_t len = in->value_len;
     size_t n_value = s->n_cols - s->n_key;
+    if (decoded && c->reuse) {
+        memcpy(cols + s->n_key, decoded, n_value * sizeof *cols);
+        return 0;
+    }
     if (!s->wrap_single_value && n_value == 1) {
         wrap_one(&x->wrap, s->cols[s->n_key].name, in->value, in->value_len);
         bytes = x->wrap.data;
@@ -295,8 +307,30 @@ static int64_t sink_time(struct fk_exec *x, struct qx *c, const struct fk_value 
     return -1;
 }
 
+size_t fk_exec_reuse(struct fk_exec *x, const struct fk_schema *schema,
+                     const struct fk_decode_opts *opts)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_qx; i++) {
+        const struct fk_stream *s = &x->p->streams[x->p->queries[i].source];
+        struct qx *c = &x->qx[i];
+        /* An unwrapped single value is read as {"NAME": value}: other bytes than the row's. */
+        int unwrapped = !s->wrap_single_value && s->n_cols - s->n_key == 1;
+        c->reuse = !unwrapped && fk_decode_same(&c->value_schema, NULL, schema, opts);
+        n += (size_t)c->reuse;
+    }
+    return n;
+}
+
 size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_fn emit,
                       void *opaque, enum fk_exec_drop *drop)
+{
+    return fk_exec_record_row(x, in, NULL, emit, opaque, drop);
+}
+
+size_t fk_exec_record_row(struct fk_exec *x, const struct fk_kafka_rec *in,
+                          const struct fk_value *decoded, fk_emit_fn emit, void *opaque,
+                          enum fk_exec_drop *drop)
 {
     const struct fk_program *p = x->p;
     size_t emitted = 0;
@@ -320,7 +354,8 @@ size_t fk_exec_record(struct fk_exec *x, const struct fk_kafka_rec *in, fk_emit_
             cols[i].type = FK_T_NULL;
         }
         int null_row = in->value == NULL;
-        if (read_key(x, c, s, in, cols) != 0 || (!null_row && read_value(x, c, s, in, cols))) {
+        if (read_key(x, c, s, in, cols) != 0 ||
+            (!null_row && read_value(x, c, s, in, decoded, cols) != 0)) {
             last = FK_DROP_UNREADABLE;
             continue;
         }

@@ -9,10 +9,18 @@
  * times decoding alone (record.h) over the same records. ROUNDS rounds (3 by default) each
  * time the three phases one after the other; it prints the median and best rate of each and
  * the median of the rounds' ratios, since the machines it runs on are shared and noisy.
+ *
+ * When the rules' ksql has further queries after the labelled stream (tests/bench/custdq-q1.yaml,
+ * custdq-q2.yaml), "judge and render" runs them too on every record that decoded, through the
+ * executor as the dq group does (rules/query.c), so the three files give the per-record cost of
+ * the labelled stream alone and with one and two queries. The queries take the engine's decoded
+ * row, as the dq group's do (fk_exec_reuse()); FK_BENCH_DECODE_TWICE=1 makes them decode the
+ * value again instead, as before, to measure what that costs.
  */
 #include "customer.h"
 #include "engine.h"
 #include "record.h"
+#include "rules/program.h"
 #include "rules/ruleset.h"
 #include "util.h"
 
@@ -60,6 +68,15 @@ static double median_ratio(const double *a, const double *b, int n)
         r[i] = a[i] / b[i];
     }
     return median(r, n);
+}
+
+/* The dq group produces a query's output; here only its existence is counted (the return
+ * value of fk_exec_record()), and the record is dropped. */
+static void count_output(void *opaque, const struct fk_query *q, const struct fk_kafka_rec *out)
+{
+    (void)opaque;
+    (void)q;
+    (void)out;
 }
 
 int main(int argc, char **argv)
@@ -120,7 +137,14 @@ int main(int argc, char **argv)
     struct fk_buf lab, ver;
     fk_buf_init(&lab);
     fk_buf_init(&ver);
-    long violations = 0, dlq = 0;
+    size_t n_queries = rs->program ? rs->program->n_queries : 0;
+    struct fk_exec *exec = n_queries ? fk_exec_new(rs->program) : NULL;
+    const char *twice = getenv("FK_BENCH_DECODE_TWICE");
+    size_t reusing = 0;
+    if (exec && !(twice && strcmp(twice, "1") == 0)) {
+        reusing = fk_exec_reuse(exec, &rs->schema, NULL); /* the engine's options: NULL */
+    }
+    long violations = 0, dlq = 0, query_out = 0;
     double dec_rate[MAX_ROUNDS], eng_rate[MAX_ROUNDS], judge_rate[MAX_ROUNDS];
     for (int round = 0; round < rounds; round++) {
         /* Baseline: decoding alone, over the same records. */
@@ -133,7 +157,7 @@ int main(int argc, char **argv)
         /* What the dq group does per record: judge, then render both output records. Each
          * round starts with empty uniqueness state, as a daemon that has just started. */
         struct fk_uniq *uniq = fk_uniq_new();
-        violations = dlq = 0;
+        violations = dlq = query_out = 0;
         t0 = fk_mono_us();
         for (long i = 0; i < n; i++) {
             struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
@@ -147,6 +171,16 @@ int main(int argc, char **argv)
             violations += (long)v->n_violations;
             fk_engine_render_labelled(eng, rs, &lab);
             fk_engine_render_verdict(eng, rs, &prov, vals[i], lens[i], &ver);
+            if (exec) {
+                struct fk_kafka_rec in = {.topic = rs->source_topic,
+                                          .partition = 0,
+                                          .offset = i,
+                                          .value = vals[i],
+                                          .value_len = lens[i],
+                                          .timestamp_ms = prov.timestamp_ms};
+                query_out += (long)fk_exec_record_row(exec, &in, fk_engine_row(eng)->cols,
+                                                      count_output, NULL, NULL);
+            }
         }
         eng_rate[round] = (double)n * 1e6 / (double)(fk_mono_us() - t0);
         fk_uniq_destroy(uniq);
@@ -163,8 +197,9 @@ int main(int argc, char **argv)
         fk_uniq_destroy(uniq);
     }
     fk_decoder_destroy(dec);
-    printf("rules %s: %zu rules, %ld records (%ld to the DLQ, %ld violations), %d rounds\n",
-           argv[1], rs->n_rules, n, dlq, violations, rounds);
+    printf("rules %s: %zu rules, %zu further queries (%zu taking the engine's row), %ld records "
+           "(%ld to the DLQ, %ld violations, %ld query outputs), %d rounds\n",
+           argv[1], rs->n_rules, n_queries, reusing, n, dlq, violations, query_out, rounds);
     printf("                    median       best   (records/s)\n");
     printf("decode only:      %8.0f   %8.0f\n", median(dec_rate, rounds), best(dec_rate, rounds));
     printf("judge only:       %8.0f   %8.0f\n", median(judge_rate, rounds),
@@ -175,6 +210,7 @@ int main(int argc, char **argv)
            median_ratio(eng_rate, dec_rate, rounds));
     fk_buf_free(&lab);
     fk_buf_free(&ver);
+    fk_exec_destroy(exec);
     fk_engine_destroy(eng);
     for (long i = 0; i < n; i++) {
         free(vals[i]);

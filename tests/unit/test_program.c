@@ -4,6 +4,7 @@
  * write out, and the refusals with ksqlDB's messages.
  */
 #include "harness.h"
+#include "record.h"
 #include "rules/program.h"
 #include "util.h"
 
@@ -39,9 +40,42 @@ static void on_emit(void *opaque, const struct fk_query *q, const struct fk_kafk
     fk_buf_free(&v);
 }
 
+/* The value columns of P's first stream as the dq group's engine decodes them: with the rules'
+ * schema, whose names are spelled as declared (here in lower case, as ksqlDB's are not). */
+struct caller {
+    const char *names[16];
+    char lower[16][32];
+    enum fk_type types[16];
+    const struct fk_sqltype *sqltypes[16];
+    struct fk_schema schema;
+    struct fk_decoder *dec;
+};
+
+static void caller_init(struct caller *c, const struct fk_program *p)
+{
+    const struct fk_stream *s = &p->streams[0];
+    memset(c, 0, sizeof *c);
+    for (size_t i = s->n_key; i < s->n_cols && c->schema.n < 16; i++) {
+        size_t k = c->schema.n++;
+        snprintf(c->lower[k], sizeof c->lower[k], "%s", s->cols[i].name);
+        for (char *q = c->lower[k]; *q; q++) {
+            *q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+        }
+        c->names[k] = c->lower[k];
+        c->types[k] = s->cols[i].type->kind;
+        c->sqltypes[k] = s->cols[i].type;
+    }
+    c->schema.names = c->names;
+    c->schema.types = c->types;
+    c->schema.sqltypes = c->sqltypes;
+    c->dec = fk_decoder_new(&c->schema, NULL);
+}
+
 /* Runs the records "topic|keyjson|valuejson|ts" through SQL's program; returns the output
- * lines (caller frees) or the load error. */
-static char *run(const char *sql, const char *const *records, size_t n)
+ * lines (caller frees) or the load error. With REUSE, each value is first decoded as the dq
+ * group's engine does (struct caller) and its row handed to the executor, which must take it
+ * for every query (fk_exec_reuse()); a record that decoder refuses runs no query, as in dq. */
+static char *run_mode(const char *sql, const char *const *records, size_t n, int reuse)
 {
     char err[512];
     struct fk_program *p = load(sql, err, sizeof err);
@@ -49,6 +83,11 @@ static char *run(const char *sql, const char *const *records, size_t n)
         return fk_strdup(err);
     }
     struct fk_exec *x = fk_exec_new(p);
+    struct caller c;
+    if (reuse) {
+        caller_init(&c, p);
+        CHECK_INT_EQ(fk_exec_reuse(x, &c.schema, NULL), p->n_queries);
+    }
     struct got g = {p, {0}};
     fk_buf_init(&g.text);
     for (size_t i = 0; i < n; i++) {
@@ -72,16 +111,32 @@ static char *run(const char *sql, const char *const *records, size_t n)
                                   .value = vnull ? NULL : vb.data,
                                   .value_len = vb.len,
                                   .timestamp_ms = ts ? atoll(ts) : 0};
-        fk_exec_record(x, &in, on_emit, &g, NULL);
+        if (!reuse) {
+            fk_exec_record(x, &in, on_emit, &g, NULL);
+        } else {
+            struct fk_record rec;
+            if (in.value &&
+                fk_decode(c.dec, in.value, in.value_len, &rec, err, sizeof err) == FK_DECODE_OK) {
+                fk_exec_record_row(x, &in, rec.cols, on_emit, &g, NULL);
+            }
+        }
         fk_buf_free(&kb);
         fk_buf_free(&vb);
         free(r);
     }
     fk_exec_destroy(x);
+    if (reuse) {
+        fk_decoder_destroy(c.dec);
+    }
     fk_program_free(p);
     char *out = fk_strdup(g.text.data ? g.text.data : "");
     fk_buf_free(&g.text);
     return out;
+}
+
+static char *run(const char *sql, const char *const *records, size_t n)
+{
+    return run_mode(sql, records, n, 0);
 }
 
 #define RUN(sql, ...)                                                                              \
@@ -248,6 +303,107 @@ static void kafka_key_bytes(void)
     fk_program_free(p);
 }
 
+/* The dq group's queries take the row its engine decoded (fk_exec_reuse()): what they write
+ * must be what they write when they decode the value themselves, record for record, over the
+ * decoder's corners: names in other cases and spelled twice, strings read as numbers, a float
+ * in an INT, JSON text in a STRING, escapes, nested and exact types, and records it refuses. */
+static void engine_row_reuse(void)
+{
+    const char *sql =
+        "CREATE STREAM SRC (ID INT KEY, NAME STRING, AGE INT, SCORE DOUBLE, TAGS ARRAY<STRING>, "
+        "ADDR STRUCT<CITY STRING, ZIP STRING>, PRICE DECIMAL(6,2), BORN DATE) WITH "
+        "(kafka_topic='in', format='JSON');\n"
+        "CREATE STREAM A AS SELECT ID, UCASE(NAME) AS N, AGE + 1 AS A1, SCORE, ADDR->CITY AS "
+        "CITY, PRICE FROM SRC WHERE AGE IS NOT NULL;\n"
+        "CREATE STREAM B AS SELECT TAGS[1] AS T, NAME, BORN, ID FROM SRC PARTITION BY NAME;";
+    const char *const recs[] = {
+        "in|1|{\"name\":\"ann\",\"age\":30,\"score\":1.50,\"tags\":[\"x\",\"y\"],"
+        "\"addr\":{\"city\":\"Oslo\",\"zip\":\"1\"},\"price\":12.5,\"born\":19000}|10",
+        "in|2|{\"NAME\":\"bob\",\"Name\":\"b2\",\"age\":\"41\",\"score\":\"2e3\",\"tags\":[],"
+        "\"addr\":null}|11",
+        "in|3|{\"name\":{\"k\":[1,2.50]},\"age\":7.9}|12",
+        "in|4|{\"name\":\"caf\\u00e9\",\"age\":null}|13",
+        "in|5|[1,2]|14",
+        "in|6|{\"age\":\"x\"}|15",
+    };
+    size_t n = sizeof recs / sizeof recs[0];
+    char *plain = run_mode(sql, recs, n, 0);
+    char *reused = run_mode(sql, recs, n, 1);
+    CHECK_STR_EQ(reused, plain);
+    size_t lines = 0;
+    for (const char *q = plain; *q; q++) {
+        lines += *q == '\n';
+    }
+    CHECK_INT_EQ(lines, 7); /* A: records 1-3 (4 has no AGE); B: records 1-4; 5, 6 refused */
+    free(plain);
+    free(reused);
+}
+
+/* A query that takes the row reads the row, not the value's bytes; and a schema that does not
+ * decode alike is refused: another type, another name, another column count, other limits,
+ * or a single value read unwrapped. */
+static void reuse_takes_the_row(void)
+{
+    char err[512];
+    struct fk_program *p =
+        load("CREATE STREAM S (A STRING, B INT) WITH (kafka_topic='t', value_format='JSON');\n"
+             "CREATE STREAM O AS SELECT A, B * 2 AS B2 FROM S;",
+             err, sizeof err);
+    CHECK(p != NULL);
+    if (!p) {
+        return;
+    }
+    struct fk_exec *x = fk_exec_new(p);
+    const char *names[] = {"a", "b"};
+    enum fk_type types[] = {FK_T_VARCHAR, FK_T_INTEGER};
+    struct fk_schema same = {.names = names, .types = types, .n = 2};
+    CHECK_INT_EQ(fk_exec_reuse(x, &same, NULL), 1);
+    struct fk_value row[2] = {{.type = FK_T_VARCHAR}, {.type = FK_T_INTEGER}};
+    row[0].u.s.p = "from-row";
+    row[0].u.s.len = 8;
+    row[1].u.i = 21;
+    struct got g = {p, {0}};
+    fk_buf_init(&g.text);
+    struct fk_kafka_rec in = {.topic = "t", .value = "{\"A\":\"x\",\"B\":1}", .value_len = 15};
+    CHECK_INT_EQ(fk_exec_record_row(x, &in, row, on_emit, &g, NULL), 1);
+    CHECK_STR_EQ(g.text.data, "O|null|{\"A\":\"from-row\",\"B2\":42}|0\n");
+    fk_buf_reset(&g.text);
+    CHECK_INT_EQ(fk_exec_record(x, &in, on_emit, &g, NULL), 1); /* no row: decodes */
+    CHECK_STR_EQ(g.text.data, "O|null|{\"A\":\"x\",\"B2\":2}|0\n");
+    fk_buf_free(&g.text);
+
+    enum fk_type other_types[] = {FK_T_VARCHAR, FK_T_DOUBLE};
+    struct fk_schema other_type = {.names = names, .types = other_types, .n = 2};
+    CHECK_INT_EQ(fk_exec_reuse(x, &other_type, NULL), 0);
+    const char *other_names[] = {"a", "c"};
+    struct fk_schema other_name = {.names = other_names, .types = types, .n = 2};
+    CHECK_INT_EQ(fk_exec_reuse(x, &other_name, NULL), 0);
+    struct fk_schema fewer = {.names = names, .types = types, .n = 1};
+    CHECK_INT_EQ(fk_exec_reuse(x, &fewer, NULL), 0);
+    struct fk_decode_opts shallow = {.max_depth = 10};
+    CHECK_INT_EQ(fk_exec_reuse(x, &same, &shallow), 0);
+    struct fk_decode_opts defaults = {.max_bytes = 1024 * 1024, .max_depth = 64};
+    CHECK_INT_EQ(fk_exec_reuse(x, &same, &defaults), 1);
+    fk_exec_destroy(x);
+    fk_program_free(p);
+
+    p = load("CREATE STREAM S (V INT) WITH (kafka_topic='t', value_format='JSON', "
+             "WRAP_SINGLE_VALUE=false);\n"
+             "CREATE STREAM O AS SELECT V FROM S;",
+             err, sizeof err);
+    CHECK(p != NULL);
+    if (!p) {
+        return;
+    }
+    x = fk_exec_new(p);
+    const char *v[] = {"V"};
+    enum fk_type vt[] = {FK_T_INTEGER};
+    struct fk_schema one = {.names = v, .types = vt, .n = 1};
+    CHECK_INT_EQ(fk_exec_reuse(x, &one, NULL), 0);
+    fk_exec_destroy(x);
+    fk_program_free(p);
+}
+
 int main(void)
 {
     FK_TEST_RUN(where_on_key);
@@ -259,5 +415,7 @@ int main(void)
     FK_TEST_RUN(refusals);
     FK_TEST_RUN(timestamp_column);
     FK_TEST_RUN(kafka_key_bytes);
+    FK_TEST_RUN(engine_row_reuse);
+    FK_TEST_RUN(reuse_takes_the_row);
     return fk_test_finish();
 }
