@@ -7,6 +7,7 @@
 #include "customer.h"
 #include "harness.h"
 #include "record.h"
+#include "rules/expr.h"
 #include "util.h"
 
 #include <malloc.h>
@@ -173,6 +174,57 @@ static void bad_schemas_are_refused(void)
     CHECK_INT_EQ(fk_decode(d, "{\"a\":1}", 7, &rec, err, sizeof err), FK_DECODE_OK);
     CHECK_INT_EQ(rec.n, 0);
     fk_decoder_destroy(d);
+}
+
+/* fk_decode_same(): what a decoder's output depends on is its limits and, per column, the name
+ * upper-cased in ASCII and the type as it reads it; nothing else. */
+static void same_decoding(void)
+{
+    char err[128];
+    struct fk_sqltype *d62 = fk_sqltype_parse("DECIMAL(6,2)", 12, err, sizeof err);
+    struct fk_sqltype *d63 = fk_sqltype_parse("DECIMAL(6,3)", 12, err, sizeof err);
+    struct fk_sqltype *st1 = fk_sqltype_parse("STRUCT<A INT>", 13, err, sizeof err);
+    struct fk_sqltype *st2 = fk_sqltype_parse("STRUCT<B INT>", 13, err, sizeof err);
+    struct fk_sqltype *int32 = fk_sqltype_parse("INT", 3, err, sizeof err);
+    struct fk_sqltype *int64 = fk_sqltype_parse("BIGINT", 6, err, sizeof err);
+    CHECK(d62 && d63 && st1 && st2 && int32 && int64);
+    const char *upper[] = {"NAME", "PRICE"}, *lower[] = {"name", "price"},
+               *other[] = {"name", "prices"};
+    enum fk_type types[] = {FK_T_VARCHAR, FK_T_DECIMAL};
+    const struct fk_sqltype *t62[] = {NULL, d62}, *t63[] = {NULL, d63};
+    struct fk_schema a = {.names = upper, .types = types, .sqltypes = t62, .n = 2};
+    struct fk_schema b = {.names = lower, .types = types, .sqltypes = t62, .n = 2};
+    struct fk_schema c = {.names = lower, .types = types, .sqltypes = t63, .n = 2};
+    struct fk_schema dn = {.names = other, .types = types, .sqltypes = t62, .n = 2};
+    struct fk_schema one = {.names = upper, .types = types, .sqltypes = t62, .n = 1};
+    CHECK(fk_decode_same(&a, NULL, &b, NULL));    /* key matching sees the upper case only */
+    CHECK(!fk_decode_same(&a, NULL, &c, NULL));   /* another scale */
+    CHECK(!fk_decode_same(&a, NULL, &dn, NULL));  /* another name */
+    CHECK(!fk_decode_same(&a, NULL, &one, NULL)); /* another column count */
+    struct fk_decode_opts defaults = {.max_bytes = 1024 * 1024, .max_depth = 64};
+    struct fk_decode_opts smaller = {.max_bytes = 1000};
+    CHECK(fk_decode_same(&a, &defaults, &b, NULL));
+    CHECK(!fk_decode_same(&a, &smaller, &b, NULL));
+    /* The flat path reads INT and BIGINT alike (64 bits); nested types by their full type. */
+    const char *n1[] = {"X"};
+    enum fk_type ti[] = {FK_T_INTEGER}, ts[] = {FK_T_STRUCT};
+    const struct fk_sqltype *s32[] = {int32}, *s64[] = {int64}, *sa[] = {st1}, *sb[] = {st2};
+    struct fk_schema i32 = {.names = n1, .types = ti, .sqltypes = s32, .n = 1};
+    struct fk_schema i64 = {.names = n1, .types = ti, .sqltypes = s64, .n = 1};
+    struct fk_schema plain = {.names = n1, .types = ti, .n = 1};
+    struct fk_schema sta = {.names = n1, .types = ts, .sqltypes = sa, .n = 1};
+    struct fk_schema stb = {.names = n1, .types = ts, .sqltypes = sb, .n = 1};
+    CHECK(fk_decode_same(&i32, NULL, &i64, NULL));
+    CHECK(fk_decode_same(&i32, NULL, &plain, NULL));
+    CHECK(fk_decode_same(&sta, NULL, &sta, NULL));
+    CHECK(!fk_decode_same(&sta, NULL, &stb, NULL));
+    CHECK(!fk_decode_same(&sta, NULL, &i32, NULL));
+    fk_sqltype_free(d62);
+    fk_sqltype_free(d63);
+    fk_sqltype_free(st1);
+    fk_sqltype_free(st2);
+    fk_sqltype_free(int32);
+    fk_sqltype_free(int64);
 }
 
 /*
@@ -930,6 +982,7 @@ int main(void)
 {
     FK_TEST_RUN(names_of_errors_and_types);
     FK_TEST_RUN(bad_schemas_are_refused);
+    FK_TEST_RUN(same_decoding);
     FK_TEST_RUN(keys_match_columns_as_ksqldb_does);
     FK_TEST_RUN(missing_and_null_are_sql_null);
     FK_TEST_RUN(varchar_takes_every_json_type_as_ksqldb_prints_it);
