@@ -1,7 +1,8 @@
 /*
  * What the built-in function families (fn_*.c, like.c) share: value setters, the arena string
  * builder, UTF-8 stepping, the argument checks and ksqlDB's overload resolution, the random
- * generator, Java's double digits, the regex matcher and the java.time pattern engine. Only the function files include it; expr.c sees the families through
+ * generator, Java's double digits, the JSON reader, the regex matcher and the java.time pattern
+ * engine. Only the function files include it; expr.c sees the families through
  * fk_func_find() (functions.c).
  */
 #ifndef FK_RULES_FN_H
@@ -218,6 +219,33 @@ uint64_t fk_fn_rand64(void);
  * Double.toString and BigDecimal.valueOf(double) see them: |D| = 0.DIGITS x 10^(EXP + 1), no
  * trailing zeros. Returns the number of digits (at most 17). */
 int fk_double_digits(double d, char digits[24], int *exp);
+
+/* ---- JSON text (fn_json.c) -------------------------------------------------------------------- */
+
+/* A JSON value read from text, as Jackson's JsonNode has it; it lives in the evaluation arena. */
+enum fk_jkind { FK_J_NULL, FK_J_BOOL, FK_J_NUM, FK_J_STR, FK_J_ARR, FK_J_OBJ };
+
+struct fk_jnode {
+    enum fk_jkind kind;
+    const char *s; /* FK_J_NUM: the number as written; FK_J_STR: the unescaped text; FK_J_BOOL: "t" */
+    size_t len;
+    const char *key; /* a member of an object: its key */
+    size_t key_len;
+    struct fk_jnode *first, *last, *next; /* children, in order */
+    size_t n;
+};
+
+/* Reads S as ksqlDB's UdfJsonMapper (Jackson's ObjectReader.readTree) does: 0 with *ROOT the
+ * first value, text after it ignored, and *ROOT NULL for a blank text (Jackson's missing node);
+ * -1 for text that is not JSON, where Jackson throws. */
+int fk_fn_json_parse(const char *s, size_t len, struct fk_arena *a, struct fk_jnode **root);
+/* The value object OBJ holds for KEY: its last member with it, as Jackson keeps; NULL for none. */
+const struct fk_jnode *fk_fn_json_member(const struct fk_jnode *obj, const char *key, size_t len);
+/* Whether member M of OBJ is the first with its key: Jackson's ObjectNode keeps a key once, at
+ * its first place, with its last value (fk_fn_json_member). */
+int fk_fn_json_first(const struct fk_jnode *obj, const struct fk_jnode *m);
+/* OUT = J as compact JSON text in arena A, as Jackson's toString() writes a tree. */
+void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_value *out);
 
 /* ---- regular expressions (fn_regex.c) --------------------------------------------------------- */
 

@@ -584,6 +584,38 @@ static void test_json(void)
         {"TO_JSON_STRING(y)", 0, "'\"eWVz\"'"},
     };
     RUN_TABLE(t);
+    /* JSON_ITEMS, JSON_KEYS and JSON_RECORDS read the text with the same reader: text after the
+     * first value is ignored, a blank text is missing (NULL, no error), text that is not JSON is
+     * an error that nulls the whole expression, and comments are not JSON. */
+    static const struct ecase nested[] = {
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[1]", 0, "'{\"a\":1}'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[2]", 0, "'2.50'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[3]", 0, "'\"x\"'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[4]", 0, "'null'"},
+        {"ARRAY_LENGTH(JSON_ITEMS('[1, [2, 3]] [4]'))", 0, "2"},
+        {"ARRAY_LENGTH(JSON_ITEMS('[]'))", 0, "0"},
+        {"JSON_ITEMS('{}') IS NULL", 0, "TRUE"},
+        {"JSON_ITEMS('  ') IS NULL", 0, "TRUE"},
+        {"JSON_ITEMS('[1, 2') IS NULL", 0, "NULL"},
+        {"JSON_ITEMS('[1 /* c */]') IS NULL", 0, "NULL"},
+        {"JSON_ITEMS(j) IS NULL", 1, "TRUE"},
+        {"JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3}')[1]", 0, "'b'"},
+        {"JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3}')[2]", 0, "'a'"},
+        {"ARRAY_LENGTH(JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3} x'))", 0, "2"},
+        {"ARRAY_LENGTH(JSON_KEYS('{}'))", 0, "0"},
+        {"JSON_KEYS('[1]') IS NULL", 0, "TRUE"},
+        {"JSON_KEYS('{nope') IS NULL", 0, "NULL"},
+        {"JSON_KEYS(j)[3]", 0, "'n'"},
+        {"JSON_RECORDS(j)['s']", 0, "'t\xc3\xa9'"},
+        {"JSON_RECORDS(j)['a']", 0, "'{\"b\":[1,2.50,\"x\"]}'"},
+        {"JSON_RECORDS(j)['n']", 0, "'null'"},
+        {"JSON_RECORDS('{\"k\": 1, \"k\": \"a\\\"b\"}')['k']", 0, "'a\"b'"},
+        {"JSON_RECORDS('{\"k\": 1e3} {')['k']", 0, "'1e3'"},
+        {"JSON_RECORDS('\"s\"') IS NULL", 0, "TRUE"},
+        {"JSON_RECORDS('{\"k\": tru}') IS NULL", 0, "NULL"},
+        {"JSON_RECORDS(j) IS NULL", 1, "TRUE"},
+    };
+    RUN_TABLE(nested);
     static const struct errcase e[] = {
         {"EXTRACTJSONFIELD(j, 'a.b')", "t.yaml:1:21: Invalid JSON path: 'a.b'"},
         {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'JSON_ARRAY_LENGTH' does not accept "
