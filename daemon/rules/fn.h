@@ -252,6 +252,15 @@ void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_val
 /* >= 0 on a match (ovector in a->md), -1 for no match, -2 for an error (ksqlDB would throw). */
 int fk_re_find(const struct fk_re *re, const char *s, size_t len, size_t start,
                struct fk_arena *a);
+/* Compiles the pattern argument PAT of N once, at load time, when it is a literal (into n->aux;
+ * ANCHORED: the whole text must match). 0, or -1 with "invalid regular expression: ...". */
+int fk_re_precompile(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat, int anchored);
+/* The regex of a call to a regex function, its pattern argument at PAT: n->aux, or compiled now
+ * into TMP (the caller frees it with fk_re_free). NULL with OUT set when an argument is NULL
+ * (NULL) or the pattern does not compile (ksqlDB's PatternSyntaxException: a thrown error). */
+const struct fk_re *fk_re_arg(const struct fk_node *n, const struct fk_value *args, size_t pat,
+                              int anchored, struct fk_re *tmp, struct fk_ev *ev,
+                              struct fk_value *out);
 
 /* ---- java.time patterns (fn_datefmt.c) -------------------------------------------------------- */
 

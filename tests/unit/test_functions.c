@@ -624,6 +624,36 @@ static void test_json(void)
     RUN_ERRORS(e);
 }
 
+/* ---- regular expressions that return arrays ------------------------------------------------- */
+
+/* REGEXP_EXTRACT_ALL and REGEXP_SPLIT_TO_ARRAY take their pattern as the scalar regex functions
+ * do: a literal compiled at load time, one from a column on each call (an invalid one is an
+ * error that nulls the expression), a NULL argument giving NULL. */
+static void test_regex_arrays(void)
+{
+    static const struct ecase t[] = {
+        {"ARRAY_LENGTH(REGEXP_EXTRACT_ALL('o', s))", 0, "2"},
+        {"ARRAY_LENGTH(REGEXP_EXTRACT_ALL(CONCAT('o', e), s))", 0, "2"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('(w)(o', e, ')'), s, 2)[1]", 0, "'o'"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('(', e), s) IS NULL", 0, "NULL"},
+        {"REGEXP_EXTRACT_ALL('o', s) IS NULL", 1, "TRUE"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('o', e), s, n) IS NULL", 1, "TRUE"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, CONCAT(' ', e))[2]", 0, "'world'"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, CONCAT('[', e)) IS NULL", 0, "NULL"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, ' ') IS NULL", 1, "TRUE"},
+        {"REGEXP_SPLIT_TO_ARRAY('a b', s) IS NULL", 1, "TRUE"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"REGEXP_EXTRACT_ALL('(', s)",
+         "t.yaml:1:20: invalid regular expression: missing closing parenthesis at offset 1"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, '[')",
+         "t.yaml:1:26: invalid regular expression: missing terminating ] for character class at "
+         "offset 1"},
+    };
+    RUN_ERRORS(e);
+}
+
 /* ---- dates -------------------------------------------------------------------------------------- */
 
 static void test_dates(void)
@@ -769,6 +799,7 @@ int main(void)
     FK_TEST_RUN(test_md5_encode_uuid);
     FK_TEST_RUN(test_url);
     FK_TEST_RUN(test_json);
+    FK_TEST_RUN(test_regex_arrays);
     FK_TEST_RUN(test_dates);
     FK_TEST_RUN(test_bytes_and_times);
     FK_TEST_RUN(test_time_arithmetic);
