@@ -66,6 +66,13 @@ static inline void set_bool(struct fk_value *out, int b)
     out->u.b = b != 0;
 }
 
+/* A / B rounded toward negative infinity (B > 0), as Math.floorDiv: the day of epoch
+ * milliseconds before 1970 too. */
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 static inline char *arena_dup(struct fk_arena *a, const char *s, size_t len)
 {
     char *p = fk_arena_alloc(a, len + 1);

@@ -678,6 +678,11 @@ static void test_dates(void)
         {"CONVERT_TZ(ts, '-05:30', 'UTC')", 0, "TS 2024-03-01T15:50:30.456Z"},
         {"CONVERT_TZ(ts, s, 'UTC')", 0, "NULL"},
         {"CONVERT_TZ(ts, 'UTC', 'UTC')", 1, "NULL"},
+        {"CONVERT_TZ(ts, 'UTC', '+0530')", 0, "TS 2024-03-01T15:50:30.456Z"},
+        {"CONVERT_TZ(ts, 'GMT-8', 'UTC')", 0, "TS 2024-03-01T18:20:30.456Z"},
+        {"CONVERT_TZ(ts, 'UTC', 'utc+1')", 0, "TS 2024-03-01T11:20:30.456Z"},
+        {"CONVERT_TZ(ts, 'Z', '-18:00')", 0, "TS 2024-02-29T16:20:30.456Z"},
+        {"CONVERT_TZ(ts, CONCAT('+05:3', s), 'UTC')", 0, "NULL"}, /* not a zone: an error */
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
@@ -690,6 +695,14 @@ static void test_dates(void)
         {"CONVERT_TZ(ts, 'Mars/Olympus', 'UTC')",
          "t.yaml:1:16: unsupported time zone 'Mars/Olympus' (UTC, GMT or an offset like "
          "'+02:00')"},
+        {"CONVERT_TZ(ts, 'UTC', '+05:3')",
+         "t.yaml:1:23: unsupported time zone '+05:3' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, 'UTC', '+05:300')",
+         "t.yaml:1:23: unsupported time zone '+05:300' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, '+19:00', 'UTC')",
+         "t.yaml:1:16: unsupported time zone '+19:00' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, 'Z+01', 'UTC')",
+         "t.yaml:1:16: unsupported time zone 'Z+01' (UTC, GMT or an offset like '+02:00')"},
     };
     RUN_ERRORS(e);
 }
