@@ -56,22 +56,9 @@ static int chk_remove(struct fk_cc *cc, struct fk_node *n)
     return chk_array_value(cc, n, NULL);
 }
 
-/* Two arrays of a common type, each argument widened to it. */
 static int chk_two(struct fk_cc *cc, struct fk_node *n)
 {
-    if (!fk_fn_is(n, 0, FK_T_ARRAY) || !fk_fn_is(n, 1, FK_T_ARRAY)) {
-        return fk_fn_refuse(cc, n);
-    }
-    const struct fk_sqltype *t = fk_common_type(cc, fk_fn_arg(n, 0), fk_fn_arg(n, 1));
-    if (!t) {
-        return fk_fn_refuse(cc, n);
-    }
-    if (t->kind == FK_T_ARRAY) {
-        n->kid[0] = fk_nested_coerce(cc, n->kid[0], t);
-        n->kid[1] = fk_nested_coerce(cc, n->kid[1], t);
-    }
-    fk_fn_result(n, t);
-    return 0;
+    return fk_fn_chk_pair(cc, n, FK_T_ARRAY);
 }
 
 static int chk_same(struct fk_cc *cc, struct fk_node *n)

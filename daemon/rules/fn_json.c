@@ -32,6 +32,19 @@ struct jparse {
     int done; /* the first value is complete: what follows is ignored */
 };
 
+/* Appends C to UP's children. */
+static void append_kid(struct fk_jnode *up, struct fk_jnode *c)
+{
+    c->next = NULL;
+    if (up->last) {
+        up->last->next = c;
+    } else {
+        up->first = c;
+    }
+    up->last = c;
+    up->n++;
+}
+
 static int add(struct jparse *p, enum fk_jkind kind, const char *s, size_t len)
 {
     if (p->done) {
@@ -53,13 +66,7 @@ static int add(struct jparse *p, enum fk_jkind kind, const char *s, size_t len)
             j->key = p->key;
             j->key_len = p->key_len;
         }
-        if (up->last) {
-            up->last->next = j;
-        } else {
-            up->first = j;
-        }
-        up->last = j;
-        up->n++;
+        append_kid(up, j);
     }
     if (kind == FK_J_ARR || kind == FK_J_OBJ) {
         if (p->depth >= JSON_MAX_DEPTH) {
@@ -434,33 +441,12 @@ static void fn_array_length(const struct fk_node *n, const struct fk_value *args
 
 OVERLOAD_CHECK(chk_json_concat, FK_T_VARCHAR, "S+")
 
-/* Appends J's children (or J itself when it is not an array) to the array ACC. */
-static void append_items(struct fk_arena *a, struct fk_jnode *acc, struct fk_jnode *j)
+/* Appends a copy of J (its key kept) to ACC's children. */
+static void append_copy(struct fk_arena *a, struct fk_jnode *acc, const struct fk_jnode *j)
 {
-    struct fk_jnode *items = j;
-    if (j->kind == FK_J_ARR) {
-        items = j->first;
-    } else {
-        items = fk_arena_alloc(a, sizeof *items);
-        *items = *j;
-        items->next = NULL;
-        items->key = NULL;
-    }
-    for (struct fk_jnode *k = items; k; k = k->next) {
-        struct fk_jnode *c = fk_arena_alloc(a, sizeof *c);
-        *c = *k;
-        c->next = NULL;
-        if (acc->last) {
-            acc->last->next = c;
-        } else {
-            acc->first = c;
-        }
-        acc->last = c;
-        acc->n++;
-        if (j->kind != FK_J_ARR) {
-            break;
-        }
-    }
+    struct fk_jnode *c = fk_arena_alloc(a, sizeof *c);
+    *c = *j;
+    append_kid(acc, c);
 }
 
 /* JSON_CONCAT(a, b, ...): objects merge their keys (the later value wins); otherwise every
@@ -495,23 +481,15 @@ static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
         acc = *roots[0];
     } else {
         for (size_t i = 0; i < n->nkid; i++) {
-            if (all_obj) {
-                /* Members appended in order: fk_fn_json_text keeps each key at its first place
-                 * with its last value, as ObjectNode.setAll does. */
-                for (struct fk_jnode *k = roots[i]->first; k; k = k->next) {
-                    struct fk_jnode *c = fk_arena_alloc(ev->a, sizeof *c);
-                    *c = *k;
-                    c->next = NULL;
-                    if (acc.last) {
-                        acc.last->next = c;
-                    } else {
-                        acc.first = c;
-                    }
-                    acc.last = c;
-                    acc.n++;
+            /* An object's members appended in order: fk_fn_json_text keeps each key at its first
+             * place with its last value, as ObjectNode.setAll does. An array's items, or a value
+             * that is neither, as one item. */
+            if (all_obj || roots[i]->kind == FK_J_ARR) {
+                for (const struct fk_jnode *k = roots[i]->first; k; k = k->next) {
+                    append_copy(ev->a, &acc, k);
                 }
             } else {
-                append_items(ev->a, &acc, roots[i]);
+                append_copy(ev->a, &acc, roots[i]);
             }
         }
     }
