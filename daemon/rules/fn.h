@@ -132,6 +132,15 @@ static inline int is_lit_str(const struct fk_node *n)
     return n->op == FK_OP_LIT && n->type == FK_T_VARCHAR;
 }
 
+/* The value of hex digit C (either case), or -1. */
+static inline int hex_val(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
 /* Java's String.trim(): every character <= ' ' at either end; no copy. */
 static inline const char *trim(const char *s, size_t len, size_t *out_len)
 {

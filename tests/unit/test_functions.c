@@ -397,6 +397,7 @@ static void test_chr_initcap(void)
         {"CHR(1114112)", 0, "NULL"},
         {"CHR(n)", 1, "NULL"},
         {"CHR('\\u004b')", 0, "'K'"},
+        {"CHR('\\u004B')", 0, "'K'"},
         {"CHR('\\u00e9x')", 0, "'\xc3\xa9x'"},
         {"CHR('\\ud83d\\ude00')", 0, "'\xf0\x9f\x98\x80'"},
         {"CHR('\\u004')", 0, "NULL"}, /* shorter than 6 */
@@ -458,6 +459,8 @@ static void test_md5_encode_uuid(void)
         {"ENCODE('Hello', 'utf8', 'hex')", 0, "'48656c6c6f'"},
         {"ENCODE('48656C6C6F', 'HEX', 'ascii')", 0, "'Hello'"},
         {"ENCODE('0x48656c6c6f', 'hex', 'utf8')", 0, "'Hello'"},
+        {"ENCODE('4A4b', 'hex', 'utf8')", 0, "'JK'"},
+        {"ENCODE('4G', 'hex', 'utf8') IS NULL", 0, "NULL"}, /* not a hex digit: throws */
         {"ENCODE('0x148656c6c6f', 'hex', 'hex') IS NULL", 0, "NULL"}, /* hex to hex throws */
         {"ENCODE('X''4869''', 'hex', 'base64')", 0, "'SGk='"},
         {"ENCODE('0x1', 'hex', 'base64')", 0, "'AQ=='"},
