@@ -108,19 +108,18 @@ static inline void sb_put(struct sb *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
+/* C with an ASCII lower-case letter made upper case. */
+static inline int ascii_upper(int c)
+{
+    return c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+}
+
 /* S (LEN bytes) equals the NUL-terminated W, ASCII letters compared case-insensitively. */
 static inline int ieq(const char *s, size_t len, const char *w)
 {
     size_t i = 0;
     for (; i < len && w[i]; i++) {
-        int a = (unsigned char)s[i], b = (unsigned char)w[i];
-        if (a >= 'a' && a <= 'z') {
-            a -= 'a' - 'A';
-        }
-        if (b >= 'a' && b <= 'z') {
-            b -= 'a' - 'A';
-        }
-        if (a != b) {
+        if (ascii_upper((unsigned char)s[i]) != ascii_upper((unsigned char)w[i])) {
             return 0;
         }
     }

@@ -187,16 +187,11 @@ static int fixed_width(const struct df_item *it)
     return it->w == 2 ? 2 : 0;
 }
 
-static inline int upper(char c)
-{
-    return c >= 'a' && c <= 'z' ? c - 32 : c;
-}
-
 /* Whether the N bytes at A and B are the same text (ICASE: ASCII letters in either case). */
 static inline int same_text(const char *a, const char *b, size_t n, int icase)
 {
     for (size_t k = 0; k < n; k++) {
-        if (a[k] != b[k] && !(icase && upper(a[k]) == upper(b[k]))) {
+        if (a[k] != b[k] && !(icase && ascii_upper(a[k]) == ascii_upper(b[k]))) {
             return 0;
         }
     }

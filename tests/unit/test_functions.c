@@ -645,6 +645,11 @@ static void test_regex_arrays(void)
         {"REGEXP_SPLIT_TO_ARRAY(s, CONCAT('[', e)) IS NULL", 0, "NULL"},
         {"REGEXP_SPLIT_TO_ARRAY(s, ' ') IS NULL", 1, "TRUE"},
         {"REGEXP_SPLIT_TO_ARRAY('a b', s) IS NULL", 1, "TRUE"},
+        /* ARRAY_SORT's direction: either word in any case, anything else NULL */
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'Desc')[1]", 0, "3"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'asc')[1]", 0, "1"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'DESCx') IS NULL", 0, "TRUE"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'DES') IS NULL", 0, "TRUE"},
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
