@@ -182,10 +182,10 @@ static inline size_t utf8_next(const char *s, size_t len, size_t i)
 
 /* ---- argument checks (functions.c) ------------------------------------------------------------ */
 
-/* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG:
- * S VARCHAR, I INTEGER, N INTEGER or DOUBLE, D DATE, T TIMESTAMP (an INTEGER of epoch
- * milliseconds is accepted too, so that ROWTIME, a BIGINT in ksqlDB, can be passed: an
- * extension), * anything. The last letter repeats for variadic functions. 0, or -1 with our
+/* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG,
+ * its letters as fk_fn_overload's (S VARCHAR, I INTEGER, N a number, D DATE, T TIMESTAMP or an
+ * INTEGER of epoch milliseconds, so that ROWTIME, a BIGINT in ksqlDB, can be passed: an
+ * extension; * anything). The last letter repeats for variadic functions. 0, or -1 with our
  * message ("SUBSTRING argument 2 must be INTEGER, not VARCHAR"). Newer functions use
  * fk_fn_overload() and ksqlDB's messages. */
 int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig);
