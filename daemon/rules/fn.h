@@ -235,14 +235,15 @@ uint64_t fk_fn_rand64(void);
  * trailing zeros. Returns the number of digits (at most 17). */
 int fk_double_digits(double d, char digits[24], int *exp);
 
-/* ---- JSON text (fn_json.c) -------------------------------------------------------------------- */
+/* ---- JSON text (fn_json.c) ------------------------------------------------------------------- */
 
 /* A JSON value read from text, as Jackson's JsonNode has it; it lives in the evaluation arena. */
 enum fk_jkind { FK_J_NULL, FK_J_BOOL, FK_J_NUM, FK_J_STR, FK_J_ARR, FK_J_OBJ };
 
 struct fk_jnode {
     enum fk_jkind kind;
-    const char *s; /* FK_J_NUM: the number as written; FK_J_STR: the unescaped text; FK_J_BOOL: "t" */
+    const char *s; /* FK_J_NUM: the number as written; FK_J_STR: the unescaped text */
+    /* FK_J_BOOL: LEN is 1 for true, 0 for false */
     size_t len;
     const char *key; /* a member of an object: its key */
     size_t key_len;

@@ -3,9 +3,9 @@
  * TO_JSON_STRING (through the one JSON writer of values, json_out.c); and the one reader of
  * JSON text for every JSON function (fn.h; fn_json_nested.c uses it too). The text is parsed
  * with yajl into a small tree in the evaluation arena, read as Jackson's ObjectReader.readTree
- * reads it: text after the first value is ignored, an empty or blank text is "missing" (no value, no
- * error), a later duplicate key replaces the earlier one's value in its place. Values are
- * written back compactly, numbers exactly as they were written, strings escaped as Jackson
+ * reads it: text after the first value is ignored, an empty or blank text is "missing" (no
+ * value, no error), a later duplicate key replaces the earlier one's value in its place. Values
+ * are written back compactly, numbers exactly as they were written, strings escaped as Jackson
  * does.
  *
  * Thread rules: no state; the tree and new text live in the caller's arena. @locks none.

@@ -624,10 +624,13 @@ static void test_json(void)
         /* the first functions' own messages (fk_fn_check_sig) */
         {"ABS(s)", "t.yaml:1:5: ABS argument 1 must be a number, not VARCHAR"},
         {"ABS(b)", "t.yaml:1:5: ABS argument 1 must be a number, not BOOLEAN"},
-        {"UNIX_TIMESTAMP(dt)", "t.yaml:1:16: UNIX_TIMESTAMP argument 1 must be TIMESTAMP, not DATE"},
-        {"FROM_UNIXTIME(ts)", "t.yaml:1:15: FROM_UNIXTIME argument 1 must be INTEGER, not TIMESTAMP"},
+        {"UNIX_TIMESTAMP(dt)",
+         "t.yaml:1:16: UNIX_TIMESTAMP argument 1 must be TIMESTAMP, not DATE"},
+        {"FROM_UNIXTIME(ts)",
+         "t.yaml:1:15: FROM_UNIXTIME argument 1 must be INTEGER, not TIMESTAMP"},
         {"PARSE_DATE(s, 1)", "t.yaml:1:15: PARSE_DATE argument 2 must be VARCHAR, not INTEGER"},
-        {"FORMAT_DATE(ts, 'yyyy')", "t.yaml:1:13: FORMAT_DATE argument 1 must be DATE, not TIMESTAMP"},
+        {"FORMAT_DATE(ts, 'yyyy')",
+         "t.yaml:1:13: FORMAT_DATE argument 1 must be DATE, not TIMESTAMP"},
         {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'JSON_ARRAY_LENGTH' does not accept "
                                  "parameters (INTEGER)."},
     };
