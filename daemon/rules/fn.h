@@ -1,7 +1,8 @@
 /*
  * What the built-in function families (fn_*.c, like.c) share: value setters, the arena string
  * builder, UTF-8 stepping, the argument checks and ksqlDB's overload resolution, the random
- * generator, Java's double digits, the regex matcher and the java.time pattern engine. Only the function files include it; expr.c sees the families through
+ * generator, Java's double digits, the JSON reader, the regex matcher and the java.time pattern
+ * engine. Only the function files include it; expr.c sees the families through
  * fk_func_find() (functions.c).
  */
 #ifndef FK_RULES_FN_H
@@ -65,6 +66,13 @@ static inline void set_bool(struct fk_value *out, int b)
     out->u.b = b != 0;
 }
 
+/* A / B rounded toward negative infinity (B > 0), as Math.floorDiv: the day of epoch
+ * milliseconds before 1970 too. */
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 static inline char *arena_dup(struct fk_arena *a, const char *s, size_t len)
 {
     char *p = fk_arena_alloc(a, len + 1);
@@ -100,19 +108,18 @@ static inline void sb_put(struct sb *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
+/* C with an ASCII lower-case letter made upper case. */
+static inline int ascii_upper(int c)
+{
+    return c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+}
+
 /* S (LEN bytes) equals the NUL-terminated W, ASCII letters compared case-insensitively. */
 static inline int ieq(const char *s, size_t len, const char *w)
 {
     size_t i = 0;
     for (; i < len && w[i]; i++) {
-        int a = (unsigned char)s[i], b = (unsigned char)w[i];
-        if (a >= 'a' && a <= 'z') {
-            a -= 'a' - 'A';
-        }
-        if (b >= 'a' && b <= 'z') {
-            b -= 'a' - 'A';
-        }
-        if (a != b) {
+        if (ascii_upper((unsigned char)s[i]) != ascii_upper((unsigned char)w[i])) {
             return 0;
         }
     }
@@ -122,6 +129,15 @@ static inline int ieq(const char *s, size_t len, const char *w)
 static inline int is_lit_str(const struct fk_node *n)
 {
     return n->op == FK_OP_LIT && n->type == FK_T_VARCHAR;
+}
+
+/* The value of hex digit C (either case), or -1. */
+static inline int hex_val(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Java's String.trim(): every character <= ' ' at either end; no copy. */
@@ -166,10 +182,10 @@ static inline size_t utf8_next(const char *s, size_t len, size_t i)
 
 /* ---- argument checks (functions.c) ------------------------------------------------------------ */
 
-/* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG:
- * S VARCHAR, I INTEGER, N INTEGER or DOUBLE, D DATE, T TIMESTAMP (an INTEGER of epoch
- * milliseconds is accepted too, so that ROWTIME, a BIGINT in ksqlDB, can be passed: an
- * extension), * anything. The last letter repeats for variadic functions. 0, or -1 with our
+/* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG,
+ * its letters as fk_fn_overload's (S VARCHAR, I INTEGER, N a number, D DATE, T TIMESTAMP or an
+ * INTEGER of epoch milliseconds, so that ROWTIME, a BIGINT in ksqlDB, can be passed: an
+ * extension; * anything). The last letter repeats for variadic functions. 0, or -1 with our
  * message ("SUBSTRING argument 2 must be INTEGER, not VARCHAR"). Newer functions use
  * fk_fn_overload() and ksqlDB's messages. */
 int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig);
@@ -219,11 +235,48 @@ uint64_t fk_fn_rand64(void);
  * trailing zeros. Returns the number of digits (at most 17). */
 int fk_double_digits(double d, char digits[24], int *exp);
 
+/* ---- JSON text (fn_json.c) ------------------------------------------------------------------- */
+
+/* A JSON value read from text, as Jackson's JsonNode has it; it lives in the evaluation arena. */
+enum fk_jkind { FK_J_NULL, FK_J_BOOL, FK_J_NUM, FK_J_STR, FK_J_ARR, FK_J_OBJ };
+
+struct fk_jnode {
+    enum fk_jkind kind;
+    const char *s; /* FK_J_NUM: the number as written; FK_J_STR: the unescaped text */
+    /* FK_J_BOOL: LEN is 1 for true, 0 for false */
+    size_t len;
+    const char *key; /* a member of an object: its key */
+    size_t key_len;
+    struct fk_jnode *first, *last, *next; /* children, in order */
+    size_t n;
+};
+
+/* Reads S as ksqlDB's UdfJsonMapper (Jackson's ObjectReader.readTree) does: 0 with *ROOT the
+ * first value, text after it ignored, and *ROOT NULL for a blank text (Jackson's missing node);
+ * -1 for text that is not JSON, where Jackson throws. */
+int fk_fn_json_parse(const char *s, size_t len, struct fk_arena *a, struct fk_jnode **root);
+/* The value object OBJ holds for KEY: its last member with it, as Jackson keeps; NULL for none. */
+const struct fk_jnode *fk_fn_json_member(const struct fk_jnode *obj, const char *key, size_t len);
+/* Whether member M of OBJ is the first with its key: Jackson's ObjectNode keeps a key once, at
+ * its first place, with its last value (fk_fn_json_member). */
+int fk_fn_json_first(const struct fk_jnode *obj, const struct fk_jnode *m);
+/* OUT = J as compact JSON text in arena A, as Jackson's toString() writes a tree. */
+void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_value *out);
+
 /* ---- regular expressions (fn_regex.c) --------------------------------------------------------- */
 
 /* >= 0 on a match (ovector in a->md), -1 for no match, -2 for an error (ksqlDB would throw). */
 int fk_re_find(const struct fk_re *re, const char *s, size_t len, size_t start,
                struct fk_arena *a);
+/* Compiles the pattern argument PAT of N once, at load time, when it is a literal (into n->aux;
+ * ANCHORED: the whole text must match). 0, or -1 with "invalid regular expression: ...". */
+int fk_re_precompile(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat, int anchored);
+/* The regex of a call to a regex function, its pattern argument at PAT: n->aux, or compiled now
+ * into TMP (the caller frees it with fk_re_free). NULL with OUT set when an argument is NULL
+ * (NULL) or the pattern does not compile (ksqlDB's PatternSyntaxException: a thrown error). */
+const struct fk_re *fk_re_arg(const struct fk_node *n, const struct fk_value *args, size_t pat,
+                              int anchored, struct fk_re *tmp, struct fk_ev *ev,
+                              struct fk_value *out);
 
 /* ---- java.time patterns (fn_datefmt.c) -------------------------------------------------------- */
 

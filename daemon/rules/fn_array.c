@@ -56,22 +56,9 @@ static int chk_remove(struct fk_cc *cc, struct fk_node *n)
     return chk_array_value(cc, n, NULL);
 }
 
-/* Two arrays of a common type, each argument widened to it. */
 static int chk_two(struct fk_cc *cc, struct fk_node *n)
 {
-    if (!fk_fn_is(n, 0, FK_T_ARRAY) || !fk_fn_is(n, 1, FK_T_ARRAY)) {
-        return fk_fn_refuse(cc, n);
-    }
-    const struct fk_sqltype *t = fk_common_type(cc, fk_fn_arg(n, 0), fk_fn_arg(n, 1));
-    if (!t) {
-        return fk_fn_refuse(cc, n);
-    }
-    if (t->kind == FK_T_ARRAY) {
-        n->kid[0] = fk_nested_coerce(cc, n->kid[0], t);
-        n->kid[1] = fk_nested_coerce(cc, n->kid[1], t);
-    }
-    fk_fn_result(n, t);
-    return 0;
+    return fk_fn_chk_pair(cc, n, FK_T_ARRAY);
 }
 
 static int chk_same(struct fk_cc *cc, struct fk_node *n)
@@ -384,21 +371,6 @@ static int sort_desc(const void *x, const void *y)
     return fk_value_cmp(b, a);
 }
 
-static int word_ieq(const struct fk_value *v, const char *w)
-{
-    size_t n = strlen(w);
-    if (v->u.s.len != n) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = v->u.s.p[i];
-        if ((c >= 'a' && c <= 'z' ? c - 32 : c) != w[i]) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void fn_sort(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                     struct fk_value *out)
 {
@@ -409,11 +381,12 @@ static void fn_sort(const struct fk_node *n, const struct fk_value *args, struct
     }
     if (n->nkid > 1) {
         if (args[1].type != FK_T_VARCHAR ||
-            (!word_ieq(&args[1], "ASC") && !word_ieq(&args[1], "DESC"))) {
+            (!ieq(args[1].u.s.p, args[1].u.s.len, "ASC") &&
+             !ieq(args[1].u.s.p, args[1].u.s.len, "DESC"))) {
             set_null(out);
             return;
         }
-        desc = word_ieq(&args[1], "DESC");
+        desc = ieq(args[1].u.s.p, args[1].u.s.len, "DESC");
     }
     struct fk_value *v = fk_fn_alloc(ev->a, args[0].u.c.n);
     if (args[0].u.c.n) {

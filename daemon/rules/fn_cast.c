@@ -294,7 +294,7 @@ void fk_ev_cast(const struct fk_node *n, const struct fk_value *in, struct fk_ev
         int32_t days;
         if (in->type == FK_T_TIMESTAMP) {
             int64_t ms = in->u.ts;
-            days = (int32_t)(ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000));
+            days = (int32_t)floor_div(ms, 86400000);
         } else if (fk_parse_date_lit(in->u.s.p, in->u.s.len, &days) != 0) {
             set_null(out);
             return;

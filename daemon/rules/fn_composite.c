@@ -42,6 +42,23 @@ void fk_fn_result(struct fk_node *n, const struct fk_sqltype *t)
     n->st = t->kind >= FK_T_TIME || (t->kind == FK_T_INTEGER && t->int32) ? t : NULL;
 }
 
+int fk_fn_chk_pair(struct fk_cc *cc, struct fk_node *n, enum fk_type kind)
+{
+    if (!fk_fn_is(n, 0, kind) || !fk_fn_is(n, 1, kind)) {
+        return fk_fn_refuse(cc, n);
+    }
+    const struct fk_sqltype *t = fk_common_type(cc, fk_fn_arg(n, 0), fk_fn_arg(n, 1));
+    if (!t) {
+        return fk_fn_refuse(cc, n);
+    }
+    if (t->kind == kind) {
+        n->kid[0] = fk_nested_coerce(cc, n->kid[0], t);
+        n->kid[1] = fk_nested_coerce(cc, n->kid[1], t);
+    }
+    fk_fn_result(n, t);
+    return 0;
+}
+
 void fk_fn_coll(struct fk_value *out, enum fk_type kind, const struct fk_value *v, size_t n)
 {
     out->type = kind;
@@ -61,12 +78,5 @@ struct fk_value *fk_fn_alloc(struct fk_arena *a, size_t n)
 
 void fk_fn_str(struct fk_arena *a, const char *s, size_t len, struct fk_value *out)
 {
-    char *p = fk_arena_alloc(a, len + 1);
-    if (len) {
-        memcpy(p, s, len);
-    }
-    p[len] = '\0';
-    out->type = FK_T_VARCHAR;
-    out->u.s.p = p;
-    out->u.s.len = len;
+    set_str(out, arena_dup(a, s, len), len);
 }

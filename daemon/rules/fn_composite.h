@@ -20,6 +20,9 @@ const struct fk_sqltype *fk_fn_map_of(struct fk_cc *cc, const struct fk_sqltype 
                                       const struct fk_sqltype *elem);
 /* Sets N's result type. */
 void fk_fn_result(struct fk_node *n, const struct fk_sqltype *t);
+/* The check of a function of two arguments of KIND (ARRAY or MAP) and a common type, its result:
+ * each argument widened to it (ARRAY_UNION, MAP_UNION...). 0, or -1 with ksqlDB's refusal. */
+int fk_fn_chk_pair(struct fk_cc *cc, struct fk_node *n, enum fk_type kind);
 
 /* Results. */
 void fk_fn_coll(struct fk_value *out, enum fk_type kind, const struct fk_value *v, size_t n);

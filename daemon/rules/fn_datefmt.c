@@ -187,24 +187,23 @@ static int fixed_width(const struct df_item *it)
     return it->w == 2 ? 2 : 0;
 }
 
+/* Whether the N bytes at A and B are the same text (ICASE: ASCII letters in either case). */
+static inline int same_text(const char *a, const char *b, size_t n, int icase)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (a[k] != b[k] && !(icase && ascii_upper(a[k]) == ascii_upper(b[k]))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int match_text(const char *s, size_t len, size_t *pos, const char *const *names, int n,
                       int abbrev, int icase)
 {
     for (int i = 0; i < n; i++) {
         size_t nl = abbrev ? 3 : strlen(names[i]);
-        if (*pos + nl > len) {
-            continue;
-        }
-        int ok = 1;
-        for (size_t k = 0; k < nl && ok; k++) {
-            char a = s[*pos + k], b = names[i][k];
-            if (icase) {
-                a = (char)(a >= 'a' && a <= 'z' ? a - 32 : a);
-                b = (char)(b >= 'a' && b <= 'z' ? b - 32 : b);
-            }
-            ok = a == b;
-        }
-        if (ok) {
+        if (*pos + nl <= len && same_text(s + *pos, names[i], nl, icase)) {
             *pos += nl;
             return i;
         }
@@ -220,6 +219,16 @@ static int parse_2d(const char *s, size_t len, size_t *pos, int *v)
     }
     *v = (s[*pos] - '0') * 10 + (s[*pos + 1] - '0');
     *pos += 2;
+    return 0;
+}
+
+/* *OFF = SIGN HH:MM in seconds, ZoneOffset's range: 0, or -1 past 18 hours. */
+static int offset_of(int sign, int hh, int mm, int *off)
+{
+    if (hh > 18 || mm > 59) {
+        return -1;
+    }
+    *off = sign * (hh * 3600 + mm * 60);
     return 0;
 }
 
@@ -259,11 +268,7 @@ static int parse_offset(const struct df_item *it, const char *s, size_t len, siz
             mm = 0;
         }
     }
-    if (hh > 18 || mm > 59) {
-        return -1;
-    }
-    *off = sign * (hh * 3600 + mm * 60);
-    return 0;
+    return offset_of(sign, hh, mm, off);
 }
 
 int fk_df_parse(const struct dfmt *f, const char *s, size_t len, int icase, struct dt *t)
@@ -277,18 +282,8 @@ int fk_df_parse(const struct dfmt *f, const char *s, size_t len, int icase, stru
     for (int i = 0; i < f->n; i++) {
         const struct df_item *it = &f->it[i];
         if (it->k == 'L') {
-            if (pos + it->len > len) {
+            if (pos + it->len > len || !same_text(s + pos, f->lit + it->off, it->len, icase)) {
                 return -1;
-            }
-            for (size_t k = 0; k < it->len; k++) {
-                char a = s[pos + k], b = f->lit[it->off + k];
-                if (icase) {
-                    a = (char)(a >= 'a' && a <= 'z' ? a - 32 : a);
-                    b = (char)(b >= 'a' && b <= 'z' ? b - 32 : b);
-                }
-                if (a != b) {
-                    return -1;
-                }
             }
             pos += it->len;
             continue;
@@ -360,6 +355,7 @@ int fk_df_parse(const struct dfmt *f, const char *s, size_t len, int icase, stru
             v = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; /* out of range either way */
         }
         pos += want;
+        int v2 = v > 99 ? 99 : (int)v; /* M d H h m s: past 99 fails to resolve all the same */
         switch (it->k) {
         case 'y':
             t->y = it->w == 2 ? 2000 + v : v;
@@ -368,22 +364,22 @@ int fk_df_parse(const struct dfmt *f, const char *s, size_t len, int icase, stru
             }
             break;
         case 'M':
-            t->mo = v > 99 ? 99 : (int)v;
+            t->mo = v2;
             break;
         case 'd':
-            t->d = v > 99 ? 99 : (int)v;
+            t->d = v2;
             break;
         case 'H':
-            t->h = v > 99 ? 99 : (int)v;
+            t->h = v2;
             break;
         case 'h':
-            t->h12 = v > 99 ? 99 : (int)v;
+            t->h12 = v2;
             break;
         case 'm':
-            t->mi = v > 99 ? 99 : (int)v;
+            t->mi = v2;
             break;
         case 's':
-            t->s = v > 99 ? 99 : (int)v;
+            t->s = v2;
             break;
         default: { /* S: a fraction of a second */
             int64_t nano = v;
@@ -448,7 +444,6 @@ int fk_df_resolve_time(const struct dt *t, int64_t *ms)
     return 0;
 }
 
-/* Writes V zero-padded to W digits. */
 /* V in decimal, zero-padded to W characters (the sign included), as "%0*lld" writes it. */
 static void put_num(struct sb *b, int64_t v, int w)
 {
@@ -494,7 +489,7 @@ static void put_offset(struct sb *b, const struct df_item *it, int off)
 void fk_df_format(const struct dfmt *f, int64_t ms, int off, struct sb *b)
 {
     ms += (int64_t)off * 1000;
-    int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    int64_t days = floor_div(ms, 86400000);
     int64_t rem = ms - days * 86400000;
     int y;
     unsigned mo, d;
@@ -592,15 +587,8 @@ int fk_parse_tz(const char *s, size_t len, int *off)
     if (i < len && s[i] == ':') {
         i++;
     }
-    if (i < len) {
-        if (i + 2 != len || s[i] < '0' || s[i] > '9' || s[i + 1] < '0' || s[i + 1] > '9') {
-            return -1;
-        }
-        mm = (s[i] - '0') * 10 + (s[i + 1] - '0');
-    }
-    if (hh > 18 || mm > 59) {
+    if (i < len && (parse_2d(s, len, &i, &mm) != 0 || i != len)) {
         return -1;
     }
-    *off = sign * (hh * 3600 + mm * 60);
-    return 0;
+    return offset_of(sign, hh, mm, off);
 }

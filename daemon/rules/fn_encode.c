@@ -31,13 +31,6 @@ static void put_hex(struct sb *b, const unsigned char *p, size_t n)
     put_hex_case(b, p, n, 0);
 }
 
-static int hex_val(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                               : -1;
-}
-
 /* ---- MD5 (RFC 1321) -------------------------------------------------------------------------- */
 
 static uint32_t rol(uint32_t x, int c)

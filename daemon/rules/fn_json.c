@@ -1,10 +1,11 @@
 /*
  * The JSON functions: EXTRACTJSONFIELD, IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT, and
- * TO_JSON_STRING (through the one JSON writer of values, json_out.c). The text is parsed with
- * yajl into a small tree in the evaluation arena, read as Jackson's ObjectReader.readTree reads
- * it: text after the first value is ignored, an empty or blank text is "missing" (no value, no
- * error), a later duplicate key replaces the earlier one's value in its place. Values are
- * written back compactly, numbers exactly as they were written, strings escaped as Jackson
+ * TO_JSON_STRING (through the one JSON writer of values, json_out.c); and the one reader of
+ * JSON text for every JSON function (fn.h; fn_json_nested.c uses it too). The text is parsed
+ * with yajl into a small tree in the evaluation arena, read as Jackson's ObjectReader.readTree
+ * reads it: text after the first value is ignored, an empty or blank text is "missing" (no
+ * value, no error), a later duplicate key replaces the earlier one's value in its place. Values
+ * are written back compactly, numbers exactly as they were written, strings escaped as Jackson
  * does.
  *
  * Thread rules: no state; the tree and new text live in the caller's arena. @locks none.
@@ -19,36 +20,37 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-enum jkind { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-    enum jkind kind;
-    const char *s; /* J_NUM: the number as written; J_STR: the unescaped text; J_BOOL: "t" */
-    size_t len;
-    const char *key; /* a member of an object: its key */
-    size_t key_len;
-    struct jnode *first, *last, *next; /* children, in order */
-    size_t n;
-};
-
 #define JSON_MAX_DEPTH 256
 
 struct jparse {
     struct fk_arena *a;
-    struct jnode *root;
-    struct jnode *stack[JSON_MAX_DEPTH];
+    struct fk_jnode *root;
+    struct fk_jnode *stack[JSON_MAX_DEPTH];
     int depth;
     const char *key;
     size_t key_len;
     int done; /* the first value is complete: what follows is ignored */
 };
 
-static int add(struct jparse *p, enum jkind kind, const char *s, size_t len)
+/* Appends C to UP's children. */
+static void append_kid(struct fk_jnode *up, struct fk_jnode *c)
+{
+    c->next = NULL;
+    if (up->last) {
+        up->last->next = c;
+    } else {
+        up->first = c;
+    }
+    up->last = c;
+    up->n++;
+}
+
+static int add(struct jparse *p, enum fk_jkind kind, const char *s, size_t len)
 {
     if (p->done) {
         return 0;
     }
-    struct jnode *j = fk_arena_alloc(p->a, sizeof *j);
+    struct fk_jnode *j = fk_arena_alloc(p->a, sizeof *j);
     memset(j, 0, sizeof *j);
     j->kind = kind;
     if (s) {
@@ -57,22 +59,16 @@ static int add(struct jparse *p, enum jkind kind, const char *s, size_t len)
     }
     if (p->depth == 0) {
         p->root = j;
-        p->done = kind != J_ARR && kind != J_OBJ;
+        p->done = kind != FK_J_ARR && kind != FK_J_OBJ;
     } else {
-        struct jnode *up = p->stack[p->depth - 1];
-        if (up->kind == J_OBJ) {
+        struct fk_jnode *up = p->stack[p->depth - 1];
+        if (up->kind == FK_J_OBJ) {
             j->key = p->key;
             j->key_len = p->key_len;
         }
-        if (up->last) {
-            up->last->next = j;
-        } else {
-            up->first = j;
-        }
-        up->last = j;
-        up->n++;
+        append_kid(up, j);
     }
-    if (kind == J_ARR || kind == J_OBJ) {
+    if (kind == FK_J_ARR || kind == FK_J_OBJ) {
         if (p->depth >= JSON_MAX_DEPTH) {
             return 0;
         }
@@ -83,32 +79,32 @@ static int add(struct jparse *p, enum jkind kind, const char *s, size_t len)
 
 static int on_null(void *ctx)
 {
-    return add(ctx, J_NULL, NULL, 0);
+    return add(ctx, FK_J_NULL, NULL, 0);
 }
 
 static int on_bool(void *ctx, int b)
 {
-    return add(ctx, J_BOOL, b ? "t" : "", b != 0);
+    return add(ctx, FK_J_BOOL, b ? "t" : "", b != 0);
 }
 
 static int on_number(void *ctx, const char *s, size_t len)
 {
-    return add(ctx, J_NUM, s, len);
+    return add(ctx, FK_J_NUM, s, len);
 }
 
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return add(ctx, J_STR, (const char *)s, len);
+    return add(ctx, FK_J_STR, (const char *)s, len);
 }
 
 static int on_open_map(void *ctx)
 {
-    return add(ctx, J_OBJ, NULL, 0);
+    return add(ctx, FK_J_OBJ, NULL, 0);
 }
 
 static int on_open_array(void *ctx)
 {
-    return add(ctx, J_ARR, NULL, 0);
+    return add(ctx, FK_J_ARR, NULL, 0);
 }
 
 static int on_key(void *ctx, const unsigned char *s, size_t len)
@@ -135,9 +131,7 @@ static const yajl_callbacks jcallbacks = {
     on_open_array, on_close,
 };
 
-/* Parses S: 0 with *ROOT the first value (NULL for a blank text), -1 for text that is not
- * JSON (Jackson throws). */
-static int json_parse(const char *s, size_t len, struct fk_arena *a, struct jnode **root)
+int fk_fn_json_parse(const char *s, size_t len, struct fk_arena *a, struct fk_jnode **root)
 {
     size_t i = 0;
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) {
@@ -166,16 +160,25 @@ static int json_parse(const char *s, size_t len, struct fk_arena *a, struct jnod
     return 0;
 }
 
-/* The value an object holds for KEY: the last member with it, as Jackson keeps. */
-static const struct jnode *member(const struct jnode *obj, const char *key, size_t len)
+const struct fk_jnode *fk_fn_json_member(const struct fk_jnode *obj, const char *key, size_t len)
 {
-    const struct jnode *hit = NULL;
-    for (const struct jnode *m = obj->first; m; m = m->next) {
+    const struct fk_jnode *hit = NULL;
+    for (const struct fk_jnode *m = obj->first; m; m = m->next) {
         if (m->key_len == len && memcmp(m->key, key, len) == 0) {
             hit = m;
         }
     }
     return hit;
+}
+
+int fk_fn_json_first(const struct fk_jnode *obj, const struct fk_jnode *m)
+{
+    for (const struct fk_jnode *e = obj->first; e != m; e = e->next) {
+        if (e->key_len == m->key_len && memcmp(e->key, m->key, m->key_len) == 0) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static void put_str(struct sb *b, const char *s, size_t len)
@@ -187,24 +190,24 @@ static void put_str(struct sb *b, const char *s, size_t len)
 }
 
 /* Compact JSON, as Jackson's toString() writes a tree. */
-static void json_write(struct sb *b, const struct jnode *j)
+static void json_write(struct sb *b, const struct fk_jnode *j)
 {
     switch (j->kind) {
-    case J_NULL:
+    case FK_J_NULL:
         sb_put(b, "null", 4);
         break;
-    case J_BOOL:
+    case FK_J_BOOL:
         sb_put(b, j->len ? "true" : "false", j->len ? 4 : 5);
         break;
-    case J_NUM:
+    case FK_J_NUM:
         sb_put(b, j->s, j->len);
         break;
-    case J_STR:
+    case FK_J_STR:
         put_str(b, j->s, j->len);
         break;
-    case J_ARR: {
+    case FK_J_ARR: {
         sb_put(b, "[", 1);
-        for (const struct jnode *k = j->first; k; k = k->next) {
+        for (const struct fk_jnode *k = j->first; k; k = k->next) {
             json_write(b, k);
             if (k->next) {
                 sb_put(b, ",", 1);
@@ -213,15 +216,11 @@ static void json_write(struct sb *b, const struct jnode *j)
         sb_put(b, "]", 1);
         break;
     }
-    case J_OBJ: {
+    case FK_J_OBJ: {
         sb_put(b, "{", 1);
         int first = 1;
-        for (const struct jnode *k = j->first; k; k = k->next) {
-            const struct jnode *e = j->first;
-            while (e != k && !(e->key_len == k->key_len && memcmp(e->key, k->key, k->key_len) == 0)) {
-                e = e->next;
-            }
-            if (e != k) {
+        for (const struct fk_jnode *k = j->first; k; k = k->next) {
+            if (!fk_fn_json_first(j, k)) {
                 continue; /* written at its first place, with its last value */
             }
             if (!first) {
@@ -230,12 +229,20 @@ static void json_write(struct sb *b, const struct jnode *j)
             first = 0;
             put_str(b, k->key, k->key_len);
             sb_put(b, ":", 1);
-            json_write(b, member(j, k->key, k->key_len));
+            json_write(b, fk_fn_json_member(j, k->key, k->key_len));
         }
         sb_put(b, "}", 1);
         break;
     }
     }
+}
+
+void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_value *out)
+{
+    struct sb b = {.a = a};
+    sb_put(&b, "", 0);
+    json_write(&b, j);
+    set_str(out, b.p, b.len);
 }
 
 /* ---- EXTRACTJSONFIELD ------------------------------------------------------------------------ */
@@ -364,15 +371,15 @@ static void fn_extract(const struct fk_node *n, const struct fk_value *args, str
         }
         jp = &tmp;
     }
-    const struct jnode *j;
-    struct jnode *root;
-    if (json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
+    const struct fk_jnode *j;
+    struct fk_jnode *root;
+    if (fk_fn_json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
         throw_null(ev, out);
         return;
     }
     j = root;
     for (int i = 0; i < jp->n && j; i++) {
-        if (j->kind == J_ARR) {
+        if (j->kind == FK_J_ARR) {
             long k = step_index(&jp->steps[i]);
             if (k < 0) {
                 j = NULL;
@@ -381,8 +388,8 @@ static void fn_extract(const struct fk_node *n, const struct fk_value *args, str
             for (j = j->first; j && k > 0; k--) {
                 j = j->next;
             }
-        } else if (j->kind == J_OBJ) {
-            j = member(j, jp->steps[i].s, jp->steps[i].len);
+        } else if (j->kind == FK_J_OBJ) {
+            j = fk_fn_json_member(j, jp->steps[i].s, jp->steps[i].len);
         } else {
             j = NULL;
         }
@@ -391,14 +398,11 @@ static void fn_extract(const struct fk_node *n, const struct fk_value *args, str
         set_null(out);
         return;
     }
-    if (j->kind == J_STR) {
+    if (j->kind == FK_J_STR) {
         set_str(out, j->s, j->len);
         return;
     }
-    struct sb b = {.a = ev->a};
-    sb_put(&b, "", 0);
-    json_write(&b, j);
-    set_str(out, b.p, b.len);
+    fk_fn_json_text(ev->a, j, out);
 }
 
 /* ---- IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT -------------------------------------------- */
@@ -410,9 +414,9 @@ static void fn_is_json(const struct fk_node *n, const struct fk_value *args, str
                        struct fk_value *out)
 {
     (void)n;
-    struct jnode *root = NULL;
+    struct fk_jnode *root = NULL;
     set_bool(out, args[0].type != FK_T_NULL &&
-                      json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) == 0 && root);
+                      fk_fn_json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) == 0 && root);
 }
 
 OVERLOAD_CHECK(chk_array_length, FK_T_INTEGER, "S")
@@ -423,12 +427,12 @@ static void fn_array_length(const struct fk_node *n, const struct fk_value *args
                             struct fk_ev *ev, struct fk_value *out)
 {
     (void)n;
-    struct jnode *root;
+    struct fk_jnode *root;
     if (args[0].type == FK_T_NULL) {
         set_null(out);
-    } else if (json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
+    } else if (fk_fn_json_parse(args[0].u.s.p, args[0].u.s.len, ev->a, &root) != 0) {
         throw_null(ev, out);
-    } else if (!root || root->kind != J_ARR) {
+    } else if (!root || root->kind != FK_J_ARR) {
         set_null(out);
     } else {
         set_int(out, (int64_t)root->n);
@@ -437,33 +441,12 @@ static void fn_array_length(const struct fk_node *n, const struct fk_value *args
 
 OVERLOAD_CHECK(chk_json_concat, FK_T_VARCHAR, "S+")
 
-/* Appends J's children (or J itself when it is not an array) to the array ACC. */
-static void append_items(struct fk_arena *a, struct jnode *acc, struct jnode *j)
+/* Appends a copy of J (its key kept) to ACC's children. */
+static void append_copy(struct fk_arena *a, struct fk_jnode *acc, const struct fk_jnode *j)
 {
-    struct jnode *items = j;
-    if (j->kind == J_ARR) {
-        items = j->first;
-    } else {
-        items = fk_arena_alloc(a, sizeof *items);
-        *items = *j;
-        items->next = NULL;
-        items->key = NULL;
-    }
-    for (struct jnode *k = items; k; k = k->next) {
-        struct jnode *c = fk_arena_alloc(a, sizeof *c);
-        *c = *k;
-        c->next = NULL;
-        if (acc->last) {
-            acc->last->next = c;
-        } else {
-            acc->first = c;
-        }
-        acc->last = c;
-        acc->n++;
-        if (j->kind != J_ARR) {
-            break;
-        }
-    }
+    struct fk_jnode *c = fk_arena_alloc(a, sizeof *c);
+    *c = *j;
+    append_kid(acc, c);
 }
 
 /* JSON_CONCAT(a, b, ...): objects merge their keys (the later value wins); otherwise every
@@ -472,7 +455,7 @@ static void append_items(struct fk_arena *a, struct jnode *acc, struct jnode *j)
 static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
                            struct fk_ev *ev, struct fk_value *out)
 {
-    struct jnode *roots[FK_EXPR_MAX_ARGS];
+    struct fk_jnode *roots[FK_EXPR_MAX_ARGS];
     int all_obj = 1;
     if (n->nkid == 0) {
         throw_null(ev, out); /* nodes.get(0) of none */
@@ -483,7 +466,7 @@ static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
             set_null(out);
             return;
         }
-        if (json_parse(args[i].u.s.p, args[i].u.s.len, ev->a, &roots[i]) != 0) {
+        if (fk_fn_json_parse(args[i].u.s.p, args[i].u.s.len, ev->a, &roots[i]) != 0) {
             throw_null(ev, out);
             return;
         }
@@ -491,37 +474,26 @@ static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
             set_null(out);
             return;
         }
-        all_obj &= roots[i]->kind == J_OBJ;
+        all_obj &= roots[i]->kind == FK_J_OBJ;
     }
-    struct jnode acc = {.kind = all_obj ? J_OBJ : J_ARR};
+    struct fk_jnode acc = {.kind = all_obj ? FK_J_OBJ : FK_J_ARR};
     if (n->nkid == 1) {
         acc = *roots[0];
     } else {
         for (size_t i = 0; i < n->nkid; i++) {
-            if (all_obj) {
-                /* Members appended in order: json_write keeps each key at its first place
-                 * with its last value, as ObjectNode.setAll does. */
-                for (struct jnode *k = roots[i]->first; k; k = k->next) {
-                    struct jnode *c = fk_arena_alloc(ev->a, sizeof *c);
-                    *c = *k;
-                    c->next = NULL;
-                    if (acc.last) {
-                        acc.last->next = c;
-                    } else {
-                        acc.first = c;
-                    }
-                    acc.last = c;
-                    acc.n++;
+            /* An object's members appended in order: fk_fn_json_text keeps each key at its first
+             * place with its last value, as ObjectNode.setAll does. An array's items, or a value
+             * that is neither, as one item. */
+            if (all_obj || roots[i]->kind == FK_J_ARR) {
+                for (const struct fk_jnode *k = roots[i]->first; k; k = k->next) {
+                    append_copy(ev->a, &acc, k);
                 }
             } else {
-                append_items(ev->a, &acc, roots[i]);
+                append_copy(ev->a, &acc, roots[i]);
             }
         }
     }
-    struct sb b = {.a = ev->a};
-    sb_put(&b, "", 0);
-    json_write(&b, &acc);
-    set_str(out, b.p, b.len);
+    fk_fn_json_text(ev->a, &acc, out);
 }
 
 /* ---- TO_JSON_STRING ------------------------------------------------------------------------- */

@@ -34,19 +34,7 @@ static int chk_values(struct fk_cc *cc, struct fk_node *n)
 
 static int chk_union(struct fk_cc *cc, struct fk_node *n)
 {
-    if (!fk_fn_is(n, 0, FK_T_MAP) || !fk_fn_is(n, 1, FK_T_MAP)) {
-        return fk_fn_refuse(cc, n);
-    }
-    const struct fk_sqltype *t = fk_common_type(cc, fk_fn_arg(n, 0), fk_fn_arg(n, 1));
-    if (!t) {
-        return fk_fn_refuse(cc, n);
-    }
-    if (t->kind == FK_T_MAP) {
-        n->kid[0] = fk_nested_coerce(cc, n->kid[0], t);
-        n->kid[1] = fk_nested_coerce(cc, n->kid[1], t);
-    }
-    fk_fn_result(n, t);
-    return 0;
+    return fk_fn_chk_pair(cc, n, FK_T_MAP);
 }
 
 static int chk_as_map(struct fk_cc *cc, struct fk_node *n)

@@ -138,12 +138,9 @@ static const struct fk_re *re_of(const struct fk_node *n, const struct fk_value 
     return tmp;
 }
 
-/* The regex of a call to a regex function, its pattern argument at PAT: NULL with OUT set when
- * an argument is NULL (NULL) or the pattern does not compile (ksqlDB's PatternSyntaxException:
- * a thrown error). */
-static const struct fk_re *regex_arg(const struct fk_node *n, const struct fk_value *args,
-                                     size_t pat, int anchored, struct fk_re *tmp, struct fk_ev *ev,
-                                     struct fk_value *out)
+const struct fk_re *fk_re_arg(const struct fk_node *n, const struct fk_value *args, size_t pat,
+                             int anchored, struct fk_re *tmp, struct fk_ev *ev,
+                             struct fk_value *out)
 {
     if (any_null(args, n->nkid)) {
         set_null(out);
@@ -156,8 +153,7 @@ static const struct fk_re *regex_arg(const struct fk_node *n, const struct fk_va
     return re;
 }
 
-static int precompile_re(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat,
-                         int anchored)
+int fk_re_precompile(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat, int anchored)
 {
     if (!is_lit_str(pat)) {
         return 0;
@@ -179,7 +175,7 @@ static int chk_regexp_extract(struct fk_cc *cc, struct fk_node *n)
     if (fk_fn_check_sig(cc, n, "SSI") != 0) {
         return -1;
     }
-    return precompile_re(cc, n, n->kid[0], 0);
+    return fk_re_precompile(cc, n, n->kid[0], 0);
 }
 
 static int chk_regexp_replace(struct fk_cc *cc, struct fk_node *n)
@@ -188,7 +184,7 @@ static int chk_regexp_replace(struct fk_cc *cc, struct fk_node *n)
     if (fk_fn_check_sig(cc, n, "SSS") != 0) {
         return -1;
     }
-    return precompile_re(cc, n, n->kid[1], 0);
+    return fk_re_precompile(cc, n, n->kid[1], 0);
 }
 
 static int chk_regexp_matches(struct fk_cc *cc, struct fk_node *n)
@@ -197,7 +193,7 @@ static int chk_regexp_matches(struct fk_cc *cc, struct fk_node *n)
     if (fk_fn_check_sig(cc, n, "SS") != 0) {
         return -1;
     }
-    return precompile_re(cc, n, n->kid[1], 1);
+    return fk_re_precompile(cc, n, n->kid[1], 1);
 }
 
 /* REGEXP_EXTRACT(pattern, s[, group]): the first match (or its group), NULL when nothing
@@ -206,7 +202,7 @@ static void fn_regexp_extract(const struct fk_node *n, const struct fk_value *ar
                               struct fk_ev *ev, struct fk_value *out)
 {
     struct fk_re tmp = {0};
-    const struct fk_re *re = regex_arg(n, args, 0, 0, &tmp, ev, out);
+    const struct fk_re *re = fk_re_arg(n, args, 0, 0, &tmp, ev, out);
     if (!re) {
         return;
     }
@@ -305,7 +301,7 @@ static void fn_regexp_replace(const struct fk_node *n, const struct fk_value *ar
                               struct fk_ev *ev, struct fk_value *out)
 {
     struct fk_re tmp = {0};
-    const struct fk_re *re = regex_arg(n, args, 1, 0, &tmp, ev, out);
+    const struct fk_re *re = fk_re_arg(n, args, 1, 0, &tmp, ev, out);
     if (!re) {
         return;
     }
@@ -345,7 +341,7 @@ static void fn_regexp_matches(const struct fk_node *n, const struct fk_value *ar
                               struct fk_ev *ev, struct fk_value *out)
 {
     struct fk_re tmp = {0};
-    const struct fk_re *re = regex_arg(n, args, 1, 1, &tmp, ev, out);
+    const struct fk_re *re = fk_re_arg(n, args, 1, 1, &tmp, ev, out);
     if (!re) {
         return;
     }

@@ -2,31 +2,14 @@
  * The regular-expression functions that return arrays: REGEXP_EXTRACT_ALL(pattern, s[, group])
  * (every match, or its group, as Java's Matcher.find() loop gives them) and
  * REGEXP_SPLIT_TO_ARRAY(s, pattern) (Pattern.split(s, -1): trailing empty strings kept, no
- * empty leading string for a zero-width match at the start). Patterns as fn_regex.c compiles
- * them: a literal one once at load time, one from a column on each call. @locks none.
+ * empty leading string for a zero-width match at the start). Patterns are fn_regex.c's
+ * (fk_re_precompile, fk_re_arg): a literal one compiled once at load time, one from a column
+ * on each call. @locks none.
  */
 #include "rules/fn_composite.h"
 
 #include "util.h"
 
-#include <stdio.h>
-#include <string.h>
-
-/* The pattern argument PAT of N: compiled once when it is a literal. */
-static int precompile(struct fk_cc *cc, struct fk_node *n, const struct fk_node *pat)
-{
-    if (pat->op != FK_OP_LIT || pat->type != FK_T_VARCHAR) {
-        return 0;
-    }
-    struct fk_re *re = fk_cc_alloc(cc, sizeof *re);
-    char err[200];
-    if (fk_re_compile(re, pat->v.u.s.p, pat->v.u.s.len, 0, err, sizeof err) != 0) {
-        return fk_cc_fail(cc, pat->line, pat->col, "invalid regular expression: %s", err);
-    }
-    fk_cc_own_re(cc, re);
-    n->aux = re;
-    return 0;
-}
 
 static int chk_extract_all(struct fk_cc *cc, struct fk_node *n)
 {
@@ -35,7 +18,7 @@ static int chk_extract_all(struct fk_cc *cc, struct fk_node *n)
         return fk_fn_refuse(cc, n);
     }
     fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
-    return precompile(cc, n, n->kid[0]);
+    return fk_re_precompile(cc, n, n->kid[0], 0);
 }
 
 static int chk_split(struct fk_cc *cc, struct fk_node *n)
@@ -44,24 +27,7 @@ static int chk_split(struct fk_cc *cc, struct fk_node *n)
         return fk_fn_refuse(cc, n);
     }
     fk_fn_result(n, fk_fn_array_of(cc, fk_sqltype_kind(FK_T_VARCHAR, 0)));
-    return precompile(cc, n, n->kid[1]);
-}
-
-/* The compiled pattern of argument I: N's own, or TMP compiled now (freed by the caller).
- * NULL with OUT set when the pattern is NULL (NULL) or invalid (an error). */
-static const struct fk_re *pattern(const struct fk_node *n, const struct fk_value *args,
-                                   size_t i, struct fk_re *tmp, struct fk_ev *ev,
-                                   struct fk_value *out)
-{
-    if (n->aux) {
-        return n->aux;
-    }
-    char err[200];
-    if (fk_re_compile(tmp, args[i].u.s.p, args[i].u.s.len, 0, err, sizeof err) != 0) {
-        throw_null(ev, out); /* PatternSyntaxException */
-        return NULL;
-    }
-    return tmp;
+    return fk_re_precompile(cc, n, n->kid[1], 0);
 }
 
 /* The next match at or after *POS, as Java's Matcher.find() goes on: 1 with its groups in the
@@ -86,12 +52,8 @@ static int next_match(const struct fk_re *re, const char *s, size_t len, size_t 
 static void fn_extract_all(const struct fk_node *n, const struct fk_value *args,
                            struct fk_ev *ev, struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct fk_re tmp = {0};
-    const struct fk_re *re = pattern(n, args, 0, &tmp, ev, out);
+    const struct fk_re *re = fk_re_arg(n, args, 0, 0, &tmp, ev, out);
     if (!re) {
         return;
     }
@@ -125,12 +87,8 @@ static void fn_extract_all(const struct fk_node *n, const struct fk_value *args,
 static void fn_split(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                      struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct fk_re tmp = {0};
-    const struct fk_re *re = pattern(n, args, 1, &tmp, ev, out);
+    const struct fk_re *re = fk_re_arg(n, args, 1, 0, &tmp, ev, out);
     if (!re) {
         return;
     }

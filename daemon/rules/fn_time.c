@@ -24,11 +24,7 @@ struct dtargs {
 
 SIG_CHECK(chk_from_unixtime, "I", FK_T_TIMESTAMP)
 
-static int chk_unix_timestamp(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_INTEGER;
-    return fk_fn_check_sig(cc, n, "T");
-}
+SIG_CHECK(chk_unix_timestamp, "T", FK_T_INTEGER)
 
 /* What a pattern may hold: any field, a date's (LocalDate: no time of day, no zone) or a
  * time's (LocalTime: no date, no zone). */
@@ -75,41 +71,29 @@ static int prep_dt(struct fk_cc *cc, struct fk_node *n, int fi, int ti, int kind
     return 0;
 }
 
-static int chk_parse_date(struct fk_cc *cc, struct fk_node *n)
+/* ksqlDB's overload resolution of a function with one signature, SIG. */
+static int overload1(struct fk_cc *cc, struct fk_node *n, const char *sig)
 {
-    n->type = FK_T_DATE;
-    return fk_fn_check_sig(cc, n, "SS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
+    const char *const sigs[] = {sig, NULL};
+    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : 0;
 }
 
-static int chk_format_date(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "DS") != 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
-}
+/* The check function FNAME of a function with a pattern (argument 1) and, at argument TI (-1 for
+ * none), a zone: the result type RTYPE, the arguments by CHECK against SIG (fk_fn_check_sig's
+ * messages, or ksqlDB's with overload1), then prep_dt(KIND). */
+#define DT_CHECK(fname, rtype, check, sig, ti, kind)                                               \
+    static int fname(struct fk_cc *cc, struct fk_node *n)                                          \
+    {                                                                                              \
+        n->type = rtype;                                                                           \
+        return check(cc, n, sig) != 0 ? -1 : prep_dt(cc, n, 1, ti, kind);                          \
+    }
 
-static int chk_parse_timestamp(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_TIMESTAMP;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
-}
-
-static int chk_stringtotimestamp(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_INTEGER;
-    return fk_fn_check_sig(cc, n, "SSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
-}
-
-static int chk_format_timestamp(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "TSS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
-}
-
-static int chk_timestamptostring(struct fk_cc *cc, struct fk_node *n)
-{
-    n->type = FK_T_VARCHAR;
-    return fk_fn_check_sig(cc, n, "ISS") != 0 ? -1 : prep_dt(cc, n, 1, 2, DT_ANY);
-}
+DT_CHECK(chk_parse_date, FK_T_DATE, fk_fn_check_sig, "SS", -1, DT_DATE)
+DT_CHECK(chk_format_date, FK_T_VARCHAR, fk_fn_check_sig, "DS", -1, DT_DATE)
+DT_CHECK(chk_parse_timestamp, FK_T_TIMESTAMP, fk_fn_check_sig, "SSS", 2, DT_ANY)
+DT_CHECK(chk_stringtotimestamp, FK_T_INTEGER, fk_fn_check_sig, "SSS", 2, DT_ANY)
+DT_CHECK(chk_format_timestamp, FK_T_VARCHAR, fk_fn_check_sig, "TSS", 2, DT_ANY)
+DT_CHECK(chk_timestamptostring, FK_T_VARCHAR, fk_fn_check_sig, "ISS", 2, DT_ANY)
 
 /* The pattern and zone of a call: precompiled, or read now (a failure is ksqlDB's exception). */
 static int dt_args(const struct fk_node *n, const struct fk_value *args, int fi, int ti,
@@ -162,24 +146,31 @@ static void fn_parse_date(const struct fk_node *n, const struct fk_value *args, 
     out->u.date = (int32_t)days;
 }
 
-static void fn_format_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
-                           struct fk_value *out)
+/* FORMAT_DATE(date, format) and FORMAT_TIME(time, format): a LocalDate's or LocalTime's text
+ * (KIND), a NULL argument giving NULL. */
+static void format_local(const struct fk_node *n, const struct fk_value *args, int kind,
+                         struct fk_ev *ev, struct fk_value *out)
 {
-    if (any_null(args, n->nkid)) {
-        set_null(out);
-        return;
-    }
     struct dfmt tmp;
     const struct dfmt *f;
     int tz;
-    if (dt_args(n, args, 1, -1, DT_DATE, &tmp, &f, &tz) != 0) {
+    if (any_null(args, 2)) {
+        set_null(out);
+    } else if (dt_args(n, args, 1, -1, kind, &tmp, &f, &tz) != 0) {
         throw_null(ev, out);
-        return;
+    } else {
+        struct sb b = {.a = ev->a};
+        sb_put(&b, "", 0);
+        fk_df_format(f, kind == DT_DATE ? (int64_t)args[0].u.date * 86400000 : args[0].u.time, 0,
+                     &b);
+        set_str(out, b.p, b.len);
     }
-    struct sb b = {.a = ev->a};
-    sb_put(&b, "", 0);
-    fk_df_format(f, (int64_t)args[0].u.date * 86400000, 0, &b);
-    set_str(out, b.p, b.len);
+}
+
+static void fn_format_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
+                           struct fk_value *out)
+{
+    format_local(n, args, DT_DATE, ev, out);
 }
 
 /* PARSE_TIMESTAMP(s, format[, zone]) as StringToTimestampParser: fields the pattern lacks
@@ -241,7 +232,7 @@ static void fn_format_timestamp(const struct fk_node *n, const struct fk_value *
     /* A format of the date alone gives the same text all day: reuse the last one. */
     int by_day = !f->has_time && !f->has_zone && args[1].u.s.len <= sizeof ev->a->day_text.fmt;
     int64_t local = ms + (int64_t)tz * 1000;
-    int64_t day = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+    int64_t day = floor_div(local, 86400000);
     struct fk_day_text *c = &ev->a->day_text;
     if (by_day && c->valid && c->day == day && c->off == tz && c->fmt_len == args[1].u.s.len &&
         memcmp(c->fmt, args[1].u.s.p, c->fmt_len) == 0) {
@@ -294,12 +285,7 @@ static void fn_from_unixtime(const struct fk_node *n, const struct fk_value *arg
 
 /* DATETOSTRING(days, format): FORMAT_DATE of epoch days; days is a primitive int (NULL is an
  * error), a NULL format gives NULL. */
-static int chk_datetostring(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"IS", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
-}
+DT_CHECK(chk_datetostring, FK_T_VARCHAR, overload1, "IS", -1, DT_DATE)
 
 static void fn_datetostring(const struct fk_node *n, const struct fk_value *args,
                             struct fk_ev *ev, struct fk_value *out)
@@ -318,12 +304,7 @@ static void fn_datetostring(const struct fk_node *n, const struct fk_value *args
 }
 
 /* STRINGTODATE(s, format): PARSE_DATE giving epoch days. */
-static int chk_stringtodate(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"SS", NULL};
-    n->type = FK_T_INTEGER;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_DATE);
-}
+DT_CHECK(chk_stringtodate, FK_T_INTEGER, overload1, "SS", -1, DT_DATE)
 
 static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args,
                             struct fk_ev *ev, struct fk_value *out)
@@ -337,11 +318,6 @@ static void fn_stringtodate(const struct fk_node *n, const struct fk_value *args
 /* UNIX_DATE(): today (of the evaluation's "now", UTC) in epoch days; UNIX_DATE(date): the
  * date's. */
 OVERLOAD_CHECK(chk_unix_date, FK_T_INTEGER, "", "D")
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
 
 static void fn_unix_date(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                          struct fk_value *out)
@@ -429,37 +405,15 @@ static void fn_convert_tz(const struct fk_node *n, const struct fk_value *args, 
 
 /* FORMAT_TIME(time, format) and PARSE_TIME(s, format): LocalTime's patterns, no date or zone
  * letters; parsing is case-sensitive, fields the pattern lacks are 0. */
-static int chk_format_time(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"MS", NULL};
-    n->type = FK_T_VARCHAR;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
-}
+DT_CHECK(chk_format_time, FK_T_VARCHAR, overload1, "MS", -1, DT_TIME)
 
 static void fn_format_time(const struct fk_node *n, const struct fk_value *args,
                            struct fk_ev *ev, struct fk_value *out)
 {
-    struct dfmt tmp;
-    const struct dfmt *f;
-    int tz;
-    if (any_null(args, 2)) {
-        set_null(out);
-    } else if (dt_args(n, args, 1, -1, DT_TIME, &tmp, &f, &tz) != 0) {
-        throw_null(ev, out);
-    } else {
-        struct sb b = {.a = ev->a};
-        sb_put(&b, "", 0);
-        fk_df_format(f, args[0].u.time, 0, &b);
-        set_str(out, b.p, b.len);
-    }
+    format_local(n, args, DT_TIME, ev, out);
 }
 
-static int chk_parse_time(struct fk_cc *cc, struct fk_node *n)
-{
-    static const char *const sigs[] = {"SS", NULL};
-    n->type = FK_T_TIME;
-    return fk_fn_overload(cc, n, sigs) < 0 ? -1 : prep_dt(cc, n, 1, -1, DT_TIME);
-}
+DT_CHECK(chk_parse_time, FK_T_TIME, overload1, "SS", -1, DT_TIME)
 
 static void fn_parse_time(const struct fk_node *n, const struct fk_value *args, struct fk_ev *ev,
                           struct fk_value *out)

@@ -76,18 +76,43 @@ size_t fk_utf8_len(const char *s, size_t len)
     return n;
 }
 
+static int sig_fits(char want, enum fk_type t)
+{
+    switch (want) {
+    case '*':
+        return 1;
+    case 'S':
+        return t == FK_T_VARCHAR;
+    case 'I':
+        return t == FK_T_INTEGER;
+    case 'F':
+        return t == FK_T_DOUBLE;
+    case 'N':
+        return t == FK_T_INTEGER || t == FK_T_DOUBLE || t == FK_T_DECIMAL;
+    case 'E':
+        return t == FK_T_DECIMAL;
+    case 'B':
+        return t == FK_T_BOOLEAN;
+    case 'D':
+        return t == FK_T_DATE;
+    case 'T':
+        return t == FK_T_TIMESTAMP || t == FK_T_INTEGER;
+    case 'M':
+        return t == FK_T_TIME;
+    case 'Y':
+        return t == FK_T_BYTES;
+    default:
+        return 0;
+    }
+}
+
 int fk_fn_check_sig(struct fk_cc *cc, struct fk_node *n, const char *sig)
 {
     size_t sl = strlen(sig);
     for (size_t i = 0; i < n->nkid; i++) {
         char want = sl ? sig[i < sl ? i : sl - 1] : '\0'; /* "": no argument fits */
         enum fk_type t = n->kid[i]->type;
-        int ok = t == FK_T_NULL || want == '*' || (want == 'S' && t == FK_T_VARCHAR) ||
-                 (want == 'I' && t == FK_T_INTEGER) ||
-                 (want == 'N' && (t == FK_T_INTEGER || t == FK_T_DOUBLE)) ||
-                 (want == 'D' && t == FK_T_DATE) ||
-                 (want == 'T' && (t == FK_T_TIMESTAMP || t == FK_T_INTEGER));
-        if (!ok) {
+        if (t != FK_T_NULL && !sig_fits(want, t)) {
             static const struct {
                 char c;
                 const char *name;
@@ -178,36 +203,6 @@ int fk_fn_refuse(struct fk_cc *cc, const struct fk_node *n)
 int fk_fn_ambiguous(struct fk_cc *cc, const struct fk_node *n)
 {
     return resolve_fail(cc, n, "cannot be resolved due to ambiguous method parameters");
-}
-
-static int sig_fits(char want, enum fk_type t)
-{
-    switch (want) {
-    case '*':
-        return 1;
-    case 'S':
-        return t == FK_T_VARCHAR;
-    case 'I':
-        return t == FK_T_INTEGER;
-    case 'F':
-        return t == FK_T_DOUBLE;
-    case 'N':
-        return t == FK_T_INTEGER || t == FK_T_DOUBLE || t == FK_T_DECIMAL;
-    case 'E':
-        return t == FK_T_DECIMAL;
-    case 'B':
-        return t == FK_T_BOOLEAN;
-    case 'D':
-        return t == FK_T_DATE;
-    case 'T':
-        return t == FK_T_TIMESTAMP || t == FK_T_INTEGER;
-    case 'M':
-        return t == FK_T_TIME;
-    case 'Y':
-        return t == FK_T_BYTES;
-    default:
-        return 0;
-    }
 }
 
 /* N's arguments against one signature: a letter per argument (see fk_fn_overload); a letter

@@ -397,6 +397,7 @@ static void test_chr_initcap(void)
         {"CHR(1114112)", 0, "NULL"},
         {"CHR(n)", 1, "NULL"},
         {"CHR('\\u004b')", 0, "'K'"},
+        {"CHR('\\u004B')", 0, "'K'"},
         {"CHR('\\u00e9x')", 0, "'\xc3\xa9x'"},
         {"CHR('\\ud83d\\ude00')", 0, "'\xf0\x9f\x98\x80'"},
         {"CHR('\\u004')", 0, "NULL"}, /* shorter than 6 */
@@ -458,6 +459,8 @@ static void test_md5_encode_uuid(void)
         {"ENCODE('Hello', 'utf8', 'hex')", 0, "'48656c6c6f'"},
         {"ENCODE('48656C6C6F', 'HEX', 'ascii')", 0, "'Hello'"},
         {"ENCODE('0x48656c6c6f', 'hex', 'utf8')", 0, "'Hello'"},
+        {"ENCODE('4A4b', 'hex', 'utf8')", 0, "'JK'"},
+        {"ENCODE('4G', 'hex', 'utf8') IS NULL", 0, "NULL"}, /* not a hex digit: throws */
         {"ENCODE('0x148656c6c6f', 'hex', 'hex') IS NULL", 0, "NULL"}, /* hex to hex throws */
         {"ENCODE('X''4869''', 'hex', 'base64')", 0, "'SGk='"},
         {"ENCODE('0x1', 'hex', 'base64')", 0, "'AQ=='"},
@@ -584,10 +587,87 @@ static void test_json(void)
         {"TO_JSON_STRING(y)", 0, "'\"eWVz\"'"},
     };
     RUN_TABLE(t);
+    /* JSON_ITEMS, JSON_KEYS and JSON_RECORDS read the text with the same reader: text after the
+     * first value is ignored, a blank text is missing (NULL, no error), text that is not JSON is
+     * an error that nulls the whole expression, and comments are not JSON. */
+    static const struct ecase nested[] = {
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[1]", 0, "'{\"a\":1}'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[2]", 0, "'2.50'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[3]", 0, "'\"x\"'"},
+        {"JSON_ITEMS('[{\"a\": 1}, 2.50, \"x\", null]')[4]", 0, "'null'"},
+        {"ARRAY_LENGTH(JSON_ITEMS('[1, [2, 3]] [4]'))", 0, "2"},
+        {"ARRAY_LENGTH(JSON_ITEMS('[]'))", 0, "0"},
+        {"JSON_ITEMS('{}') IS NULL", 0, "TRUE"},
+        {"JSON_ITEMS('  ') IS NULL", 0, "TRUE"},
+        {"JSON_ITEMS('[1, 2') IS NULL", 0, "NULL"},
+        {"JSON_ITEMS('[1 /* c */]') IS NULL", 0, "NULL"},
+        {"JSON_ITEMS(j) IS NULL", 1, "TRUE"},
+        {"JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3}')[1]", 0, "'b'"},
+        {"JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3}')[2]", 0, "'a'"},
+        {"ARRAY_LENGTH(JSON_KEYS('{\"b\": 1, \"a\": 2, \"b\": 3} x'))", 0, "2"},
+        {"ARRAY_LENGTH(JSON_KEYS('{}'))", 0, "0"},
+        {"JSON_KEYS('[1]') IS NULL", 0, "TRUE"},
+        {"JSON_KEYS('{nope') IS NULL", 0, "NULL"},
+        {"JSON_KEYS(j)[3]", 0, "'n'"},
+        {"JSON_RECORDS(j)['s']", 0, "'t\xc3\xa9'"},
+        {"JSON_RECORDS(j)['a']", 0, "'{\"b\":[1,2.50,\"x\"]}'"},
+        {"JSON_RECORDS(j)['n']", 0, "'null'"},
+        {"JSON_RECORDS('{\"k\": 1, \"k\": \"a\\\"b\"}')['k']", 0, "'a\"b'"},
+        {"JSON_RECORDS('{\"k\": 1e3} {')['k']", 0, "'1e3'"},
+        {"JSON_RECORDS('\"s\"') IS NULL", 0, "TRUE"},
+        {"JSON_RECORDS('{\"k\": tru}') IS NULL", 0, "NULL"},
+        {"JSON_RECORDS(j) IS NULL", 1, "TRUE"},
+    };
+    RUN_TABLE(nested);
     static const struct errcase e[] = {
         {"EXTRACTJSONFIELD(j, 'a.b')", "t.yaml:1:21: Invalid JSON path: 'a.b'"},
+        /* the first functions' own messages (fk_fn_check_sig) */
+        {"ABS(s)", "t.yaml:1:5: ABS argument 1 must be a number, not VARCHAR"},
+        {"ABS(b)", "t.yaml:1:5: ABS argument 1 must be a number, not BOOLEAN"},
+        {"UNIX_TIMESTAMP(dt)",
+         "t.yaml:1:16: UNIX_TIMESTAMP argument 1 must be TIMESTAMP, not DATE"},
+        {"FROM_UNIXTIME(ts)",
+         "t.yaml:1:15: FROM_UNIXTIME argument 1 must be INTEGER, not TIMESTAMP"},
+        {"PARSE_DATE(s, 1)", "t.yaml:1:15: PARSE_DATE argument 2 must be VARCHAR, not INTEGER"},
+        {"FORMAT_DATE(ts, 'yyyy')",
+         "t.yaml:1:13: FORMAT_DATE argument 1 must be DATE, not TIMESTAMP"},
         {"JSON_ARRAY_LENGTH(n)", "t.yaml:1:1: Function 'JSON_ARRAY_LENGTH' does not accept "
                                  "parameters (INTEGER)."},
+    };
+    RUN_ERRORS(e);
+}
+
+/* ---- regular expressions that return arrays ------------------------------------------------- */
+
+/* REGEXP_EXTRACT_ALL and REGEXP_SPLIT_TO_ARRAY take their pattern as the scalar regex functions
+ * do: a literal compiled at load time, one from a column on each call (an invalid one is an
+ * error that nulls the expression), a NULL argument giving NULL. */
+static void test_regex_arrays(void)
+{
+    static const struct ecase t[] = {
+        {"ARRAY_LENGTH(REGEXP_EXTRACT_ALL('o', s))", 0, "2"},
+        {"ARRAY_LENGTH(REGEXP_EXTRACT_ALL(CONCAT('o', e), s))", 0, "2"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('(w)(o', e, ')'), s, 2)[1]", 0, "'o'"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('(', e), s) IS NULL", 0, "NULL"},
+        {"REGEXP_EXTRACT_ALL('o', s) IS NULL", 1, "TRUE"},
+        {"REGEXP_EXTRACT_ALL(CONCAT('o', e), s, n) IS NULL", 1, "TRUE"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, CONCAT(' ', e))[2]", 0, "'world'"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, CONCAT('[', e)) IS NULL", 0, "NULL"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, ' ') IS NULL", 1, "TRUE"},
+        {"REGEXP_SPLIT_TO_ARRAY('a b', s) IS NULL", 1, "TRUE"},
+        /* ARRAY_SORT's direction: either word in any case, anything else NULL */
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'Desc')[1]", 0, "3"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'asc')[1]", 0, "1"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'DESCx') IS NULL", 0, "TRUE"},
+        {"ARRAY_SORT(ARRAY[2, 3, 1], 'DES') IS NULL", 0, "TRUE"},
+    };
+    RUN_TABLE(t);
+    static const struct errcase e[] = {
+        {"REGEXP_EXTRACT_ALL('(', s)",
+         "t.yaml:1:20: invalid regular expression: missing closing parenthesis at offset 1"},
+        {"REGEXP_SPLIT_TO_ARRAY(s, '[')",
+         "t.yaml:1:26: invalid regular expression: missing terminating ] for character class at "
+         "offset 1"},
     };
     RUN_ERRORS(e);
 }
@@ -616,6 +696,11 @@ static void test_dates(void)
         {"CONVERT_TZ(ts, '-05:30', 'UTC')", 0, "TS 2024-03-01T15:50:30.456Z"},
         {"CONVERT_TZ(ts, s, 'UTC')", 0, "NULL"},
         {"CONVERT_TZ(ts, 'UTC', 'UTC')", 1, "NULL"},
+        {"CONVERT_TZ(ts, 'UTC', '+0530')", 0, "TS 2024-03-01T15:50:30.456Z"},
+        {"CONVERT_TZ(ts, 'GMT-8', 'UTC')", 0, "TS 2024-03-01T18:20:30.456Z"},
+        {"CONVERT_TZ(ts, 'UTC', 'utc+1')", 0, "TS 2024-03-01T11:20:30.456Z"},
+        {"CONVERT_TZ(ts, 'Z', '-18:00')", 0, "TS 2024-02-29T16:20:30.456Z"},
+        {"CONVERT_TZ(ts, CONCAT('+05:3', s), 'UTC')", 0, "NULL"}, /* not a zone: an error */
     };
     RUN_TABLE(t);
     static const struct errcase e[] = {
@@ -628,6 +713,14 @@ static void test_dates(void)
         {"CONVERT_TZ(ts, 'Mars/Olympus', 'UTC')",
          "t.yaml:1:16: unsupported time zone 'Mars/Olympus' (UTC, GMT or an offset like "
          "'+02:00')"},
+        {"CONVERT_TZ(ts, 'UTC', '+05:3')",
+         "t.yaml:1:23: unsupported time zone '+05:3' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, 'UTC', '+05:300')",
+         "t.yaml:1:23: unsupported time zone '+05:300' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, '+19:00', 'UTC')",
+         "t.yaml:1:16: unsupported time zone '+19:00' (UTC, GMT or an offset like '+02:00')"},
+        {"CONVERT_TZ(ts, 'Z+01', 'UTC')",
+         "t.yaml:1:16: unsupported time zone 'Z+01' (UTC, GMT or an offset like '+02:00')"},
     };
     RUN_ERRORS(e);
 }
@@ -737,6 +830,7 @@ int main(void)
     FK_TEST_RUN(test_md5_encode_uuid);
     FK_TEST_RUN(test_url);
     FK_TEST_RUN(test_json);
+    FK_TEST_RUN(test_regex_arrays);
     FK_TEST_RUN(test_dates);
     FK_TEST_RUN(test_bytes_and_times);
     FK_TEST_RUN(test_time_arithmetic);
