@@ -194,7 +194,8 @@ static uint32_t prune_shared(struct share_list *l)
         }
         /* The nearest kept shared ancestor of each copy: 0 for none (the copy counts alone). */
         size_t evaluations = 0;
-        uint32_t first_anc = UINT32_MAX;
+        uint32_t first_anc = 0;
+        int seen = 0; /* not a sentinel value: UINT32_MAX is the first kept group's number */
         for (size_t j = i; j < end && evaluations < 2; j++) {
             uint32_t anc = 0;
             for (const struct fk_node *a = l->v[j].n->up; a; a = a->up) {
@@ -203,9 +204,12 @@ static uint32_t prune_shared(struct share_list *l)
                     break;
                 }
             }
-            if (anc == 0 || anc != first_anc) {
+            if (anc == 0 || !seen || anc != first_anc) {
                 evaluations++;
-                first_anc = first_anc == UINT32_MAX ? anc : first_anc;
+                if (!seen) {
+                    first_anc = anc;
+                    seen = 1;
+                }
             }
         }
         for (size_t j = i; j < end; j++) {
