@@ -216,9 +216,77 @@ int fk_ld_dup_output(struct ld *ld, const char *name)
 }
 
 
+/* A column's declaration: a type ("varchar"), or {type: varchar, key: true} for a KEY column.
+ * The type into *T (taken by the caller), the key flag into *KEY. */
+static int column_decl(struct ld *ld, const struct fk_yaml_node *k, const struct fk_yaml_node *v,
+                       struct fk_sqltype **t, int *key)
+{
+    static const char *const keys[] = {"type", "key", NULL};
+    const struct fk_yaml_node *type = v;
+    *key = 0;
+    if (v->type == FK_YAML_MAP) {
+        if (check_keys(ld, v, "a column", keys) || !(type = need(ld, v, "type", "a column"))) {
+            return -1;
+        }
+        const struct fk_yaml_node *kf = fk_yaml_map_get(v, "key");
+        if (kf && (kf->type != FK_YAML_SCALAR ||
+                   (strcmp(kf->str, "true") != 0 && strcmp(kf->str, "false") != 0))) {
+            return fk_ld_fail_at(ld, kf, "column '%s': key must be true or false", k->str);
+        }
+        *key = kf && strcmp(kf->str, "true") == 0;
+    }
+    char why[256] = "";
+    *t = type->type == FK_YAML_SCALAR ? fk_sqltype_parse(type->str, type->len, why, sizeof why)
+                                      : NULL;
+    if (!*t) {
+        return fk_ld_fail_at(ld, type, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
+                             "DOUBLE, DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
+                             "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)",
+                             k->str, type->type == FK_YAML_SCALAR ? type->str : "?");
+    }
+    return 0;
+}
+
+/* source.key_format against the key columns, with the messages ksqlDB gives for a CREATE
+ * STREAM's KEY_FORMAT (rules/ksql.c checks the ksql form the same way). */
+static int check_key_format(struct ld *ld, const struct fk_yaml_node *where)
+{
+    const struct fk_ruleset *rs = ld->rs;
+    char tb[256];
+    if (rs->key_format == FK_FMT_NONE && rs->n_key > 0) {
+        return fk_ld_fail_at(ld, where,
+                             "The 'NONE' format can only be used when no columns are defined. "
+                             "Got: %zu key columns",
+                             rs->n_key);
+    }
+    if (rs->key_format == FK_FMT_KAFKA && rs->n_key > 1) {
+        return fk_ld_fail_at(ld, where,
+                             "The 'KAFKA' format only supports a single field. Got: %zu key "
+                             "columns",
+                             rs->n_key);
+    }
+    if (rs->key_format == FK_FMT_KAFKA && rs->n_key == 1) {
+        enum fk_type t = rs->col_sqltypes[0]->kind;
+        if (t != FK_T_INTEGER && t != FK_T_DOUBLE && t != FK_T_VARCHAR && t != FK_T_BYTES) {
+            return fk_ld_fail_at(ld, where, "The 'KAFKA' format does not support type '%s'",
+                                 fk_sqltype_str(rs->col_sqltypes[0], tb, sizeof tb));
+        }
+    }
+    for (size_t i = 0; i < rs->n_key; i++) {
+        if (rs->col_types[i] == FK_T_MAP) {
+            return fk_ld_fail_at(ld, where,
+                                 "Map keys, including types that contain maps, are not supported "
+                                 "as they may lead to unexpected behavior due to inconsistent "
+                                 "serialization. Key column name: `%s`.",
+                                 rs->col_names[i]);
+        }
+    }
+    return 0;
+}
+
 static int load_source(struct ld *ld, const struct fk_yaml_node *src)
 {
-    static const char *const keys[] = {"stream", "topic", "columns", "format", NULL};
+    static const char *const keys[] = {"stream", "topic", "columns", "format", "key_format", NULL};
     if (fk_ld_want(ld, src, FK_YAML_MAP, "source") || check_keys(ld, src, "source", keys)) {
         return -1;
     }
@@ -226,6 +294,7 @@ static int load_source(struct ld *ld, const struct fk_yaml_node *src)
     const struct fk_yaml_node *topic = need(ld, src, "topic", "source");
     const struct fk_yaml_node *cols = need(ld, src, "columns", "source");
     const struct fk_yaml_node *fmt = fk_yaml_map_get(src, "format");
+    const struct fk_yaml_node *kfmt = fk_yaml_map_get(src, "key_format");
     if (!stream || !topic || !cols || fk_ld_want(ld, stream, FK_YAML_SCALAR, "source.stream") ||
         fk_ld_want(ld, topic, FK_YAML_SCALAR, "source.topic") ||
         fk_ld_want(ld, cols, FK_YAML_MAP, "source.columns")) {
@@ -234,33 +303,54 @@ static int load_source(struct ld *ld, const struct fk_yaml_node *src)
     if (fmt && (fmt->type != FK_YAML_SCALAR || strcasecmp(fmt->str, "json") != 0)) {
         return fk_ld_fail_at(ld, fmt, "source.format: only JSON is supported");
     }
+    /* ksqlDB's default key format, as a CREATE STREAM without KEY_FORMAT has */
+    ld->rs->key_format = FK_FMT_KAFKA;
+    if (kfmt) {
+        static const enum fk_format formats[] = {FK_FMT_KAFKA, FK_FMT_JSON, FK_FMT_NONE};
+        size_t i = 0;
+        while (i < 3 && (kfmt->type != FK_YAML_SCALAR ||
+                         strcasecmp(kfmt->str, fk_format_name(formats[i])) != 0)) {
+            i++;
+        }
+        if (i == 3) {
+            return fk_ld_fail_at(ld, kfmt, "source.key_format: KAFKA, JSON or NONE");
+        }
+        ld->rs->key_format = formats[i];
+    }
     if (!stream->len || !topic->len) {
         return fk_ld_fail_at(ld, !stream->len ? stream : topic, "names must not be empty");
     }
     ld->rs->source_stream = fk_strdup(stream->str);
     ld->rs->source_topic = fk_strdup(topic->str);
-    for (size_t i = 0; i < cols->n_pairs; i++) {
-        const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
-        if (!k->len) {
-            return fk_ld_fail_at(ld, k, "names must not be empty");
-        }
-        char why[256] = "";
-        struct fk_sqltype *t =
-            v->type == FK_YAML_SCALAR ? fk_sqltype_parse(v->str, v->len, why, sizeof why) : NULL;
-        if (!t) {
-            return fk_ld_fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
-                                  "DOUBLE, DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
-                                  "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)",
-                           k->str, v->type == FK_YAML_SCALAR ? v->str : "?");
-        }
-        if (fk_ld_add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
-            return -1;
+    /* Key columns first, as ksqlDB orders a stream's columns whatever the declaration's order. */
+    for (int pass = 1; pass >= 0; pass--) {
+        for (size_t i = 0; i < cols->n_pairs; i++) {
+            const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
+            if (!k->len) {
+                return fk_ld_fail_at(ld, k, "names must not be empty");
+            }
+            struct fk_sqltype *t;
+            int key;
+            if (column_decl(ld, k, v, &t, &key) != 0) {
+                return -1;
+            }
+            if (key != pass) {
+                fk_sqltype_free(t);
+                continue;
+            }
+            if (fk_ld_add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
+                return -1;
+            }
+            ld->rs->n_key += (size_t)key;
         }
     }
     if (ld->rs->schema.n == 0) {
         return fk_ld_fail_at(ld, cols, "source.columns declares no column");
     }
-    return 0;
+    if (ld->rs->schema.n == ld->rs->n_key) {
+        return fk_ld_fail_at(ld, cols, "source.columns declares no value column");
+    }
+    return check_key_format(ld, kfmt ? kfmt : cols);
 }
 
 static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
@@ -310,8 +400,13 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         /* A bare column keeps its name; any other expression is named KSQL_COL_<n>, counting
          * generated names from 0, as ksqlDB's alias generator does. */
         char *out;
-        if (fk_schema_find(&rs->schema, it->str, it->len) >= 0) {
+        int col = fk_schema_find(&rs->schema, it->str, it->len);
+        if (col >= 0) {
             out = upper_dup(it->str, it->len);
+            /* a source key column selected as it is makes the labelled record's key, as
+             * ksqlDB keys a CREATE STREAM ... AS SELECT */
+            rs->select[i].key = (size_t)col < rs->n_key;
+            rs->n_label_key += (size_t)col < rs->n_key;
         } else {
             char name[32];
             snprintf(name, sizeof name, "KSQL_COL_%zu", generated++);
@@ -336,6 +431,27 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
     rs->select[nsel].out_name = label_name;
     rs->n_select++;
     rs->label_index = nsel;
+    rs->label_key_format = rs->key_format;
+    if (rs->n_label_key < rs->n_key) {
+        /* ksqlDB's message for a CSAS that drops the source's key */
+        struct fk_buf and, comma;
+        fk_buf_init(&and);
+        fk_buf_init(&comma);
+        for (size_t i = 0; i < rs->n_key; i++) {
+            const char *sep = i == 0 ? "" : i + 1 == rs->n_key ? " and " : ", ";
+            fk_buf_printf(&and, "%s%s", sep, rs->col_names[i]);
+            fk_buf_printf(&comma, "%s%s", i ? ", " : "", rs->col_names[i]);
+        }
+        char *sink = upper_dup(stream->str, stream->len);
+        fk_ld_fail_at(ld, sel ? sel : lab,
+                      "The query used to build `%s` must include the key column%s %s in its "
+                      "projection (eg, SELECT %s...).",
+                      sink, rs->n_key > 1 ? "s" : "", and.data, comma.data);
+        free(sink);
+        fk_buf_free(&and);
+        fk_buf_free(&comma);
+        return -1;
+    }
 
     rs->whens = fk_calloc(cases->n_items ? cases->n_items : 1, sizeof *rs->whens);
     for (size_t i = 0; i < cases->n_items; i++) {
@@ -944,6 +1060,22 @@ static void share_subexpressions(struct fk_ruleset *rs)
     free(all);
 }
 
+/* The key and value parts of the schema, once its arrays stop growing: the value decoder reads
+ * the columns after the key's, the key reader (rules/serde.c) the first n_key. */
+static void split_schema(struct fk_ruleset *rs)
+{
+    const struct fk_schema *all = &rs->schema;
+    size_t k = rs->n_key;
+    rs->key_schema = (struct fk_schema){.names = all->names,
+                                        .types = all->types,
+                                        .n = k,
+                                        .sqltypes = all->sqltypes};
+    rs->value_schema = (struct fk_schema){.names = all->names + k,
+                                          .types = all->types + k,
+                                          .n = all->n - k,
+                                          .sqltypes = all->sqltypes ? all->sqltypes + k : NULL};
+}
+
 struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, size_t len,
                                           char *errstr, size_t errstr_size)
 {
@@ -957,6 +1089,7 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     rs->offset_reset = -1;
     struct ld ld = {name, errstr, errstr_size, rs};
     if (load_root(&ld, doc->root) == 0) {
+        split_schema(rs);
         share_subexpressions(rs);
         declare_labels(&ld);
     } else {
