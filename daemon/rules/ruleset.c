@@ -439,8 +439,11 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         fk_buf_init(&comma);
         for (size_t i = 0; i < rs->n_key; i++) {
             const char *sep = i == 0 ? "" : i + 1 == rs->n_key ? " and " : ", ";
-            fk_buf_printf(&and, "%s%s", sep, rs->col_names[i]);
-            fk_buf_printf(&comma, "%s%s", i ? ", " : "", rs->col_names[i]);
+            /* named as ksqlDB names them, upper-cased */
+            char *up = upper_dup(rs->col_names[i], strlen(rs->col_names[i]));
+            fk_buf_printf(&and, "%s%s", sep, up);
+            fk_buf_printf(&comma, "%s%s", i ? ", " : "", up);
+            free(up);
         }
         char *sink = upper_dup(stream->str, stream->len);
         fk_ld_fail_at(ld, sel ? sel : lab,

@@ -125,13 +125,13 @@ static const struct error_case error_cases[] = {
     /* a labelled stream that drops the key: ksqlDB's message in both forms */
     {"version: 1\nsource: {stream: s, topic: t, columns: {a: varchar, k: {type: int, key: "
      "true}}}\nlabel: {stream: o, select: [a], as: q, case: [{when: \"a = 'x'\", then: X}]}\n",
-     "r.yaml:3:28: The query used to build `O` must include the key column k in its projection "
-     "(eg, SELECT k...)."},
+     "r.yaml:3:28: The query used to build `O` must include the key column K in its projection "
+     "(eg, SELECT K...)."},
     {"version: 1\nsource: {stream: s, topic: t, key_format: JSON, columns: {a: varchar, k: "
      "{type: int, key: true}, j: {type: int, key: true}}}\nlabel: {stream: o, select: [a, j], "
      "as: q, case: [{when: \"a = 'x'\", then: X}]}\n",
-     "r.yaml:3:28: The query used to build `O` must include the key columns k and j in its "
-     "projection (eg, SELECT k, j...)."},
+     "r.yaml:3:28: The query used to build `O` must include the key columns K and J in its "
+     "projection (eg, SELECT K, J...)."},
     {"version: 1\nksql: |\n  CREATE STREAM s (k INT KEY, a VARCHAR) WITH (KAFKA_TOPIC='t');\n"
      "  CREATE STREAM o AS SELECT a FROM s;\n",
      "r.yaml:4:3: The query used to build `O` must include the key column K in its projection "
