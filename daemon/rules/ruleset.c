@@ -631,7 +631,8 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
         if (check) {
             return fk_ld_fail_at(ld, check, "a uniqueness rule has 'unique', not 'check'");
         }
-        if (fk_ld_want(ld, uniq, FK_YAML_MAP, "unique") || fk_ld_check_keys(ld, uniq, "unique", ukeys)) {
+        if (fk_ld_want(ld, uniq, FK_YAML_MAP, "unique") ||
+            fk_ld_check_keys(ld, uniq, "unique", ukeys)) {
             return -1;
         }
         const struct fk_yaml_node *key = fk_ld_need(ld, uniq, "key", "unique");

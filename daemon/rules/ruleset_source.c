@@ -60,7 +60,8 @@ static int column_decl(struct ld *ld, const struct fk_yaml_node *k, const struct
     const struct fk_yaml_node *type = v;
     *key = 0;
     if (v->type == FK_YAML_MAP) {
-        if (fk_ld_check_keys(ld, v, "a column", keys) || !(type = fk_ld_need(ld, v, "type", "a column"))) {
+        if (fk_ld_check_keys(ld, v, "a column", keys) ||
+            !(type = fk_ld_need(ld, v, "type", "a column"))) {
             return -1;
         }
         const struct fk_yaml_node *kf = fk_yaml_map_get(v, "key");

@@ -133,7 +133,10 @@ for i in $(seq 1 $KN); do
         echo "\"C$i\"|$v"
     fi
 done | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$kin" -K '|'
-kjudged() { PROGRESS=$(($(committed_count "$kver") + $(committed_count "$kdlq"))); ((PROGRESS >= KN)); }
+kjudged() {
+    PROGRESS=$(($(committed_count "$kver") + $(committed_count "$kdlq")))
+    ((PROGRESS >= KN))
+}
 check "every keyed record is judged or dead-lettered" wait_progress 120 kjudged
 stop_daemon TERM
 check_eq "exit 0 (keyed)" "$DAEMON_RC" 0

@@ -32,14 +32,14 @@ static struct fk_ruleset *load(const char *yaml)
 #define KSQL_KEYED(fmt)                                                                            \
     "version: 1\n"                                                                                 \
     "ksql: |\n"                                                                                    \
-    "  CREATE STREAM custchannel (id VARCHAR KEY, name VARCHAR, dob VARCHAR, age INT)\n"            \
+    "  CREATE STREAM custchannel (id VARCHAR KEY, name VARCHAR, dob VARCHAR, age INT)\n"           \
     "    WITH (KAFKA_TOPIC='custchannel', KEY_FORMAT='" fmt "', VALUE_FORMAT='JSON');\n"           \
     "  CREATE STREAM custexcep AS SELECT id, name,\n"                                              \
     "    CASE WHEN dob < '1980-01-01' THEN 'Policyexception' ELSE 'Correct' END AS quality\n"      \
     "    FROM custchannel;\n"                                                                      \
     "rules:\n"                                                                                     \
     "  - {name: id_shape, dimension: validity, check: \"id LIKE 'C%'\"}\n"                         \
-    "  - {name: id_unique, dimension: uniqueness, unique: {key: id, within: 1h}}\n"                 \
+    "  - {name: id_unique, dimension: uniqueness, unique: {key: id, within: 1h}}\n"                \
     "  - {name: n, dimension: validity, check: \"age > 0\", notify: \"Dear {id}\"}\n"      \
     "notifications: {to: id}\n"
 
@@ -59,7 +59,7 @@ static struct fk_ruleset *load(const char *yaml)
     "  else: Correct\n"                                                                            \
     "rules:\n"                                                                                     \
     "  - {name: id_shape, dimension: validity, check: \"id LIKE 'C%'\"}\n"                         \
-    "  - {name: id_unique, dimension: uniqueness, unique: {key: id, within: 1h}}\n"                 \
+    "  - {name: id_unique, dimension: uniqueness, unique: {key: id, within: 1h}}\n"                \
     "  - {name: n, dimension: validity, check: \"age > 0\", notify: \"Dear {id}\"}\n"      \
     "notifications: {to: id}\n"
 
