@@ -92,6 +92,7 @@ struct fk_dq {
     struct fk_series **m_pass, **m_fail; /* per rule of that generation */
     int name_col, email_col;             /* columns for the dashboard's exceptions, or -1 */
     struct fk_buf note, note_text;       /* a notification being rendered, and its text */
+    struct fk_buf label_key;             /* the labelled record's key, when it has one */
 };
 
 /* Replays the changelog partitions matching PARTS into the uniqueness state. Runs inside the
@@ -566,8 +567,9 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
     int64_t ts = rd_kafka_message_timestamp(rkm, &tstype);
     struct fk_provenance prov = {rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset,
                                  ts >= 0 ? ts : fk_wall_ms(),   rkm->key,       rkm->key_len};
-    const struct fk_verdict *v = fk_engine_eval(eng, rs, rkm->payload ? rkm->payload : "", rkm->len,
-                                                &prov, fk_wall_ms(), dq->uniq);
+    const struct fk_verdict *v =
+        fk_engine_eval(eng, rs, rkm->key, rkm->key_len, rkm->payload ? rkm->payload : "",
+                       rkm->len, &prov, fk_wall_ms(), dq->uniq);
     struct tally *t = &dq->tally;
     if (v->decode_err != FK_DECODE_OK) {
         produce(dq, dq->cfg->topic_dlq, rkm->payload, rkm->len, rkm->key, rkm->key_len,
@@ -580,7 +582,12 @@ static void judge(struct fk_dq *dq, struct fk_engine *eng, struct fk_ruleset *rs
         run_queries(dq, eng, rs, rkm, prov.timestamp_ms);
     }
     fk_engine_render_labelled(eng, rs, labelled);
-    produce(dq, rs->label_topic, labelled->data, labelled->len, NULL, 0, NULL);
+    if (rs->n_label_key && fk_engine_render_labelled_key(eng, rs, &dq->label_key)) {
+        produce(dq, rs->label_topic, labelled->data, labelled->len,
+                dq->label_key.data ? dq->label_key.data : "", dq->label_key.len, NULL);
+    } else {
+        produce(dq, rs->label_topic, labelled->data, labelled->len, NULL, 0, NULL);
+    }
     fk_engine_render_verdict(eng, rs, &prov, rkm->payload, rkm->len, verdict);
     produce(dq, dq->cfg->topic_verdicts, verdict->data, verdict->len, rkm->key, rkm->key_len, NULL);
     atomic_fetch_add(&dq->labelled, 1);
@@ -1095,6 +1102,7 @@ void fk_dq_destroy(struct fk_dq *dq)
     free(dq->m_fail);
     fk_buf_free(&dq->note);
     fk_buf_free(&dq->note_text);
+    fk_buf_free(&dq->label_key);
     free(dq);
 }
 

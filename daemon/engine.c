@@ -22,6 +22,11 @@ struct fk_engine {
     uint64_t dec_gen;
     struct fk_record rec;
     struct fk_row row;
+    /* Sources with key columns: the key reader (rebuilt with the decoder) and the row it
+     * assembles, key columns then the decoded value's. */
+    struct fk_key_reader *key_reader;
+    struct fk_value *cols;
+    size_t cols_cap;
     struct fk_verdict verdict;
     struct fk_violation *viol;
     size_t viol_cap;
@@ -67,6 +72,8 @@ void fk_engine_destroy(struct fk_engine *eng)
     }
     fk_arena_destroy(eng->arena);
     fk_decoder_destroy(eng->dec);
+    fk_key_reader_destroy(eng->key_reader);
+    free(eng->cols);
     free(eng->viol);
     free(eng->results);
     for (size_t i = 0; i < eng->ukeys_cap; i++) {
@@ -170,10 +177,30 @@ static void prefetch_entries(const struct fk_engine *eng, const struct fk_rulese
     }
 }
 
+/* Reads KEY into the row's key columns. 0, or -1 with the verdict saying why. */
+static int read_key(struct fk_engine *eng, const struct fk_ruleset *rs, const void *key,
+                    size_t key_len)
+{
+    struct fk_verdict *v = &eng->verdict;
+    if (eng->cols_cap < rs->schema.n) {
+        eng->cols_cap = rs->schema.n;
+        eng->cols = fk_realloc(eng->cols, eng->cols_cap * sizeof *eng->cols);
+    }
+    char msg[sizeof v->decode_msg - 8];
+    int err = fk_key_reader_read(eng->key_reader, key, key_len, eng->cols, msg, sizeof msg);
+    if (err != FK_DECODE_OK) {
+        /* the DLQ's headers and -e's output say which part could not be read */
+        v->decode_err = (enum fk_decode_err)err;
+        snprintf(v->decode_msg, sizeof v->decode_msg, "key: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
 const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset *rs,
-                                        const void *value, size_t len,
-                                        const struct fk_provenance *prov, int64_t now_ms,
-                                        struct fk_uniq *uniq)
+                                        const void *key, size_t key_len, const void *value,
+                                        size_t len, const struct fk_provenance *prov,
+                                        int64_t now_ms, struct fk_uniq *uniq)
 {
     struct fk_verdict *v = &eng->verdict;
     v->n_violations = 0;
@@ -184,9 +211,18 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
 
     if (eng->dec_rs != rs || eng->dec_gen != rs->generation) {
         fk_decoder_destroy(eng->dec);
-        eng->dec = fk_decoder_new(&rs->schema, &eng->opts);
+        eng->dec = fk_decoder_new(&rs->value_schema, &eng->opts);
+        fk_key_reader_destroy(eng->key_reader);
+        eng->key_reader = rs->n_key ? fk_key_reader_new(rs->key_format, &rs->key_schema,
+                                                        rs->col_sqltypes[0], &eng->opts)
+                                    : NULL;
         eng->dec_rs = rs;
         eng->dec_gen = rs->generation;
+    }
+    if (rs->n_key && read_key(eng, rs, key, key_len) != 0) {
+        v->violations = NULL;
+        v->results = NULL;
+        return v;
     }
     v->decode_err = fk_decode(eng->dec, value, len, &eng->rec, v->decode_msg, sizeof v->decode_msg);
     if (v->decode_err != FK_DECODE_OK) {
@@ -194,8 +230,14 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
         v->results = NULL;
         return v;
     }
-    eng->row.cols = eng->rec.cols;
-    eng->row.n = eng->rec.n;
+    if (rs->n_key) {
+        memcpy(eng->cols + rs->n_key, eng->rec.cols, eng->rec.n * sizeof *eng->cols);
+        eng->row.cols = eng->cols;
+        eng->row.n = rs->schema.n;
+    } else {
+        eng->row.cols = eng->rec.cols;
+        eng->row.n = eng->rec.n;
+    }
     eng->row.rowtime_ms = prov ? prov->timestamp_ms : now_ms;
     eng->row.now_ms = now_ms;
 
@@ -227,12 +269,13 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
         }
     }
 
-    /* Built-in validity check: a JSON type other than the declared one was coerced. */
+    /* Built-in validity check: a JSON type other than the declared one was coerced (in the
+     * value's columns, which follow the key's). */
     for (size_t i = 0; i < eng->rec.n; i++) {
         enum fk_json_type jt = eng->rec.json_types[i];
         if (jt != FK_JSON_MISSING && jt != FK_JSON_NULL &&
-            jt != natural_json_type(rs->schema.types[i])) {
-            add_violation(eng, NULL, (int)i, jt);
+            jt != natural_json_type(rs->value_schema.types[i])) {
+            add_violation(eng, NULL, (int)(rs->n_key + i), jt);
         }
     }
     if (eng->results_cap < rs->n_rules) {
@@ -348,8 +391,12 @@ void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *r
     prepare_output(eng, rs);
     fk_buf_reset(out);
     fk_buf_putc(out, '{');
+    size_t k = 0;
     for (size_t i = 0; i < rs->n_select; i++) {
-        if (i) {
+        if (rs->select[i].key) {
+            continue; /* in the record's key */
+        }
+        if (k++) {
             fk_buf_putc(out, ',');
         }
         put_piece(out, eng, eng->sel_key[i]);
@@ -362,6 +409,26 @@ void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *r
         }
     }
     fk_buf_putc(out, '}');
+}
+
+int fk_engine_render_labelled_key(struct fk_engine *eng, const struct fk_ruleset *rs,
+                                  struct fk_buf *out)
+{
+    struct fk_value vals[16];
+    const char *names[16];
+    const struct fk_sqltype *types[16];
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n_select && n < 16; i++) {
+        if (rs->select[i].key) {
+            fk_expr_eval(rs->select[i].expr, &eng->row, eng->arena, &vals[n]);
+            names[n] = rs->select[i].out_name;
+            types[n] = fk_expr_sqltype(rs->select[i].expr);
+            n++;
+        }
+    }
+    int none;
+    fk_key_write(out, rs->label_key_format, names, types, vals, n, &none);
+    return !none;
 }
 
 void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs,

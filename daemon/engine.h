@@ -65,18 +65,27 @@ struct fk_engine;
 struct fk_engine *fk_engine_new(const struct fk_decode_opts *opts);
 void fk_engine_destroy(struct fk_engine *eng);
 
-/* Judges VALUE (LEN bytes) with RS. NOW_MS is UNIX_TIMESTAMP(). Uniqueness rules record
- * their sightings in UNIQ under the record's partition (NULL: uniqueness rules are skipped).
- * The verdict and everything it points to stay valid until the next call on ENG. */
+/* Judges the record KEY (KEY_LEN bytes; NULL: no key) and VALUE (LEN bytes) with RS. The
+ * key is read only when RS's source has key columns (in its key format); a key that cannot
+ * be read fails the record as an unreadable value does (decode_err, decode_msg "key: ...").
+ * NOW_MS is UNIX_TIMESTAMP(). Uniqueness rules record their sightings in UNIQ under the
+ * record's partition (NULL: uniqueness rules are skipped). The verdict and everything it
+ * points to stay valid until the next call on ENG, and only while KEY and VALUE are. */
 const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset *rs,
-                                        const void *value, size_t len,
-                                        const struct fk_provenance *prov, int64_t now_ms,
-                                        struct fk_uniq *uniq);
+                                        const void *key, size_t key_len, const void *value,
+                                        size_t len, const struct fk_provenance *prov,
+                                        int64_t now_ms, struct fk_uniq *uniq);
 
 /* The labelled record as ksqlDB writes it, {"NAME":"...","QUALITY":"..."}, into OUT (reset
  * first). Only after an eval whose decode_err is FK_DECODE_OK. */
 void fk_engine_render_labelled(struct fk_engine *eng, const struct fk_ruleset *rs,
                                struct fk_buf *out);
+
+/* The labelled record's key as ksqlDB writes it for the label's CREATE STREAM ... AS SELECT
+ * (its key columns, in the sink's key format) into OUT (reset first): 1, or 0 when the
+ * record has no key (no key columns, or only nulls). After the same evals as above. */
+int fk_engine_render_labelled_key(struct fk_engine *eng, const struct fk_ruleset *rs,
+                                  struct fk_buf *out);
 
 /* The verdict record: provenance, label, every violation, the generation, the record. */
 void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs,

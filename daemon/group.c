@@ -481,8 +481,9 @@ static void *worker_main(void *arg)
                                          ts >= 0 ? ts : fk_wall_ms(), m->key,       m->key_len};
             /* No uniqueness state here: the dq group owns it (its changelog); these groups
              * tag with every other rule. */
-            const struct fk_verdict *v = fk_engine_eval(w->eng, rs, m->payload ? m->payload : "",
-                                                        m->len, &prov, fk_wall_ms(), NULL);
+            const struct fk_verdict *v =
+                fk_engine_eval(w->eng, rs, m->key, m->key_len, m->payload ? m->payload : "",
+                               m->len, &prov, fk_wall_ms(), NULL);
             g->ops->add(w->sink, w->n, m, w->eng, rs, v);
             w->batch[w->n++] = m;
         }

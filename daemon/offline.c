@@ -36,7 +36,8 @@ long fk_offline_run(const char *rules_path, int64_t now_ms, FILE *in, FILE *out,
             len--;
         }
         struct fk_provenance prov = {"stdin", 0, count, now_ms, NULL, 0};
-        const struct fk_verdict *v = fk_engine_eval(eng, rs, line, len, &prov, now_ms, uniq);
+        const struct fk_verdict *v = fk_engine_eval(eng, rs, NULL, 0, line, len, &prov, now_ms,
+                                                    uniq);
         fk_uniq_commit(uniq);
         fk_buf_reset(&line_out);
         if (v->decode_err == FK_DECODE_OK) {

@@ -131,6 +131,31 @@ int fk_kafka_key_read(const struct fk_sqltype *t, const void *bytes, size_t len,
                       struct fk_value *out);
 void fk_kafka_key_write(struct fk_buf *out, const struct fk_sqltype *t, const struct fk_value *v);
 
+/* Reads a stream's key columns from the Kafka record key in the stream's key format (KAFKA,
+ * JSON, or NONE: no columns read), as ksqlDB's key deserializers do. One per thread. */
+struct fk_key_reader;
+struct fk_decode_opts;
+/* KEY_SCHEMA holds the key columns (it must outlive the reader); FIRST_TYPE is the first one's
+ * full type (what a KAFKA-format key is read as); OPTS bound a JSON key as record.h's decoder
+ * bounds a value (NULL: its defaults). */
+struct fk_key_reader *fk_key_reader_new(enum fk_format fmt, const struct fk_schema *key_schema,
+                                        const struct fk_sqltype *first_type,
+                                        const struct fk_decode_opts *opts);
+void fk_key_reader_destroy(struct fk_key_reader *kr);
+/* Reads KEY (LEN bytes; NULL: the record has no key) into COLS[0 .. n) of the key schema; no
+ * key, or the NONE format, reads every column as NULL. Returns FK_DECODE_OK (enum
+ * fk_decode_err, record.h), or why the bytes cannot be read with a one-line errstr naming no
+ * customer data. Strings point into KEY or the reader until the next call. */
+int fk_key_reader_read(struct fk_key_reader *kr, const void *key, size_t len,
+                       struct fk_value *cols, char *errstr, size_t errstr_size);
+
+/* Writes the key columns' values VALS (N of them, named NAMES, of types TYPES) in key format
+ * FMT into OUT (reset first), as ksqlDB writes a sink's key: a key of nulls is no key. *none
+ * is set when there is no key to write. */
+void fk_key_write(struct fk_buf *out, enum fk_format fmt, const char *const *names,
+                  const struct fk_sqltype *const *types, const struct fk_value *vals, size_t n,
+                  int *none);
+
 struct fk_header {
     const char *name;
     const void *value; /* NULL: a header with a null value */

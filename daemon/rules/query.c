@@ -29,7 +29,8 @@ struct qx {
     const char **key_names, **value_names;
     enum fk_type *key_types, *value_types;
     const struct fk_sqltype **key_sqltypes, **value_sqltypes;
-    struct fk_decoder *key_dec, *value_dec;
+    struct fk_key_reader *key_reader;
+    struct fk_decoder *value_dec;
     struct fk_expr *ts_parse; /* PARSE_TIMESTAMP(col, format) for a string TIMESTAMP column */
     /* the same for the sink's TIMESTAMP column, over that one column */
     struct fk_expr *sink_ts_parse;
@@ -108,7 +109,8 @@ struct fk_exec *fk_exec_new(const struct fk_program *p)
         part_schema(s, 1, &c->key_schema, &c->key_names, &c->key_types, &c->key_sqltypes);
         part_schema(s, 0, &c->value_schema, &c->value_names, &c->value_types,
                     &c->value_sqltypes);
-        c->key_dec = fk_decoder_new(&c->key_schema, NULL);
+        c->key_reader = fk_key_reader_new(s->key_format, &c->key_schema,
+                                          s->n_key ? s->cols[0].type : NULL, NULL);
         c->value_dec = fk_decoder_new(&c->value_schema, NULL);
         if (s->ts_col >= 0 && s->cols[s->ts_col].type->kind == FK_T_VARCHAR && s->ts_format) {
             c->ts_parse = ts_parser(s->cols[s->ts_col].name, s->ts_format, &q->schema, p->file);
@@ -134,7 +136,7 @@ void fk_exec_destroy(struct fk_exec *x)
     }
     for (size_t i = 0; i < x->n_qx; i++) {
         struct qx *c = &x->qx[i];
-        fk_decoder_destroy(c->key_dec);
+        fk_key_reader_destroy(c->key_reader);
         fk_decoder_destroy(c->value_dec);
         fk_expr_destroy(c->ts_parse);
         fk_expr_destroy(c->sink_ts_parse);
@@ -165,37 +167,6 @@ static void wrap_one(struct fk_buf *b, const char *name, const void *bytes, size
     fk_buf_putc(b, '}');
 }
 
-/* Reads the key into COLS[0 .. n_key). 0, or -1 when the bytes cannot be read. */
-static int read_key(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
-                    const struct fk_kafka_rec *in, struct fk_value *cols)
-{
-    for (size_t i = 0; i < s->n_key; i++) {
-        cols[i].type = FK_T_NULL;
-    }
-    if (!in->key || s->n_key == 0 || s->key_format == FK_FMT_NONE) {
-        return 0;
-    }
-    char err[256];
-    struct fk_record rec;
-    if (s->key_format == FK_FMT_JSON) {
-        const void *bytes = in->key;
-        size_t len = in->key_len;
-        if (s->n_key == 1) {
-            wrap_one(&x->wrap, s->cols[0].name, in->key, in->key_len);
-            bytes = x->wrap.data;
-            len = x->wrap.len;
-        }
-        if (!c->key_dec || fk_decode(c->key_dec, bytes, len, &rec, err, sizeof err) != FK_DECODE_OK) {
-            return -1;
-        }
-        for (size_t i = 0; i < s->n_key; i++) {
-            cols[i] = rec.cols[i];
-        }
-        return 0;
-    }
-    return fk_kafka_key_read(s->cols[0].type, in->key, in->key_len, &cols[0]);
-}
-
 /* Reads the value into COLS[n_key ..]: from DECODED, the value decoded already, when the
  * query may take it (fk_exec_reuse()); else by decoding it. 0, or -1 when it cannot be read. */
 static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s,
@@ -224,50 +195,6 @@ static int read_value(struct fk_exec *x, struct qx *c, const struct fk_stream *s
         cols[s->n_key + i] = rec.cols[i];
     }
     return 0;
-}
-
-/* Writes the key columns' values VALS in SINK's key format; *none when there is no key. */
-static void write_key(struct fk_buf *out, const struct fk_stream *sink, const struct fk_query *q,
-                      const struct fk_value *vals, size_t n, int *none)
-{
-    fk_buf_reset(out);
-    *none = 1;
-    if (n == 0 || sink->key_format == FK_FMT_NONE) {
-        return;
-    }
-    if (sink->key_format == FK_FMT_JSON) {
-        if (n == 1) {
-            if (vals[0].type == FK_T_NULL) {
-                return;
-            }
-            fk_json_put_value(out, &vals[0], fk_expr_sqltype(q->proj[0].expr));
-        } else {
-            size_t nulls = 0;
-            for (size_t i = 0; i < n; i++) {
-                nulls += vals[i].type == FK_T_NULL;
-            }
-            if (nulls == n) {
-                return; /* a key of nulls is no key, as ksqlDB writes it */
-            }
-            fk_buf_putc(out, '{');
-            for (size_t i = 0; i < n; i++) {
-                if (i) {
-                    fk_buf_putc(out, ',');
-                }
-                fk_json_put_string(out, q->proj[i].name, strlen(q->proj[i].name));
-                fk_buf_putc(out, ':');
-                fk_json_put_value(out, &vals[i], fk_expr_sqltype(q->proj[i].expr));
-            }
-            fk_buf_putc(out, '}');
-        }
-        *none = 0;
-        return;
-    }
-    if (vals[0].type == FK_T_NULL) {
-        return;
-    }
-    fk_kafka_key_write(out, sink->cols[0].type, &vals[0]);
-    *none = 0;
 }
 
 /* ROWTIME from the source's TIMESTAMP column; -1 when it cannot give one. */
@@ -354,7 +281,8 @@ size_t fk_exec_record_row(struct fk_exec *x, const struct fk_kafka_rec *in,
             cols[i].type = FK_T_NULL;
         }
         int null_row = in->value == NULL;
-        if (read_key(x, c, s, in, cols) != 0 ||
+        char err[256];
+        if (fk_key_reader_read(c->key_reader, in->key, in->key_len, cols, err, sizeof err) != 0 ||
             (!null_row && read_value(x, c, s, in, decoded, cols) != 0)) {
             last = FK_DROP_UNREADABLE;
             continue;
@@ -379,16 +307,24 @@ size_t fk_exec_record_row(struct fk_exec *x, const struct fk_kafka_rec *in,
         }
         size_t n_key = 0;
         struct fk_value keys[16];
+        const char *key_names[16];
+        const struct fk_sqltype *key_types[16];
         for (size_t i = 0; i < q->n_proj && q->proj[i].key && n_key < 16; i++) {
             if (null_row && q->repartition) {
                 keys[n_key].type = FK_T_NULL;
             } else {
                 fk_expr_eval(q->proj[i].expr, &row, x->arena, &keys[n_key]);
             }
+            key_names[n_key] = q->proj[i].name;
+            /* a KAFKA key is written as the sink's column is typed (INSERT INTO's sink was
+             * declared before the query) */
+            key_types[n_key] = sink->key_format == FK_FMT_KAFKA && n_key < sink->n_key
+                                   ? sink->cols[n_key].type
+                                   : fk_expr_sqltype(q->proj[i].expr);
             n_key++;
         }
         int no_key;
-        write_key(&x->key, sink, q, keys, n_key, &no_key);
+        fk_key_write(&x->key, sink->key_format, key_names, key_types, keys, n_key, &no_key);
         fk_buf_reset(&x->value);
         int64_t out_ts = row.rowtime_ms;
         struct fk_value ts_val = {.type = FK_T_NULL};

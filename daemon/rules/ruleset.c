@@ -69,9 +69,8 @@ static char *upper_dup(const char *s, size_t n)
     return u;
 }
 
-/* Rejects keys of MAP not in ALLOWED (NULL-terminated), with a suggestion. */
-static int check_keys(struct ld *ld, const struct fk_yaml_node *map, const char *where,
-                      const char *const *allowed)
+int fk_ld_check_keys(struct ld *ld, const struct fk_yaml_node *map, const char *where,
+                     const char *const *allowed)
 {
     for (size_t i = 0; i < map->n_pairs; i++) {
         const struct fk_yaml_node *k = map->pairs[i].key;
@@ -100,8 +99,8 @@ static int check_keys(struct ld *ld, const struct fk_yaml_node *map, const char 
     return 0;
 }
 
-static const struct fk_yaml_node *need(struct ld *ld, const struct fk_yaml_node *map,
-                                       const char *key, const char *where)
+const struct fk_yaml_node *fk_ld_need(struct ld *ld, const struct fk_yaml_node *map,
+                                      const char *key, const char *where)
 {
     const struct fk_yaml_node *v = fk_yaml_map_get(map, key);
     if (!v || fk_yaml_is_null(v)) {
@@ -167,43 +166,6 @@ static struct fk_expr *compile_at(struct ld *ld, const struct fk_yaml_node *n, c
     return e;
 }
 
-/* Adds a column of type T (taken). A type that enum fk_type alone describes keeps the flat
- * decoding path; a column of any other (DECIMAL, BYTES, TIME, ARRAY, MAP, STRUCT) gives the
- * schema its full types. */
-int fk_ld_add_column(struct ld *ld, const char *name, size_t len, struct fk_sqltype *t,
-                      const struct fk_yaml_node *where_yaml, int line, int col)
-{
-    enum fk_type type = t->kind;
-    struct fk_ruleset *rs = ld->rs;
-    if (fk_schema_find(&rs->schema, name, len) >= 0) {
-        if (where_yaml) {
-            return fk_ld_fail_at(ld, where_yaml, "column '%.*s' is declared twice", (int)len, name);
-        }
-        snprintf(ld->err, ld->err_size, "%s:%d:%d: column '%.*s' is declared twice", ld->file,
-                 line, col, (int)len, name);
-        fk_sqltype_free(t);
-        return -1;
-    }
-    rs->col_names = fk_realloc(rs->col_names, (rs->schema.n + 1) * sizeof(char *));
-    rs->col_types = fk_realloc(rs->col_types, (rs->schema.n + 1) * sizeof(enum fk_type));
-    rs->col_sqltypes =
-        fk_realloc(rs->col_sqltypes, (rs->schema.n + 1) * sizeof(struct fk_sqltype *));
-    rs->col_names[rs->schema.n] = fk_strndup(name, len);
-    rs->col_types[rs->schema.n] = type;
-    rs->col_sqltypes[rs->schema.n] = t;
-    rs->schema.n++;
-    rs->schema.names = (const char *const *)rs->col_names;
-    rs->schema.types = rs->col_types;
-    int flat = 1;
-    for (size_t i = 0; i < rs->schema.n; i++) {
-        enum fk_type k = rs->col_types[i];
-        flat &= k != FK_T_DECIMAL && k != FK_T_BYTES && k != FK_T_TIME && k != FK_T_ARRAY &&
-                k != FK_T_MAP && k != FK_T_STRUCT;
-    }
-    rs->schema.sqltypes = flat ? NULL : (const struct fk_sqltype *const *)rs->col_sqltypes;
-    return 0;
-}
-
 /* ksqlDB refuses two output columns of one name ("Duplicate value columns found in schema"). */
 int fk_ld_dup_output(struct ld *ld, const char *name)
 {
@@ -216,63 +178,16 @@ int fk_ld_dup_output(struct ld *ld, const char *name)
 }
 
 
-static int load_source(struct ld *ld, const struct fk_yaml_node *src)
-{
-    static const char *const keys[] = {"stream", "topic", "columns", "format", NULL};
-    if (fk_ld_want(ld, src, FK_YAML_MAP, "source") || check_keys(ld, src, "source", keys)) {
-        return -1;
-    }
-    const struct fk_yaml_node *stream = need(ld, src, "stream", "source");
-    const struct fk_yaml_node *topic = need(ld, src, "topic", "source");
-    const struct fk_yaml_node *cols = need(ld, src, "columns", "source");
-    const struct fk_yaml_node *fmt = fk_yaml_map_get(src, "format");
-    if (!stream || !topic || !cols || fk_ld_want(ld, stream, FK_YAML_SCALAR, "source.stream") ||
-        fk_ld_want(ld, topic, FK_YAML_SCALAR, "source.topic") ||
-        fk_ld_want(ld, cols, FK_YAML_MAP, "source.columns")) {
-        return -1;
-    }
-    if (fmt && (fmt->type != FK_YAML_SCALAR || strcasecmp(fmt->str, "json") != 0)) {
-        return fk_ld_fail_at(ld, fmt, "source.format: only JSON is supported");
-    }
-    if (!stream->len || !topic->len) {
-        return fk_ld_fail_at(ld, !stream->len ? stream : topic, "names must not be empty");
-    }
-    ld->rs->source_stream = fk_strdup(stream->str);
-    ld->rs->source_topic = fk_strdup(topic->str);
-    for (size_t i = 0; i < cols->n_pairs; i++) {
-        const struct fk_yaml_node *k = cols->pairs[i].key, *v = cols->pairs[i].value;
-        if (!k->len) {
-            return fk_ld_fail_at(ld, k, "names must not be empty");
-        }
-        char why[256] = "";
-        struct fk_sqltype *t =
-            v->type == FK_YAML_SCALAR ? fk_sqltype_parse(v->str, v->len, why, sizeof why) : NULL;
-        if (!t) {
-            return fk_ld_fail_at(ld, v, "column '%s': unknown type '%s' (VARCHAR, INTEGER, BIGINT, "
-                                  "DOUBLE, DECIMAL(p, s), BOOLEAN, BYTES, DATE, TIME, TIMESTAMP, "
-                                  "ARRAY<T>, MAP<STRING, T> or STRUCT<name T, ...>)",
-                           k->str, v->type == FK_YAML_SCALAR ? v->str : "?");
-        }
-        if (fk_ld_add_column(ld, k->str, k->len, t, k, 0, 0) != 0) {
-            return -1;
-        }
-    }
-    if (ld->rs->schema.n == 0) {
-        return fk_ld_fail_at(ld, cols, "source.columns declares no column");
-    }
-    return 0;
-}
-
 static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
 {
     static const char *const keys[] = {"stream", "topic", "select", "as", "case", "else", NULL};
     struct fk_ruleset *rs = ld->rs;
-    if (fk_ld_want(ld, lab, FK_YAML_MAP, "label") || check_keys(ld, lab, "label", keys)) {
+    if (fk_ld_want(ld, lab, FK_YAML_MAP, "label") || fk_ld_check_keys(ld, lab, "label", keys)) {
         return -1;
     }
-    const struct fk_yaml_node *stream = need(ld, lab, "stream", "label");
-    const struct fk_yaml_node *as = need(ld, lab, "as", "label");
-    const struct fk_yaml_node *cases = need(ld, lab, "case", "label");
+    const struct fk_yaml_node *stream = fk_ld_need(ld, lab, "stream", "label");
+    const struct fk_yaml_node *as = fk_ld_need(ld, lab, "as", "label");
+    const struct fk_yaml_node *cases = fk_ld_need(ld, lab, "case", "label");
     const struct fk_yaml_node *sel = fk_yaml_map_get(lab, "select");
     const struct fk_yaml_node *topic = fk_yaml_map_get(lab, "topic");
     const struct fk_yaml_node *els = fk_yaml_map_get(lab, "else");
@@ -310,8 +225,13 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
         /* A bare column keeps its name; any other expression is named KSQL_COL_<n>, counting
          * generated names from 0, as ksqlDB's alias generator does. */
         char *out;
-        if (fk_schema_find(&rs->schema, it->str, it->len) >= 0) {
+        int col = fk_schema_find(&rs->schema, it->str, it->len);
+        if (col >= 0) {
             out = upper_dup(it->str, it->len);
+            /* a source key column selected as it is makes the labelled record's key, as
+             * ksqlDB keys a CREATE STREAM ... AS SELECT */
+            rs->select[i].key = (size_t)col < rs->n_key;
+            rs->n_label_key += (size_t)col < rs->n_key;
         } else {
             char name[32];
             snprintf(name, sizeof name, "KSQL_COL_%zu", generated++);
@@ -336,17 +256,41 @@ static int load_label(struct ld *ld, const struct fk_yaml_node *lab)
     rs->select[nsel].out_name = label_name;
     rs->n_select++;
     rs->label_index = nsel;
+    rs->label_key_format = rs->key_format;
+    if (rs->n_label_key < rs->n_key) {
+        /* ksqlDB's message for a CSAS that drops the source's key */
+        struct fk_buf and, comma;
+        fk_buf_init(&and);
+        fk_buf_init(&comma);
+        for (size_t i = 0; i < rs->n_key; i++) {
+            const char *sep = i == 0 ? "" : i + 1 == rs->n_key ? " and " : ", ";
+            /* named as ksqlDB names them, upper-cased */
+            char *up = upper_dup(rs->col_names[i], strlen(rs->col_names[i]));
+            fk_buf_printf(&and, "%s%s", sep, up);
+            fk_buf_printf(&comma, "%s%s", i ? ", " : "", up);
+            free(up);
+        }
+        char *sink = upper_dup(stream->str, stream->len);
+        fk_ld_fail_at(ld, sel ? sel : lab,
+                      "The query used to build `%s` must include the key column%s %s in its "
+                      "projection (eg, SELECT %s...).",
+                      sink, rs->n_key > 1 ? "s" : "", and.data, comma.data);
+        free(sink);
+        fk_buf_free(&and);
+        fk_buf_free(&comma);
+        return -1;
+    }
 
     rs->whens = fk_calloc(cases->n_items ? cases->n_items : 1, sizeof *rs->whens);
     for (size_t i = 0; i < cases->n_items; i++) {
         static const char *const ckeys[] = {"when", "then", NULL};
         const struct fk_yaml_node *c = cases->items[i];
         if (fk_ld_want(ld, c, FK_YAML_MAP, "a label.case entry") ||
-            check_keys(ld, c, "label.case", ckeys)) {
+            fk_ld_check_keys(ld, c, "label.case", ckeys)) {
             return -1;
         }
-        const struct fk_yaml_node *w = need(ld, c, "when", "a label.case entry");
-        const struct fk_yaml_node *t = need(ld, c, "then", "a label.case entry");
+        const struct fk_yaml_node *w = fk_ld_need(ld, c, "when", "a label.case entry");
+        const struct fk_yaml_node *t = fk_ld_need(ld, c, "then", "a label.case entry");
         if (!w || !t || fk_ld_want(ld, t, FK_YAML_SCALAR, "then")) {
             return -1;
         }
@@ -418,11 +362,11 @@ static int cmp_str(const void *a, const void *b)
 static int load_list(struct ld *ld, const struct fk_yaml_node *l, struct fk_rule *rule)
 {
     static const char *const keys[] = {"value", "file", NULL};
-    if (fk_ld_want(ld, l, FK_YAML_MAP, "list") || check_keys(ld, l, "list", keys)) {
+    if (fk_ld_want(ld, l, FK_YAML_MAP, "list") || fk_ld_check_keys(ld, l, "list", keys)) {
         return -1;
     }
-    const struct fk_yaml_node *value = need(ld, l, "value", "list");
-    const struct fk_yaml_node *file = need(ld, l, "file", "list");
+    const struct fk_yaml_node *value = fk_ld_need(ld, l, "value", "list");
+    const struct fk_yaml_node *file = fk_ld_need(ld, l, "file", "list");
     if (!value || !file || fk_ld_want(ld, file, FK_YAML_SCALAR, "list.file")) {
         return -1;
     }
@@ -623,10 +567,10 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
 {
     static const char *const keys[] = {"name",   "dimension", "severity", "when",   "check",
                                        "unique", "list",      "message",  "notify", NULL};
-    if (fk_ld_want(ld, r, FK_YAML_MAP, "a rule") || check_keys(ld, r, "a rule", keys)) {
+    if (fk_ld_want(ld, r, FK_YAML_MAP, "a rule") || fk_ld_check_keys(ld, r, "a rule", keys)) {
         return -1;
     }
-    const struct fk_yaml_node *name = need(ld, r, "name", "a rule");
+    const struct fk_yaml_node *name = fk_ld_need(ld, r, "name", "a rule");
     if (!name || fk_ld_want(ld, name, FK_YAML_SCALAR, "name")) {
         return -1;
     }
@@ -644,7 +588,7 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
     }
     rule->name = fk_strdup(name->str);
 
-    const struct fk_yaml_node *dim = need(ld, r, "dimension", "a rule");
+    const struct fk_yaml_node *dim = fk_ld_need(ld, r, "dimension", "a rule");
     if (!dim || fk_ld_want(ld, dim, FK_YAML_SCALAR, "dimension")) {
         return -1;
     }
@@ -687,11 +631,12 @@ static int load_rule(struct ld *ld, const struct fk_yaml_node *r, struct fk_rule
         if (check) {
             return fk_ld_fail_at(ld, check, "a uniqueness rule has 'unique', not 'check'");
         }
-        if (fk_ld_want(ld, uniq, FK_YAML_MAP, "unique") || check_keys(ld, uniq, "unique", ukeys)) {
+        if (fk_ld_want(ld, uniq, FK_YAML_MAP, "unique") ||
+            fk_ld_check_keys(ld, uniq, "unique", ukeys)) {
             return -1;
         }
-        const struct fk_yaml_node *key = need(ld, uniq, "key", "unique");
-        const struct fk_yaml_node *within = need(ld, uniq, "within", "unique");
+        const struct fk_yaml_node *key = fk_ld_need(ld, uniq, "key", "unique");
+        const struct fk_yaml_node *within = fk_ld_need(ld, uniq, "within", "unique");
         if (!key || !within || fk_ld_want(ld, within, FK_YAML_SCALAR, "within")) {
             return -1;
         }
@@ -748,7 +693,7 @@ static int load_notifications(struct ld *ld, const struct fk_yaml_node *n)
     const struct fk_yaml_node *topic = NULL, *to = NULL, *within = NULL;
     if (n && !fk_yaml_is_null(n)) {
         if (fk_ld_want(ld, n, FK_YAML_MAP, "notifications") ||
-            check_keys(ld, n, "notifications", keys)) {
+            fk_ld_check_keys(ld, n, "notifications", keys)) {
             return -1;
         }
         topic = fk_yaml_map_get(n, "topic");
@@ -805,10 +750,10 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
         return -1;
     }
     if (fk_ld_want(ld, root, FK_YAML_MAP, "the rules file") ||
-        check_keys(ld, root, "the rules file", keys)) {
+        fk_ld_check_keys(ld, root, "the rules file", keys)) {
         return -1;
     }
-    const struct fk_yaml_node *ver = need(ld, root, "version", "the rules file");
+    const struct fk_yaml_node *ver = fk_ld_need(ld, root, "version", "the rules file");
     if (!ver) {
         return -1;
     }
@@ -829,7 +774,7 @@ static int load_root(struct ld *ld, const struct fk_yaml_node *root)
         if (!src) {
             return fk_ld_fail_at(ld, root, "the rules file needs 'source' and 'label' (or 'ksql')");
         }
-        if (load_source(ld, src) != 0) {
+        if (fk_ld_load_source(ld, src) != 0) {
             return -1;
         }
         if (!lab) {
@@ -944,6 +889,7 @@ static void share_subexpressions(struct fk_ruleset *rs)
     free(all);
 }
 
+
 struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, size_t len,
                                           char *errstr, size_t errstr_size)
 {
@@ -957,6 +903,7 @@ struct fk_ruleset *fk_ruleset_load_string(const char *name, const char *text, si
     rs->offset_reset = -1;
     struct ld ld = {name, errstr, errstr_size, rs};
     if (load_root(&ld, doc->root) == 0) {
+        fk_ld_split_schema(rs);
         share_subexpressions(rs);
         declare_labels(&ld);
     } else {

@@ -11,9 +11,8 @@
 #define FK_RULES_RULESET_H
 
 #include "rules/expr.h"
+#include "rules/program.h"
 #include "rules/value.h"
-
-struct fk_program;
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -41,6 +40,7 @@ struct fk_when {
 struct fk_select {
     char *out_name;       /* upper-cased, as ksqlDB names output columns */
     struct fk_expr *expr; /* NULL for a label given as YAML when/then pairs */
+    int key;              /* written to the labelled record's key, not its value */
 };
 
 /* A notification template, "Dear {name}, ..." compiled: literal text and placeholders. */
@@ -97,7 +97,13 @@ struct fk_ruleset {
     char **col_names;
     enum fk_type *col_types;
     struct fk_sqltype **col_sqltypes; /* their full types (owned) */
+    /* Every column, key columns first as ksqlDB orders them: what expressions see. */
     struct fk_schema schema;
+    /* The first n_key columns are KEY columns, read from the Kafka record key in key_format;
+     * key_schema and value_schema are the two parts of schema (views into its arrays). */
+    size_t n_key;
+    enum fk_format key_format;
+    struct fk_schema key_schema, value_schema;
 
     /* label: CREATE STREAM custexcep AS SELECT ..., CASE ... END AS quality FROM ... */
     char *label_stream; /* as written */
@@ -105,6 +111,8 @@ struct fk_ruleset {
     struct fk_select *select;
     size_t n_select;
     size_t label_index; /* which select item is the quality label (the last one) */
+    size_t n_label_key; /* select items that make the labelled record's key (select[i].key) */
+    enum fk_format label_key_format;
     /* The label in YAML form: the first TRUE when gives its then, else else_label. */
     struct fk_when *whens;
     size_t n_whens;

@@ -15,15 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The source: the program's declared stream, its value columns as the rules' columns. */
+/* The source: the program's declared stream, its columns (key columns first, read from the
+ * record key in its KEY_FORMAT; ksql.c checked the format against them) as the rules' columns. */
 static int take_source(struct ld *ld, const struct fk_yaml_node *n, const struct fk_stream *s)
 {
     struct fk_ruleset *rs = ld->rs;
-    for (size_t i = 0; i < s->n_key; i++) {
-        return fk_ld_fail_pos(ld, s->cols[i].line, s->cols[i].col,
-                              "key columns are not supported in the rules' source: the rules and "
-                              "the labelled stream read the value's fields");
-    }
     if (s->n_cols == 0) {
         return fk_ld_fail_at(ld, n, "the source stream %s declares no column", s->name);
     }
@@ -38,11 +34,14 @@ static int take_source(struct ld *ld, const struct fk_yaml_node *n, const struct
             return -1;
         }
     }
+    rs->n_key = s->n_key;
+    rs->key_format = s->key_format;
     return 0;
 }
 
 /* The labelled stream: query Q's projection, its expressions moved into the ruleset (they were
- * compiled against the source's value columns, which are the rules' columns, in order). */
+ * compiled against the source's columns, which are the rules' columns, in order). Its key
+ * columns are those ksql_select.c chose, as ksqlDB keys the sink, in the sink's key format. */
 static int take_label(struct ld *ld, struct fk_program *p, struct fk_query *q)
 {
     struct fk_ruleset *rs = ld->rs;
@@ -54,8 +53,8 @@ static int take_label(struct ld *ld, struct fk_program *p, struct fk_query *q)
     }
     if (q->repartition) {
         return fk_ld_fail_pos(ld, q->partition_line, q->partition_col,
-                              "PARTITION BY is not supported in the labelled stream (its records "
-                              "have no key, as the seed's CUSTEXCEP); re-key in a further query");
+                              "PARTITION BY is not supported in the labelled stream (it keeps the "
+                              "source's key, as the seed's CUSTEXCEP); re-key in a further query");
     }
     const struct fk_stream *sink = &p->streams[q->sink];
     rs->label_stream = fk_strdup(sink->name);
@@ -68,9 +67,12 @@ static int take_label(struct ld *ld, struct fk_program *p, struct fk_query *q)
         }
         rs->select[i].out_name = fk_strdup(q->proj[i].name);
         rs->select[i].expr = q->proj[i].expr;
+        rs->select[i].key = q->proj[i].key;
+        rs->n_label_key += q->proj[i].key != 0;
         q->proj[i].expr = NULL;
         rs->n_select++;
     }
+    rs->label_key_format = sink->key_format;
     rs->label_index = rs->n_select - 1;
     return 0;
 }

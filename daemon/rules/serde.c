@@ -7,12 +7,14 @@
  */
 #include "rules/program.h"
 
+#include "record.h"
 #include "rules/expr_internal.h"
 #include "rules/json_out.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
@@ -94,6 +96,128 @@ void fk_kafka_key_write(struct fk_buf *out, const struct fk_sqltype *t, const st
         fk_json_put_value(out, v, t);
         return;
     }
+}
+
+struct fk_key_reader {
+    enum fk_format fmt;
+    const struct fk_schema *schema;
+    const struct fk_sqltype *kafka_type; /* the one column's type, for KAFKA */
+    struct fk_decoder *dec;              /* JSON */
+    struct fk_buf wrap;
+};
+
+struct fk_key_reader *fk_key_reader_new(enum fk_format fmt, const struct fk_schema *key_schema,
+                                        const struct fk_sqltype *first_type,
+                                        const struct fk_decode_opts *opts)
+{
+    struct fk_key_reader *kr = fk_calloc(1, sizeof *kr);
+    kr->fmt = fmt;
+    kr->schema = key_schema;
+    kr->kafka_type = first_type;
+    fk_buf_init(&kr->wrap);
+    if (fmt == FK_FMT_JSON && key_schema->n) {
+        kr->dec = fk_decoder_new(key_schema, opts);
+    }
+    return kr;
+}
+
+void fk_key_reader_destroy(struct fk_key_reader *kr)
+{
+    if (!kr) {
+        return;
+    }
+    fk_decoder_destroy(kr->dec);
+    fk_buf_free(&kr->wrap);
+    free(kr);
+}
+
+int fk_key_reader_read(struct fk_key_reader *kr, const void *key, size_t len,
+                       struct fk_value *cols, char *errstr, size_t errstr_size)
+{
+    size_t n = kr->schema->n;
+    for (size_t i = 0; i < n; i++) {
+        cols[i].type = FK_T_NULL;
+    }
+    if (!key || n == 0 || kr->fmt == FK_FMT_NONE) {
+        return FK_DECODE_OK;
+    }
+    if (kr->fmt == FK_FMT_JSON) {
+        /* A single key column is the key itself, unwrapped; read it as the object
+         * {"NAME": <key>} so that the one decoder reads both shapes. */
+        const void *bytes = key;
+        if (n == 1) {
+            fk_buf_reset(&kr->wrap);
+            fk_buf_putc(&kr->wrap, '{');
+            fk_json_put_string(&kr->wrap, kr->schema->names[0], strlen(kr->schema->names[0]));
+            fk_buf_putc(&kr->wrap, ':');
+            fk_buf_append(&kr->wrap, key, len);
+            fk_buf_putc(&kr->wrap, '}');
+            bytes = kr->wrap.data;
+            len = kr->wrap.len;
+        }
+        struct fk_record rec;
+        int err = (int)fk_decode(kr->dec, bytes, len, &rec, errstr, errstr_size);
+        if (err != FK_DECODE_OK) {
+            return err;
+        }
+        for (size_t i = 0; i < n; i++) {
+            cols[i] = rec.cols[i];
+        }
+        return FK_DECODE_OK;
+    }
+    if (fk_kafka_key_read(kr->kafka_type, key, len, &cols[0]) != 0) {
+        char tb[64];
+        enum fk_type t = kr->kafka_type->kind;
+        snprintf(errstr, errstr_size, "%zu bytes are not a KAFKA-format %s key", len,
+                 fk_sqltype_str(kr->kafka_type, tb, sizeof tb));
+        cols[0].type = FK_T_NULL;
+        return t == FK_T_VARCHAR ? FK_DECODE_INVALID_UTF8 : FK_DECODE_UNCOERCIBLE;
+    }
+    return FK_DECODE_OK;
+}
+
+void fk_key_write(struct fk_buf *out, enum fk_format fmt, const char *const *names,
+                  const struct fk_sqltype *const *types, const struct fk_value *vals, size_t n,
+                  int *none)
+{
+    fk_buf_reset(out);
+    *none = 1;
+    if (n == 0 || fmt == FK_FMT_NONE) {
+        return;
+    }
+    if (fmt == FK_FMT_JSON) {
+        if (n == 1) {
+            if (vals[0].type == FK_T_NULL) {
+                return;
+            }
+            fk_json_put_value(out, &vals[0], types[0]);
+        } else {
+            size_t nulls = 0;
+            for (size_t i = 0; i < n; i++) {
+                nulls += vals[i].type == FK_T_NULL;
+            }
+            if (nulls == n) {
+                return; /* a key of nulls is no key, as ksqlDB writes it */
+            }
+            fk_buf_putc(out, '{');
+            for (size_t i = 0; i < n; i++) {
+                if (i) {
+                    fk_buf_putc(out, ',');
+                }
+                fk_json_put_string(out, names[i], strlen(names[i]));
+                fk_buf_putc(out, ':');
+                fk_json_put_value(out, &vals[i], types[i]);
+            }
+            fk_buf_putc(out, '}');
+        }
+        *none = 0;
+        return;
+    }
+    if (vals[0].type == FK_T_NULL) {
+        return;
+    }
+    fk_kafka_key_write(out, types[0], &vals[0]);
+    *none = 0;
 }
 
 /* The one key column of a KAFKA-format key. */

@@ -162,7 +162,8 @@ int main(int argc, char **argv)
         for (long i = 0; i < n; i++) {
             struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
             const struct fk_verdict *v =
-                fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
+                fk_engine_eval(eng, rs, NULL, 0, vals[i], lens[i], &prov, 1767225600000LL + i,
+                               uniq);
             fk_uniq_commit(uniq);
             if (v->decode_err != FK_DECODE_OK) {
                 dlq++;
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
         t0 = fk_mono_us();
         for (long i = 0; i < n; i++) {
             struct fk_provenance prov = {"custchannel", 0, i, 1767225600000LL + i, NULL, 0};
-            fk_engine_eval(eng, rs, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
+            fk_engine_eval(eng, rs, NULL, 0, vals[i], lens[i], &prov, 1767225600000LL + i, uniq);
             fk_uniq_commit(uniq);
         }
         judge_rate[round] = (double)n * 1e6 / (double)(fk_mono_us() - t0);

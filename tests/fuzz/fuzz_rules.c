@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int r = 0; r < 2; r++) {
         struct fk_provenance prov = {"custchannel", r, 1000 + r, 1767225601000LL, "k", 1};
         const struct fk_verdict *v =
-            fk_engine_eval(eng, rs, recs[r], lens[r], &prov, 1767225602000LL, uniq);
+            fk_engine_eval(eng, rs, NULL, 0, recs[r], lens[r], &prov, 1767225602000LL, uniq);
         if (v->generation != rs->generation) {
             __builtin_trap();
         }

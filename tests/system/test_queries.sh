@@ -4,7 +4,10 @@
 # PARTITION BY, one with functions) and an INSERT INTO, on generated records with defects,
 # across a kill -9 and restart. Their read_committed outputs must equal, record for record
 # (keys and values), what tests/system/expect_queries.py computes from the input topic with
-# ksqlDB's rules, with nothing lost or duplicated.
+# ksqlDB's rules, with nothing lost or duplicated. Then a source with a KEY column: records
+# produced with keys (kcat -K), a rule and a uniqueness key on the key column, the labelled
+# stream keyed as ksqlDB keys it, unreadable keys dead-lettered; the labelled records must be
+# what `faker-kafkad test` (the executor) writes for the same statements and inputs.
 source "$(dirname "$0")/lib.sh"
 
 test_names qy
@@ -77,5 +80,91 @@ check_eq "jobs: one record per readable input, exactly once" "$(figure jobs_diff
 check_eq "jobs: as many records as readable inputs" "$(figure jobs_got)" "$(figure readable)"
 check_eq "the labelled stream still has one record per readable input" \
     "$(committed_count "$labelled")" "$(figure readable)"
+
+# A source with a KEY column (JSON key format), one partition so that outputs keep the input's
+# order for the comparison with the executor.
+kid=$(unique qk)
+kin=$kid-in
+klab=$(echo "${kid}_EXCEP" | tr 'a-z-' 'A-Z_')
+kver=$kid.verdicts
+kdlq=$kid.dlq
+keyed_sql() { # SOURCE_TOPIC LABEL_TOPIC
+    cat <<SQL
+SET 'auto.offset.reset' = 'earliest';
+CREATE STREAM custchannel (id VARCHAR KEY, name VARCHAR, dob VARCHAR)
+  WITH (KAFKA_TOPIC = '$1', KEY_FORMAT = 'JSON', VALUE_FORMAT = 'JSON');
+CREATE STREAM custexcep WITH (KAFKA_TOPIC = '$2') AS
+  SELECT id, name,
+         CASE WHEN dob < '1980-01-01' THEN 'Policyexception' ELSE 'Correct' END AS quality
+  FROM custchannel;
+SQL
+}
+keyed_sql custchannel CUSTEXCEP >"$T_WORK/keyed.sql"
+{
+    echo "version: 1"
+    echo "ksql: |"
+    keyed_sql "$kin" "$klab" | sed 's/^/  /'
+    echo "rules:"
+    echo "  - {name: id_shape, dimension: validity, check: \"id LIKE 'C%'\"}"
+    echo "  - {name: id_unique, dimension: uniqueness, unique: {key: id, within: 1h}}"
+} >"$T_WORK/keyed.yaml"
+kconf=$(write_conf qk "$kin" "
+generator: {enabled: false}
+topics: {input: $kin, verdicts: $kver, dlq: $kdlq, partitions: 1}
+dq: {enabled: true, group: $kid-g, transactional_id: $kid-tx, batch_max: 100}")
+check "the keyed statements load" "$FK_BIN" -t -c "$kconf" -r "$T_WORK/keyed.yaml"
+compose/local/stack kafka-topics --bootstrap-server "$FK_KAFKA_BOOTSTRAP" --create --topic "$kin" \
+    --partitions 1 >/dev/null
+start_daemon "$kconf" "$T_WORK/keyed.yaml"
+# Keys: "C<i>" mostly, "X<i>" (fails id_shape), none (id NULL), "C1" again (fails id_unique),
+# and text that is not JSON (unreadable: the DLQ).
+KN=400
+for i in $(seq 1 $KN); do
+    v="{\"name\":\"n$i\",\"dob\":\"19$((50 + i % 50))-01-01\"}"
+    if ((i % 13 == 0)); then
+        echo "{bad$i|$v"
+    elif ((i % 11 == 0)); then
+        echo "$v"
+    elif ((i % 17 == 0)); then
+        echo "\"C1\"|$v"
+    elif ((i % 7 == 0)); then
+        echo "\"X$i\"|$v"
+    else
+        echo "\"C$i\"|$v"
+    fi
+done | kcat -b "$FK_KAFKA_BOOTSTRAP" -P -t "$kin" -K '|'
+kjudged() {
+    PROGRESS=$(($(committed_count "$kver") + $(committed_count "$kdlq")))
+    ((PROGRESS >= KN))
+}
+check "every keyed record is judged or dead-lettered" wait_progress 120 kjudged
+stop_daemon TERM
+check_eq "exit 0 (keyed)" "$DAEMON_RC" 0
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$kin" -o beginning -e -q -f '%K\t%k\t%s\n' >"$T_WORK/kin.tsv"
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$klab" -o beginning -e -q -X isolation.level=read_committed \
+    -f '%K\t%k\t%s\n' >"$T_WORK/klab.tsv"
+committed_values "$kver" >"$T_WORK/kver.txt"
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$kdlq" -o beginning -e -q -X isolation.level=read_committed \
+    -f '%h\n' >"$T_WORK/kdlq.txt"
+/usr/bin/python3 tests/system/expect_keyed.py "$T_WORK/kin.tsv" "$T_WORK/klab.tsv" \
+    "$T_WORK/kver.txt" "$T_WORK/kdlq.txt" "$T_WORK/keyed-in.json" "$T_WORK/keyed-out.json" \
+    >"$T_WORK/kexpect.txt" 2>&1
+sed 's/^/  /' "$T_WORK/kexpect.txt"
+kfig() { awk -v k="$1" '$1 == k {print $2}' "$T_WORK/kexpect.txt"; }
+check_eq "the keyed input holds $KN records" "$(topic_count "$kin" 1)" "$KN"
+check "keys that are not JSON are dead-lettered with the reason, and only they" \
+    test "$(kfig unreadable)" -gt 0 -a "$(kfig dlq_key_errors)" = "$(kfig unreadable)" \
+    -a "$(committed_count "$kdlq")" = "$(kfig unreadable)"
+check_eq "one labelled record per readable input" "$(kfig labelled_got)" "$(kfig readable)"
+check_eq "CUSTEXCEP: each record's key (the id, as JSON) and value as ksqlDB writes them" \
+    "$(kfig labelled_diff)" 0
+check "CUSTEXCEP has keyed records and keyless ones (a null id)" \
+    test "$(kfig keyed_labelled)" -gt 0 -a "$(kfig keyed_labelled)" -lt "$(kfig readable)"
+check_eq "the rule on the key column fails exactly where the id does not start with C" \
+    "$(kfig shape_got)" "$(kfig shape_expected)"
+check "the uniqueness key on the key column catches the repeated ids" \
+    test "$(kfig unique_expected)" -gt 0 -a "$(kfig unique_got)" = "$(kfig unique_expected)"
+check "the executor (faker-kafkad test) writes the same labelled records" \
+    "$FK_BIN" test -s "$T_WORK/keyed.sql" -i "$T_WORK/keyed-in.json" -o "$T_WORK/keyed-out.json"
 
 finish

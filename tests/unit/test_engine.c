@@ -47,7 +47,8 @@ static struct fk_ruleset *load_yaml(const char *yaml)
 static const char *labelled(struct fk_engine *eng, struct fk_ruleset *rs, const char *json,
                             struct fk_buf *out)
 {
-    const struct fk_verdict *v = fk_engine_eval(eng, rs, json, strlen(json), NULL, START_MS, NULL);
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, NULL, 0, json, strlen(json), NULL,
+                                                START_MS, NULL);
     if (v->decode_err != FK_DECODE_OK) {
         return NULL;
     }
@@ -153,7 +154,7 @@ static void undecodable_records(void)
             const struct undecodable_case *c = &undecodable_cases[i];
             size_t len = c->len ? c->len : strlen(c->in);
             const struct fk_verdict *v =
-                fk_engine_eval(eng, sets[s], c->in, len, NULL, START_MS, NULL);
+                fk_engine_eval(eng, sets[s], NULL, 0, c->in, len, NULL, START_MS, NULL);
             if (v->decode_err != c->err) {
                 fprintf(stderr, "  case %zu: got %s\n", i, fk_decode_err_name(v->decode_err));
             }
@@ -164,7 +165,7 @@ static void undecodable_records(void)
         }
         /* And the engine is fine afterwards. */
         const struct fk_verdict *v =
-            fk_engine_eval(eng, sets[s], "{\"name\":\"y\"}", 12, NULL, START_MS, NULL);
+            fk_engine_eval(eng, sets[s], NULL, 0, "{\"name\":\"y\"}", 12, NULL, START_MS, NULL);
         CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
     }
     fk_engine_destroy(eng);
@@ -180,11 +181,11 @@ static void decode_limits(void)
     static const char deep[] = "{\"o\":{\"a\":[[1]]}}";
     CHECK_INT_EQ(sizeof small - 1, 26); /* under the limit of 32 */
     const struct fk_verdict *v =
-        fk_engine_eval(eng, ksql_rs, small, sizeof small - 1, NULL, START_MS, NULL);
+        fk_engine_eval(eng, ksql_rs, NULL, 0, small, sizeof small - 1, NULL, START_MS, NULL);
     CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
-    v = fk_engine_eval(eng, ksql_rs, big, sizeof big - 1, NULL, START_MS, NULL);
+    v = fk_engine_eval(eng, ksql_rs, NULL, 0, big, sizeof big - 1, NULL, START_MS, NULL);
     CHECK_INT_EQ(v->decode_err, FK_DECODE_TOO_LARGE);
-    v = fk_engine_eval(eng, ksql_rs, deep, sizeof deep - 1, NULL, START_MS, NULL);
+    v = fk_engine_eval(eng, ksql_rs, NULL, 0, deep, sizeof deep - 1, NULL, START_MS, NULL);
     CHECK_INT_EQ(v->decode_err, FK_DECODE_TOO_DEEP);
     fk_engine_destroy(eng);
 }
@@ -289,7 +290,7 @@ static void verdict_is_json_with_provenance(void)
     ksql_rs->generation = 7;
 
     const struct fk_verdict *v =
-        fk_engine_eval(eng, ksql_rs, in, strlen(in), &prov, START_MS + 2000, NULL);
+        fk_engine_eval(eng, ksql_rs, NULL, 0, in, strlen(in), &prov, START_MS + 2000, NULL);
     CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
     CHECK_INT_EQ(v->generation, 7);
     CHECK_INT_EQ(v->n_violations, 1);
@@ -342,7 +343,7 @@ static void verdict_is_json_with_provenance(void)
     /* A clean record, no key, and no provenance at all. */
     static const char clean[] = "{\"name\":\"Jane\",\"dob\":\"1979-01-01\"}";
     prov.key = NULL;
-    v = fk_engine_eval(eng, ksql_rs, clean, strlen(clean), &prov, START_MS, NULL);
+    v = fk_engine_eval(eng, ksql_rs, NULL, 0, clean, strlen(clean), &prov, START_MS, NULL);
     CHECK_INT_EQ(v->n_violations, 0);
     fk_engine_render_verdict(eng, ksql_rs, &prov, clean, strlen(clean), &out);
     doc = parse_json(out.data, out.len);
@@ -356,7 +357,7 @@ static void verdict_is_json_with_provenance(void)
     }
     yajl_tree_free(doc);
 
-    v = fk_engine_eval(eng, ksql_rs, clean, strlen(clean), NULL, START_MS, NULL);
+    v = fk_engine_eval(eng, ksql_rs, NULL, 0, clean, strlen(clean), NULL, START_MS, NULL);
     fk_engine_render_verdict(eng, ksql_rs, NULL, clean, strlen(clean), &out);
     CHECK_STR_EQ(out.data, "{\"generation\":7,\"quality\":\"Policyexception\",\"valid\":true,"
                            "\"violations\":[],\"record\":{\"name\":\"Jane\",\"dob\":"
@@ -372,7 +373,7 @@ static void verdict_is_json_with_provenance(void)
         fk_ruleset_load_string("r.yaml", no_else, strlen(no_else), err, sizeof err);
     CHECK(rs != NULL);
     if (rs) {
-        v = fk_engine_eval(eng, rs, "{\"a\":\"y\"}", 9, NULL, START_MS, NULL);
+        v = fk_engine_eval(eng, rs, NULL, 0, "{\"a\":\"y\"}", 9, NULL, START_MS, NULL);
         CHECK_INT_EQ(v->label.type, FK_T_NULL);
         fk_engine_render_labelled(eng, rs, &out);
         CHECK_STR_EQ(out.data, "{\"A\":\"y\",\"Q\":null}");
@@ -500,7 +501,7 @@ static void every_rule_breaks_on_its_defect(void)
         int64_t rowtime = START_MS + c->created_to_rowtime_ms;
         struct fk_provenance prov = {"custchannel", 0, (int64_t)i, rowtime, NULL, 0};
         const struct fk_verdict *v =
-            fk_engine_eval(eng, yaml_rs, rec.data, rec.len, &prov, rowtime, NULL);
+            fk_engine_eval(eng, yaml_rs, NULL, 0, rec.data, rec.len, &prov, rowtime, NULL);
         CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
         violated(v, yaml_rs, &names);
         if (strcmp(names.data, c->violations) != 0) {
@@ -519,7 +520,7 @@ static void every_rule_breaks_on_its_defect(void)
         memcpy(p, "2025-12-31T23:59:59.000Z", 24);
         int64_t rowtime = START_MS + 500;
         const struct fk_verdict *v =
-            fk_engine_eval(eng, yaml_rs, with_dob, strlen(with_dob), NULL, rowtime, NULL);
+            fk_engine_eval(eng, yaml_rs, NULL, 0, with_dob, strlen(with_dob), NULL, rowtime, NULL);
         violated(v, yaml_rs, &names);
         CHECK_STR_EQ(names.data, "registered_after_birth");
     }
@@ -561,7 +562,8 @@ static void clean_generator_records_pass(void)
         int64_t created = START_MS + (int64_t)i * 1000;
         struct fk_provenance prov = {"custchannel", 0, i, created + 1000, r->key, r->key_len};
         const struct fk_verdict *v =
-            fk_engine_eval(eng, yaml_rs, r->value, r->value_len, &prov, created + 1000, NULL);
+            fk_engine_eval(eng, yaml_rs, NULL, 0, r->value, r->value_len, &prov, created + 1000,
+                           NULL);
         CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
         violated(v, yaml_rs, &names);
         /* The generator draws jobs from Faker's list, which has the seed's Arboriculturist;
@@ -575,7 +577,7 @@ static void clean_generator_records_pass(void)
         CHECK_STR_EQ(names.data, want);
         /* And both forms label it alike. */
         fk_engine_render_labelled(eng, yaml_rs, &a);
-        fk_engine_eval(eng, ksql_rs, r->value, r->value_len, &prov, created + 1000, NULL);
+        fk_engine_eval(eng, ksql_rs, NULL, 0, r->value, r->value_len, &prov, created + 1000, NULL);
         fk_engine_render_labelled(eng, ksql_rs, &b);
         CHECK_STR_EQ(a.data, b.data);
     }
@@ -595,7 +597,8 @@ static int flags_email_unique(struct fk_engine *eng, const char *email, int32_t 
     fk_buf_init(&rec);
     make_record(&rec, "email", email);
     struct fk_provenance prov = {"custchannel", partition, 0, rowtime, NULL, 0};
-    const struct fk_verdict *v = fk_engine_eval(eng, yaml_rs, rec.data, rec.len, &prov, rowtime, u);
+    const struct fk_verdict *v = fk_engine_eval(eng, yaml_rs, NULL, 0, rec.data, rec.len, &prov,
+                                                rowtime, u);
     int flagged = 0;
     for (size_t i = 0; i < v->n_violations; i++) {
         const struct fk_rule *r = v->violations[i].rule;
@@ -714,23 +717,24 @@ static void results_per_rule(void)
     struct fk_engine *eng = fk_engine_new(NULL);
     struct fk_uniq *u = fk_uniq_new();
     struct fk_provenance prov = {"t", 0, 1, START_MS, NULL, 0};
-    const struct fk_verdict *v = fk_engine_eval(eng, rs, "{\"a\":\"x\",\"b\":2}", 15, &prov,
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, NULL, 0, "{\"a\":\"x\",\"b\":2}", 15,
+                                                &prov,
                                                 START_MS, u);
     CHECK_INT_EQ(v->results[0], FK_CHECK_PASS);
     CHECK_INT_EQ(v->results[1], FK_CHECK_PASS);
     CHECK_INT_EQ(v->results[2], FK_CHECK_PASS);
-    v = fk_engine_eval(eng, rs, "{\"a\":\"x\",\"b\":-1}", 16, &prov, START_MS, u);
+    v = fk_engine_eval(eng, rs, NULL, 0, "{\"a\":\"x\",\"b\":-1}", 16, &prov, START_MS, u);
     CHECK_INT_EQ(v->results[0], FK_CHECK_PASS);
     CHECK_INT_EQ(v->results[1], FK_CHECK_FAIL);
     CHECK_INT_EQ(v->results[2], FK_CHECK_FAIL); /* seen within the hour */
     CHECK_INT_EQ(v->n_violations, 2);
-    v = fk_engine_eval(eng, rs, "{}", 2, &prov, START_MS, u);
+    v = fk_engine_eval(eng, rs, NULL, 0, "{}", 2, &prov, START_MS, u);
     CHECK_INT_EQ(v->results[0], FK_CHECK_FAIL);
     CHECK_INT_EQ(v->results[1], FK_CHECK_SKIPPED); /* when b IS NOT NULL: not TRUE */
     CHECK_INT_EQ(v->results[2], FK_CHECK_SKIPPED); /* no key */
-    v = fk_engine_eval(eng, rs, "{\"a\":\"y\"}", 9, &prov, START_MS, NULL);
+    v = fk_engine_eval(eng, rs, NULL, 0, "{\"a\":\"y\"}", 9, &prov, START_MS, NULL);
     CHECK_INT_EQ(v->results[2], FK_CHECK_SKIPPED); /* no uniqueness state given */
-    v = fk_engine_eval(eng, rs, "not json", 8, &prov, START_MS, u);
+    v = fk_engine_eval(eng, rs, NULL, 0, "not json", 8, &prov, START_MS, u);
     CHECK(v->decode_err != FK_DECODE_OK && v->results == NULL);
     fk_uniq_destroy(u);
     fk_engine_destroy(eng);
@@ -770,13 +774,14 @@ static void valid_ignores_warning_and_info(void)
     fk_buf_init(&out);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *in = cases[k].in;
-        const struct fk_verdict *v = fk_engine_eval(eng, rs, in, strlen(in), &prov, START_MS, NULL);
+        const struct fk_verdict *v = fk_engine_eval(eng, rs, NULL, 0, in, strlen(in), &prov,
+                                                    START_MS, NULL);
         CHECK_INT_EQ(fk_verdict_valid(v), cases[k].valid);
         CHECK_STR_EQ(fk_verdict_severity(v), cases[k].severity);
         fk_engine_render_verdict(eng, rs, &prov, in, strlen(in), &out);
         CHECK(strstr(out.data, cases[k].valid ? "\"valid\":true" : "\"valid\":false") != NULL);
     }
-    const struct fk_verdict *v = fk_engine_eval(eng, rs, "nope", 4, &prov, START_MS, NULL);
+    const struct fk_verdict *v = fk_engine_eval(eng, rs, NULL, 0, "nope", 4, &prov, START_MS, NULL);
     CHECK(!fk_verdict_valid(v));
     fk_buf_free(&out);
     fk_engine_destroy(eng);
@@ -788,7 +793,8 @@ static yajl_val hostile_verdict(struct fk_engine *eng, const char *in, size_t le
                                 size_t key_len, struct fk_buf *out)
 {
     struct fk_provenance prov = {"custchannel", 0, 1, START_MS, key, key_len};
-    const struct fk_verdict *v = fk_engine_eval(eng, yaml_rs, in, len, &prov, START_MS, NULL);
+    const struct fk_verdict *v = fk_engine_eval(eng, yaml_rs, NULL, 0, in, len, &prov, START_MS,
+                                                NULL);
     CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
     fk_engine_render_verdict(eng, yaml_rs, &prov, in, len, out);
     size_t bad;
@@ -897,7 +903,8 @@ static void labelled_non_finite_doubles_as_jackson(void)
     };
     for (size_t i = 0; i < FK_ARRAY_SIZE(cases); i++) {
         const struct fk_verdict *v =
-            fk_engine_eval(eng, rs, cases[i][0], strlen(cases[i][0]), NULL, START_MS, NULL);
+            fk_engine_eval(eng, rs, NULL, 0, cases[i][0], strlen(cases[i][0]), NULL, START_MS,
+                           NULL);
         CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
         fk_engine_render_labelled(eng, rs, &out);
         CHECK_STR_EQ(out.data, cases[i][1]);

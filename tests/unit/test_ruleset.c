@@ -238,9 +238,10 @@ static const struct error_case error_cases[] = {
      "STREAM); keep tables and aggregations in ksqlDB"},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR, a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
      "r.yaml:3:31: Duplicate column names: A"},
-    {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR KEY, b VARCHAR) WITH (KAFKA_TOPIC='t');\n",
-     "r.yaml:3:20: key columns are not supported in the rules' source: the rules and the "
-     "labelled stream read the value's fields"},
+    {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR KEY, b VARCHAR) WITH (KAFKA_TOPIC='t');\n"
+     "  CREATE STREAM o AS SELECT b FROM s;\n",
+     "r.yaml:4:3: The query used to build `O` must include the key column A in its projection "
+     "(eg, SELECT A...)."},
     {"version: 1\nksql: |\n  CREATE STREAM s (a VARCHAR) WITH (KAFKA_TOPIC='t');\n",
      "r.yaml:2:7: ksql needs two statements: CREATE STREAM source (...) WITH (...); CREATE STREAM "
      "label AS SELECT ... FROM source;"},
