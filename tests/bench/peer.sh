@@ -15,8 +15,10 @@
 # same transaction as the output), CPU-s per million records of the process (utime+stime) and
 # of the broker JVM, peak RSS (VmHWM); "warm" is the second half of the input alone.
 # BATCH_MAX_ROUND (0: none) adds one dq run with that dq.batch_max.
-# Every run's output must be the same multiset of (key length, value) as the first dq run's,
-# read with read_committed: otherwise the script fails at the end. timestamp_not_input counts
+# First, the peer (CustExcep --lines) and faker-kafkad -e must give the same CUSTEXCEP value for
+# every line of tests/bench/peer/edge.jsonl. Then every run's output must be the same multiset
+# of (key length, value) as the first dq run's, read with read_committed. Otherwise the script
+# prints the differences and fails at the end, after the figures. timestamp_not_input counts
 # the outputs whose timestamp is newer than every input record's (ksqlDB writes the input's).
 #
 # Latency: in each round, each processor runs live on fresh topics while bench_peer latency
@@ -88,6 +90,20 @@ peer_build() {
 
 stack_up # first: it installs Java and Maven for the broker when they are missing
 peer_build
+
+# Before any figure: the peer and faker-kafkad -e (what the dq group writes) on the edge cases
+# of tests/bench/peer/edge.jsonl, line by line: the CUSTEXCEP value or null (skipped / DLQ).
+mismatch=0
+java -cp "$JAR:$PEER_CACHE/target/lib/*" fk.bench.CustExcep --lines <tests/bench/peer/edge.jsonl >"$work/edge.peer" 2>/dev/null
+"$BIN" -e -r rules/custdq-ksql.yaml <tests/bench/peer/edge.jsonl |
+    sed -E 's/^\{"custexcep":(null|\{"NAME":.*,"QUALITY":"[A-Za-z ]*"\}),"verdict":.*$/\1/' >"$work/edge.dq"
+if cmp -s "$work/edge.peer" "$work/edge.dq"; then
+    echo "edge cases: the peer and faker-kafkad -e agree on all $(wc -l <"$work/edge.dq") lines"
+else
+    mismatch=1
+    echo "edge cases: the peer and faker-kafkad -e differ (line: peer | dq):" >&2
+    paste -d'|' "$work/edge.peer" "$work/edge.dq" | awk -F'|' '$1 != $2 { print "  " NR ": " $0 }' >&2
+fi
 bpid=$(cat "$FK_STACK_DIR/kafka/kafka.pid")
 B=$FK_KAFKA_BOOTSTRAP
 run=bench-peer-$(date +%s)
@@ -148,7 +164,6 @@ dump() {
     rm -f "$work/$1.raw"
 }
 ref= # the first dq run's output, which every other run must equal
-mismatch=0
 declare -A res
 # throughput KIND TAG [DQ]: one run of dq or streams over the whole input.
 throughput() {

@@ -6,7 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +50,8 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <p>Usage: CustExcep BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC APPLICATION_ID STATE_DIR. Runs until
  * SIGTERM; prints "state RUNNING" on stderr once the stream thread has its partitions.
+ * CustExcep --lines: no Kafka; each line of stdin (bytes as they are) to its CUSTEXCEP value, or
+ * "null" for a value that would be skipped, one per line (peer.sh compares it with faker-kafkad -e).
  */
 public final class CustExcep {
     /* KsqlJsonDeserializer's mapper: floats as exact BigDecimals, so 1.50 prints as "1.50". */
@@ -125,7 +133,23 @@ public final class CustExcep {
         return out == null ? List.of() : List.of(KeyValue.pair((byte[]) null, out));
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    /* --lines: each line of stdin to its CUSTEXCEP value, or "null" when it would be skipped */
+    private static void lines() throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.ISO_8859_1));
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false);
+        for (String l; (l = in.readLine()) != null;) {
+            List<KeyValue<byte[], byte[]>> r = process(l.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(r.isEmpty() ? "null".getBytes(StandardCharsets.US_ASCII) : r.get(0).value);
+            out.write('\n');
+        }
+        out.flush();
+    }
+
+    public static void main(String[] args) throws InterruptedException, IOException {
+        if (args.length == 1 && args[0].equals("--lines")) {
+            lines();
+            return;
+        }
         if (args.length != 5) {
             System.err.println("usage: CustExcep BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC APPLICATION_ID STATE_DIR");
             System.exit(64);
