@@ -54,7 +54,8 @@ static double cpu_s(long pid)
     /* the command name may hold spaces and parentheses: fields are counted after the last ')' */
     char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) {
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) {
         return -1;
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -86,8 +87,9 @@ static rd_kafka_t *client(const char *brokers, const char *group, int read_commi
     if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(conf, "isolation.level", read_committed ? "read_committed" : "read_uncommitted",
-                          errstr, sizeof errstr)) {
+        rd_kafka_conf_set(conf, "isolation.level",
+                          read_committed ? "read_committed" : "read_uncommitted", errstr,
+                          sizeof errstr)) {
         fprintf(stderr, "bench_peer: %s\n", errstr);
         rd_kafka_conf_destroy(conf);
         return NULL;
@@ -108,23 +110,28 @@ static rd_kafka_topic_partition_list_t *partitions(rd_kafka_t *rk, const char *t
     rd_kafka_topic_destroy(rkt);
     if (err || md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
         fprintf(stderr, "bench_peer: no metadata for %s: %s\n", topic,
-                rd_kafka_err2str(err ? err : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN));
+                rd_kafka_err2str(err             ? err
+                                 : md->topic_cnt ? md->topics[0].err
+                                                 : RD_KAFKA_RESP_ERR_UNKNOWN));
         if (md) {
             rd_kafka_metadata_destroy(md);
         }
         return NULL;
     }
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
     for (int i = 0; i < md->topics[0].partition_cnt; i++) {
         int64_t lo, hi = 0;
         int32_t id = md->topics[0].partitions[i].id;
         if (ends && (err = rd_kafka_query_watermark_offsets(rk, topic, id, &lo, &hi, 10000))) {
-            fprintf(stderr, "bench_peer: end offset of %s [%d]: %s\n", topic, id, rd_kafka_err2str(err));
+            fprintf(stderr, "bench_peer: end offset of %s [%d]: %s\n", topic, id,
+                    rd_kafka_err2str(err));
             rd_kafka_topic_partition_list_destroy(parts);
             rd_kafka_metadata_destroy(md);
             return NULL;
         }
-        rd_kafka_topic_partition_list_add(parts, topic, id)->offset = ends ? hi : RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_topic_partition_list_add(parts, topic, id)->offset =
+            ends ? hi : RD_KAFKA_OFFSET_BEGINNING;
     }
     rd_kafka_metadata_destroy(md);
     return parts;
@@ -183,8 +190,10 @@ static int watch(char **argv)
                 fprintf(stderr, "bench_peer: process %ld or broker %ld ended\n", pid, bpid);
                 break;
             }
-            double n = (double)target, m = (double)target / 1e6, h = (double)(target - target / 2) / 1e6;
-            printf("records=%lld seconds=%.2f rate=%.0f warm_rate=%.0f cpu_per_m=%.2f warm_cpu_per_m=%.2f "
+            double n = (double)target, m = (double)target / 1e6,
+                   h = (double)(target - target / 2) / 1e6;
+            printf("records=%lld seconds=%.2f rate=%.0f warm_rate=%.0f cpu_per_m=%.2f "
+                   "warm_cpu_per_m=%.2f "
                    "broker_per_m=%.2f warm_broker_per_m=%.2f hwm_mb=%.0f\n",
                    (long long)target, (double)(t_end - t0) / 1000, n * 1000 / (double)(t_end - t0),
                    h * 1e6 * 1000 / (double)(t_end > t_half ? t_end - t_half : 1), p_end / m,
@@ -193,8 +202,8 @@ static int watch(char **argv)
             break;
         }
         if (cpu_s(pid) < 0) {
-            fprintf(stderr, "bench_peer: process %ld ended with %lld of %lld records committed\n", pid,
-                    (long long)done, (long long)target);
+            fprintf(stderr, "bench_peer: process %ld ended with %lld of %lld records committed\n",
+                    pid, (long long)done, (long long)target);
             break;
         }
         int64_t pause = 50 - (now_ms() - t);
@@ -263,13 +272,15 @@ static rd_kafka_t *producer(const char *brokers, int *failed)
  */
 static int lat_record(char *buf, size_t size, int64_t sent, long seq)
 {
-    static const char *const jobs[] = {"Academic librarian", "Arboriculturist", "Chemical engineer"};
-    return snprintf(buf, size,
-                    "{\"name\": \"lat-%lld-%ld\", \"address\": \"%ld Oak Street\\nSpringfield, IL 62704\", "
-                    "\"phone\": \"217-555-%04ld\", \"job\": \"%s\", \"email\": \"c%ld@example.com\", "
-                    "\"dob\": \"%s\", \"created_at\": \"2026-11-24T23:59:00.000Z\"}",
-                    (long long)sent, seq, seq % 1000, seq % 10000, jobs[seq % 3], seq,
-                    seq % 5 == 0 ? "1975-03-02" : "1990-05-17");
+    static const char *const jobs[] = {"Academic librarian", "Arboriculturist",
+                                       "Chemical engineer"};
+    return snprintf(
+        buf, size,
+        "{\"name\": \"lat-%lld-%ld\", \"address\": \"%ld Oak Street\\nSpringfield, IL 62704\", "
+        "\"phone\": \"217-555-%04ld\", \"job\": \"%s\", \"email\": \"c%ld@example.com\", "
+        "\"dob\": \"%s\", \"created_at\": \"2026-11-24T23:59:00.000Z\"}",
+        (long long)sent, seq, seq % 1000, seq % 10000, jobs[seq % 3], seq,
+        seq % 5 == 0 ? "1975-03-02" : "1990-05-17");
 }
 
 static int latency(char **argv)
@@ -313,7 +324,9 @@ static int latency(char **argv)
         if (!rkm) {
             continue;
         }
-        const char *p = rkm->payload && rkm->len > 12 ? memmem(rkm->payload, rkm->len, "\"NAME\":\"lat-", 12) : NULL;
+        const char *p = rkm->payload && rkm->len > 12
+                            ? memmem(rkm->payload, rkm->len, "\"NAME\":\"lat-", 12)
+                            : NULL;
         if (!rkm->err && p && n < count) {
             int64_t at = now_ms(), sent = strtoll(p + 12, NULL, 10);
             lat[n++] = at - sent;
@@ -327,7 +340,8 @@ static int latency(char **argv)
     }
     rc = n == count && !failed ? 0 : 1;
     if (rc) {
-        fprintf(stderr, "bench_peer: %zu of %zu records sent, %zu came out in %s in time\n", sent_n, count, n, out);
+        fprintf(stderr, "bench_peer: %zu of %zu records sent, %zu came out in %s in time\n", sent_n,
+                count, n, out);
     }
     if (n >= 2) {
         size_t h = n / 2;
