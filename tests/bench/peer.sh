@@ -3,7 +3,7 @@
 # ksqlDB query with exactly_once_v2 (tests/bench/peer/, built here with Maven), on the same
 # local broker and the same input, alternating. Not a test: it prints figures.
 #
-#   N=500000 ROUNDS=2 RATE=5000 LATENCY_SECONDS=60 BATCH_MAX_ROUND=10000 tests/bench/peer.sh
+#   N=500000 ROUNDS=2 RATE=5000 LATENCY_SECONDS=60 BATCH_MAX_ROUND=10000 SHIPPED=1 tests/bench/peer.sh
 #
 # Throughput: N records (the daemon's generator, default defects, 3 partitions) go into one
 # input topic once; then ROUNDS rounds, each running the dq group (faker-kafkad with only dq
@@ -14,7 +14,10 @@
 # process's start until its group's committed offsets reach the input's end (committed in the
 # same transaction as the output), CPU-s per million records of the process (utime+stime) and
 # of the broker JVM, peak RSS (VmHWM); "warm" is the second half of the input alone.
-# BATCH_MAX_ROUND (0: none) adds one dq run with that dq.batch_max.
+# SHIPPED (empty: none) adds to each round a dq run with the shipped rules (rules/custdq.yaml:
+# the same label, and every rule, the verdicts and the notifications besides). BATCH_MAX_ROUND
+# (0: none) adds one dq run with that dq.batch_max. The peer is built into FK_PEER_CACHE
+# (default ~/.cache/faker-kafka/bench-peer).
 # First, the peer (CustExcep --lines) and faker-kafkad -e must give the same CUSTEXCEP value for
 # every line of tests/bench/peer/edge.jsonl. Then every run's output must be the same multiset
 # of (key length, value) as the first dq run's, read with read_committed. Otherwise the script
@@ -34,11 +37,12 @@ ROUNDS=${ROUNDS:-2}
 RATE=${RATE:-5000}
 LATENCY_SECONDS=${LATENCY_SECONDS:-60}
 BATCH_MAX_ROUND=${BATCH_MAX_ROUND:-10000}
+SHIPPED=${SHIPPED-1}
 BUILD=${BUILD:-build}
 BIN=$BUILD/faker-kafkad
 TOOL=$BUILD/tests/bench_peer
 POM=tests/bench/peer/pom.xml
-PEER_CACHE=${FK_CACHE:-$HOME/.cache/faker-kafka}/bench-peer
+PEER_CACHE=${FK_PEER_CACHE:-$HOME/.cache/faker-kafka/bench-peer}
 JAR=$PEER_CACHE/target/fk-bench-peer.jar
 source tests/bench/lib.sh
 
@@ -123,30 +127,41 @@ $2
 YAML
     echo "$work/$1.yaml"
 }
-# rules TOPIC OUTPUT: the seed's statements reading TOPIC, CUSTEXCEP written to OUTPUT.
-rules() {
+# rules_ksql TOPIC OUTPUT: the seed's statements reading TOPIC, CUSTEXCEP written to OUTPUT.
+rules_ksql() {
     sed -e "s/KAFKA_TOPIC = 'custchannel'/KAFKA_TOPIC = '$1'/" \
         -e "s/CREATE STREAM custexcep AS/CREATE STREAM custexcep WITH (KAFKA_TOPIC = '$2') AS/" \
         rules/custdq-ksql.yaml >"$work/rules-$2.yaml"
     grep -q "KAFKA_TOPIC = '$2'" "$work/rules-$2.yaml" || { echo "bench-peer: rules/custdq-ksql.yaml changed shape" >&2; exit 1; }
     echo "$work/rules-$2.yaml"
 }
+# rules_shipped TOPIC OUTPUT: the shipped rules, the same label (CUSTEXCEP) written to OUTPUT.
+rules_shipped() {
+    cp rules/jobs.txt "$work/"
+    sed -e "s/^  topic: custchannel$/  topic: $1/" -e "s/^  stream: custexcep$/  stream: custexcep\n  topic: $2/" \
+        -e "s/^  topic: custnotify$/  topic: $2.notify/" rules/custdq.yaml >"$work/rules-$2.yaml"
+    grep -q "^  topic: $2\$" "$work/rules-$2.yaml" || { echo "bench-peer: rules/custdq.yaml changed shape" >&2; exit 1; }
+    echo "$work/rules-$2.yaml"
+}
 
 create_topic "$input"
 generate "$(conf gen "topics: {input: $input, partitions: 3}
 dq: {enabled: false}
-generator: {enabled: true, rate: 0, count: $N, seed: 1}")" "$(rules "$input" "$run-unused")"
+generator: {enabled: true, rate: 0, count: $N, seed: 1}")" "$(rules_ksql "$input" "$run-unused")"
 input_max_ts=$(kcat -b "$B" -C -t "$input" -o beginning -e -q -f '%T\n' | sort -n | tail -1)
 echo "input: $N records in $input (the generator's default defects)"
 
-# start_dq TAG INPUT OUTPUT [DQ]: starts the dq group; its pid in $proc.
+# start_dq TAG INPUT OUTPUT [DQ]: starts the dq group with the rules of rules_$dq_rules (ksql:
+# the seed's statements); its pid in $proc.
 start_dq() {
     "$BIN" -f -c "$(conf "$1" "topics: {input: $2, partitions: 3, verdicts: $3.verdicts, dlq: $3.dlq}
 dq: {group: $1${4:+, $4}}
-generator: {enabled: false}")" -r "$(rules "$2" "$3")" 2>"$work/$1.log" &
+generator: {enabled: false}")" -r "$(rules_"${dq_rules:-ksql}" "$2" "$3")" 2>"$work/$1.log" &
     proc=$!
     started_pid "$proc"
 }
+# start_shipped TAG INPUT OUTPUT: the dq group with the shipped rules; its pid in $proc.
+start_shipped() { dq_rules=shipped start_dq "$@"; }
 # start_streams TAG INPUT OUTPUT: starts the Kafka Streams app; its pid in $proc.
 start_streams() {
     java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$JAR:$PEER_CACHE/target/lib/*" fk.bench.CustExcep \
@@ -229,7 +244,7 @@ lat() {
 }
 
 kinds_of() { # round number: the order alternates
-    if (($1 % 2)); then echo "dq streams"; else echo "streams dq"; fi
+    if (($1 % 2)); then echo "dq streams ${SHIPPED:+shipped}"; else echo "${SHIPPED:+shipped} streams dq"; fi
 }
 for r in $(seq 1 "$ROUNDS"); do
     for k in $(kinds_of "$r"); do
@@ -241,7 +256,7 @@ if ((BATCH_MAX_ROUND > 0)); then
 fi
 if ((LATENCY_SECONDS > 0)); then
     for r in $(seq 1 "$ROUNDS"); do
-        for k in $(kinds_of "$r"); do
+        for k in $(SHIPPED= kinds_of "$r"); do
             lat "$k" "$k-lat-$r"
         done
     done
@@ -274,6 +289,7 @@ row() { # LABEL THROUGHPUT-RUNS LATENCY-RUNS
 lat_dq= lat_streams=
 ((LATENCY_SECONDS > 0)) && lat_dq=$(lnames dq) && lat_streams=$(lnames streams)
 row "dq group, original statements, defaults" "$(names dq)" "$lat_dq"
+[ -n "$SHIPPED" ] && row "dq group, shipped rules, defaults" "$(names shipped)" ""
 ((BATCH_MAX_ROUND > 0)) && row "dq group, original statements, \`batch_max\` $BATCH_MAX_ROUND" "dq-batch$BATCH_MAX_ROUND" ""
 row "Kafka Streams EOS, 1 thread" "$(names streams)" "$lat_streams"
 if ((mismatch)); then
