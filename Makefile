@@ -6,7 +6,7 @@
 #   make static     checks that need no server (compose files, the systemd unit, make install)
 #   make system     the system tests on the local stack (started and stopped as needed);
 #                   T=test_dq (or T="test_dq test_sinks") runs only those
-#   make bench-produce, make bench-rules, make bench-sinks, make valgrind, make fuzz,
+#   make bench-produce, make bench-rules, make bench-sinks, make bench-peer, make valgrind, make fuzz,
 #   make docs, make install, make format, make tidy
 # Variables: CI=true adds -Werror; SANITIZE=address,undefined builds into build/san/;
 # PREFIX (/usr/local), DESTDIR, SYSCONFDIR (/etc).
@@ -52,7 +52,7 @@ MOCK_BINS := $(MOCK_SRCS:tests/mock/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check static unit mock system bench-produce bench-rules bench-sinks valgrind fuzz docs \
+.PHONY: all deps demo test check static unit mock system bench-produce bench-rules bench-sinks bench-peer valgrind fuzz docs \
         install uninstall format tidy clean stack-up stack-down
 
 all: $(BIN)
@@ -156,6 +156,12 @@ bench-rules: deps
 bench-sinks: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@tests/bench/sinks.sh
+
+# The dq group against a Kafka Streams app of the same query (tests/bench/peer/, built with
+# Maven on the first run; Java 17 and Maven from Debian's packages).
+bench-peer: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@tests/bench/peer.sh
 
 # libFuzzer targets (clang): every daemon object but main.o, instrumented, in build/fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
