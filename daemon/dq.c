@@ -400,13 +400,9 @@ static void note_exception(struct fk_dq *dq, struct fk_engine *eng, const struct
     e->rules[0] = '\0';
     for (size_t i = 0; i < v->n_violations && k < sizeof e->rules; i++) {
         const struct fk_violation *x = &v->violations[i];
-        if (x->rule) {
-            k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%s%s", i ? ", " : "",
-                                  x->rule->name);
-        } else { /* the built-in JSON type check, named as in the verdict */
-            k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%stype:%s", i ? ", " : "",
-                                  rs->col_names[x->column]);
-        }
+        char name[300];
+        fk_violation_name(rs, x, name, sizeof name);
+        k += (size_t)snprintf(e->rules + k, sizeof e->rules - k, "%s%s", i ? ", " : "", name);
     }
     struct fk_buf m;
     fk_buf_init(&m);

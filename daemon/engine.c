@@ -104,6 +104,18 @@ static void add_violation(struct fk_engine *eng, const struct fk_rule *rule, int
     v->got = got;
 }
 
+void fk_violation_name(const struct fk_ruleset *rs, const struct fk_violation *x, char *out,
+                       size_t size)
+{
+    if (x->rule) {
+        snprintf(out, size, "%s", x->rule->name);
+    } else if (x->column < 0) {
+        snprintf(out, size, "json:trailing_data");
+    } else {
+        snprintf(out, size, "type:%s", rs->schema.names[x->column]);
+    }
+}
+
 const char *fk_verdict_severity(const struct fk_verdict *v)
 {
     return v->n_violations ? fk_severity_name(v->worst) : "none";
@@ -277,6 +289,9 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
             jt != natural_json_type(rs->value_schema.types[i])) {
             add_violation(eng, NULL, (int)(rs->n_key + i), jt);
         }
+    }
+    if (eng->rec.trailing) {
+        add_violation(eng, NULL, -1, FK_JSON_MISSING);
     }
     if (eng->results_cap < rs->n_rules) {
         eng->results_cap = rs->n_rules;
@@ -481,14 +496,19 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
             /* The verdict was judged by RS: its rules are RS's. */
             put_piece(out, eng, eng->rule_json[x->rule - rs->rules]);
         } else {
-            const char *col = rs->schema.names[x->column];
             char text[300];
-            snprintf(text, sizeof text, "type:%s", col);
+            fk_violation_name(rs, x, text, sizeof text);
             fk_buf_puts(out, "{\"rule\":");
             fk_json_string(out, text, strlen(text));
             fk_buf_puts(out, ",\"dimension\":\"validity\",\"severity\":\"error\",\"message\":");
-            snprintf(text, sizeof text, "%s: expected %s, got a JSON %s", col,
-                     fk_type_name(rs->schema.types[x->column]), fk_json_type_name(x->got));
+            if (x->column < 0) {
+                snprintf(text, sizeof text, "data after the end of the JSON value (ksqlDB reads "
+                                            "the first value and ignores the rest)");
+            } else {
+                snprintf(text, sizeof text, "%s: expected %s, got a JSON %s",
+                         rs->schema.names[x->column], fk_type_name(rs->schema.types[x->column]),
+                         fk_json_type_name(x->got));
+            }
             fk_json_string(out, text, strlen(text));
             fk_buf_putc(out, '}');
         }
@@ -496,6 +516,9 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
     /* The record as it was judged: JSON in UTF-8 (the decoder accepted it), less the byte
      * order mark Jackson skips, which would not be JSON inside the verdict. */
     const unsigned char *rec = value;
+    if (eng->rec.trailing && eng->rec.end < len) {
+        len = eng->rec.end; /* what follows the value is not JSON inside the verdict either */
+    }
     if (len >= 3 && rec[0] == 0xEF && rec[1] == 0xBB && rec[2] == 0xBF) {
         rec += 3;
         len -= 3;

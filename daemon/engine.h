@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 struct fk_violation {
-    const struct fk_rule *rule; /* NULL for a built-in check (a JSON type mismatch) */
+    const struct fk_rule *rule; /* NULL for a built-in check: a JSON type mismatch, or data
+                                   after the value (column -1) */
     int column;                 /* the column of a type mismatch, else -1 */
     enum fk_json_type got;      /* what the JSON held, for a type mismatch */
 };
@@ -58,6 +59,10 @@ static inline int fk_verdict_valid(const struct fk_verdict *v)
 /* The verdict's severity class for metrics: "none" (no violation), "info", "warning" or
  * "error", the most severe violation's. */
 const char *fk_verdict_severity(const struct fk_verdict *v);
+/* What the verdict calls violation X of a record judged with RS: the rule's name, "type:<column>"
+ * or "json:trailing_data". */
+void fk_violation_name(const struct fk_ruleset *rs, const struct fk_violation *x, char *out,
+                       size_t size);
 
 struct fk_engine;
 

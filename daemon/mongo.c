@@ -287,7 +287,7 @@ void fk_mongo_append_violations(bson_t *doc, const char *key, const struct fk_ru
             BSON_APPEND_UTF8(&one, "dimension", fk_dimension_name(x->rule->dimension));
             BSON_APPEND_UTF8(&one, "severity", fk_severity_name(x->rule->severity));
         } else {
-            snprintf(name, sizeof name, "type:%s", rs->schema.names[x->column]);
+            fk_violation_name(rs, x, name, sizeof name);
             BSON_APPEND_UTF8(&one, "rule", name);
             BSON_APPEND_UTF8(&one, "dimension", "validity");
             BSON_APPEND_UTF8(&one, "severity", "error");

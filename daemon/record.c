@@ -867,6 +867,8 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
                              struct fk_record *rec, char *errstr, size_t errstr_size)
 {
     const unsigned char *in = value ? value : (const unsigned char *)"";
+    int trailing = 0;
+    size_t end = len;
     reset(d);
     d->base = 0;
     if (!value) {
@@ -892,8 +894,19 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     fk_buf_reserve(&d->keys, d->in_len);
     d->h = yajl_alloc(&callbacks, &d->afs, d);
     yajl_config(d->h, yajl_dont_validate_strings, 1);
+    /* As Jackson's readTree in ksqlDB's deserializer: what follows the first complete value is
+     * not read. */
+    yajl_config(d->h, yajl_allow_trailing_garbage, 1);
     yajl_status st = yajl_parse(d->h, d->in, d->in_len);
     if (st == yajl_status_ok) {
+        size_t used = yajl_get_bytes_consumed(d->h);
+        for (size_t i = used; i < d->in_len && !trailing; i++) {
+            unsigned char c = d->in[i];
+            trailing = c != ' ' && c != '\t' && c != '\n' && c != '\r';
+        }
+        if (trailing) {
+            end = d->base + used;
+        }
         d->at_end = 1;
         st = yajl_complete_parse(d->h);
     }
@@ -925,6 +938,8 @@ enum fk_decode_err fk_decode(struct fk_decoder *d, const void *value, size_t len
     rec->cols = d->vals;
     rec->json_types = d->jts;
     rec->n = d->n;
+    rec->trailing = trailing;
+    rec->end = end;
     return FK_DECODE_OK;
 
 fail:

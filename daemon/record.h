@@ -69,6 +69,12 @@ struct fk_record {
     const struct fk_value *cols;
     const enum fk_json_type *json_types; /* per column: what the JSON held */
     size_t n;
+    /* Something other than white space follows the value. ksqlDB's deserializer (Jackson's
+     * readTree) reads the first value and ignores the rest, so the record is read; the
+     * engine reports it as a violation. END: where the value ends in the input (its length
+     * when nothing follows). */
+    int trailing;
+    size_t end;
 };
 
 struct fk_decoder;

@@ -164,12 +164,15 @@ int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
 
 char *fk_json_escape(char *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    /* As Jackson writes strings: uppercase hex, and a character outside the BMP as its
+     * surrogate pair of escapes (\uD83D\uDE00), as ksqlDB's output has it. */
+    static const char hex[] = "0123456789ABCDEF";
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
+        while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0xF0 &&
+               s[run] != '"' && s[run] != '\\') {
             run++;
         }
         memcpy(o, s + i, run - i);
@@ -178,6 +181,30 @@ char *fk_json_escape(char *o, const char *s, size_t n)
             break;
         }
         unsigned char c = (unsigned char)s[run];
+        if (c >= 0xF0) {
+            const unsigned char *u = (const unsigned char *)s + run;
+            if (c < 0xF5 && run + 3 < n && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80 &&
+                (u[3] & 0xC0) == 0x80) {
+                uint32_t cp = ((uint32_t)(c & 7) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+                               (uint32_t)(u[2] & 0x3F) << 6 | (uint32_t)(u[3] & 0x3F)) -
+                              0x10000;
+                uint32_t pair[2] = {0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)};
+                for (int k = 0; k < 2; k++) {
+                    o[0] = '\\';
+                    o[1] = 'u';
+                    o[2] = hex[(pair[k] >> 12) & 15];
+                    o[3] = hex[(pair[k] >> 8) & 15];
+                    o[4] = hex[(pair[k] >> 4) & 15];
+                    o[5] = hex[pair[k] & 15];
+                    o += 6;
+                }
+                i = run + 4;
+            } else { /* not UTF-8 (the decoder lets none through): the byte as it is */
+                *o++ = (char)c;
+                i = run + 1;
+            }
+            continue;
+        }
         *o++ = '\\';
         switch (c) {
         case '"':

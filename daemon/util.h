@@ -68,8 +68,9 @@ int fk_read_file(const char *path, size_t max, struct fk_buf *out, char *errstr,
                  size_t errstr_size);
 
 /* Writes S (N bytes) as a quoted JSON string at O, escaped as Jackson escapes it (\" \\ \n \r
- * \t \b \f, other control characters as \u00XX, everything else as is); O must have room for
- * N * 6 + 2 bytes. Returns the end. Runs of bytes that need nothing are copied whole. */
+ * \t \b \f, other control characters as \u00XX in uppercase hex, a character outside the BMP as
+ * its two surrogates \uD83D\uDE00, everything else as is); O must have room for N * 6 + 2
+ * bytes. Returns the end. Runs of bytes that need nothing are copied whole. */
 char *fk_json_escape(char *o, const char *s, size_t n);
 
 /* Writes N bytes at S to OUT as standard base64 (RFC 4648, with '=' padding). */

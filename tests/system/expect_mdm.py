@@ -26,8 +26,10 @@ for raw in sys.stdin.buffer:
     raw = raw.rstrip(b"\n")
     try:
         text = raw.decode("utf-8")
-        obj = json.loads(text, parse_int=str, parse_float=str,
-                         object_pairs_hook=lambda pairs: dict(pairs))
+        # raw_decode: as Jackson's readTree, what follows the first value is not read
+        obj, _ = json.JSONDecoder(parse_int=str, parse_float=str,
+                                  object_pairs_hook=lambda pairs: dict(pairs)).raw_decode(
+                                      text.lstrip(" \t\r\n"))
     except (UnicodeDecodeError, ValueError):
         continue
     if not isinstance(obj, dict):

@@ -16,8 +16,10 @@ import sys
 
 def decode(line):
     try:
-        v = json.loads(line, parse_int=str, parse_float=str,
-                       object_pairs_hook=lambda pairs: pairs)
+        # raw_decode: as Jackson's readTree, what follows the first value is not read
+        v, _ = json.JSONDecoder(parse_int=str, parse_float=str,
+                                object_pairs_hook=lambda pairs: pairs).raw_decode(
+                                    line.lstrip(" \t\r\n"))
     except ValueError:
         return None
     if not isinstance(v, list) or (v and not isinstance(v[0], tuple)):

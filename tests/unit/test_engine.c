@@ -134,7 +134,6 @@ struct undecodable_case {
 static const struct undecodable_case undecodable_cases[] = {
     {"not json", 0, FK_DECODE_INVALID_JSON},
     {"{\"name\":\"x\"", 0, FK_DECODE_INVALID_JSON},
-    {"{\"name\":\"x\"} {}", 0, FK_DECODE_INVALID_JSON},
     {"{'name':'x'}", 0, FK_DECODE_INVALID_JSON},
     {"", 0, FK_DECODE_INVALID_JSON},
     {"[{\"name\":\"x\"}]", 0, FK_DECODE_NOT_OBJECT},
@@ -388,13 +387,45 @@ static void verdict_is_json_with_provenance(void)
     fk_engine_destroy(eng);
 }
 
+/* A value followed by more data is read, as ksqlDB reads it (labelled alike), with a
+ * violation that says so; the verdict embeds the value alone, so it stays JSON. */
+static void trailing_data_is_labelled_and_reported(void)
+{
+    struct fk_engine *eng = fk_engine_new(NULL);
+    struct fk_buf out;
+    fk_buf_init(&out);
+    static const char in[] = "{\"name\":\"Al\",\"dob\":\"1970-01-01\"}}}";
+    const struct fk_verdict *v =
+        fk_engine_eval(eng, ksql_rs, NULL, 0, in, strlen(in), NULL, START_MS, NULL);
+    CHECK_INT_EQ(v->decode_err, FK_DECODE_OK);
+    CHECK_INT_EQ(v->n_violations, 1);
+    if (v->n_violations == 1) {
+        CHECK(v->violations[0].rule == NULL);
+        CHECK_INT_EQ(v->violations[0].column, -1);
+    }
+    fk_engine_render_labelled(eng, ksql_rs, &out);
+    CHECK_STR_EQ(out.data, "{\"NAME\":\"Al\",\"QUALITY\":\"Policyexception\"}");
+    fk_engine_render_verdict(eng, ksql_rs, NULL, in, strlen(in), &out);
+    yajl_val doc = parse_json(out.data, out.len);
+    CHECK(doc != NULL);
+    CHECK(strstr(out.data, "\"rule\":\"json:trailing_data\"") != NULL);
+    CHECK(strstr(out.data, "\"record\":{\"name\":\"Al\",\"dob\":\"1970-01-01\"}}") != NULL);
+    yajl_tree_free(doc);
+    fk_buf_free(&out);
+    fk_engine_destroy(eng);
+}
+
 static void json_string_escapes_as_jackson(void)
 {
     struct fk_buf out;
     fk_buf_init(&out);
     static const char s[] = "a\"b\\c/d\n\r\t\b\f\x01\x1f\x7f\xc3\xa9\0z";
     fk_json_string(&out, s, sizeof s - 1);
-    CHECK_STR_EQ(out.data, "\"a\\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\xc3\xa9\\u0000z\"");
+    CHECK_STR_EQ(out.data, "\"a\\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0001\\u001F\x7f\xc3\xa9\\u0000z\"");
+    /* Outside the BMP: the two surrogates, as Jackson writes them (U+1F600, U+10FFFF). */
+    fk_buf_reset(&out);
+    fk_json_string(&out, "x\xf0\x9f\x98\x80y\xf4\x8f\xbf\xbf", 10);
+    CHECK_STR_EQ(out.data, "\"x\\uD83D\\uDE00y\\uDBFF\\uDFFF\"");
     fk_buf_reset(&out);
     fk_json_string(&out, "", 0);
     CHECK_STR_EQ(out.data, "\"\"");
@@ -1027,6 +1058,7 @@ int main(void)
     FK_TEST_RUN(undecodable_records);
     FK_TEST_RUN(decode_limits);
     FK_TEST_RUN(verdict_is_json_with_provenance);
+    FK_TEST_RUN(trailing_data_is_labelled_and_reported);
     FK_TEST_RUN(json_string_escapes_as_jackson);
     FK_TEST_RUN(verdict_is_utf8_json_whatever_the_input);
     FK_TEST_RUN(labelled_non_finite_doubles_as_jackson);
