@@ -102,10 +102,17 @@ static const struct cdesc descs[] = {
     {"dq.start", CT_ENUM, OFF(dq_start), "earliest", 0, 0, starts,
      "Where a new group starts reading: earliest (the default here) or latest (ksqlDB's "
      "default, which silently skips every record written before the query started)."},
+    {"dq.workers", CT_INT, OFF(dq_workers), "1", 1, 64, NULL,
+     "Workers (threads) in the dq group in this daemon, each a consumer in the group with its "
+     "own transactional producer (transactional.id suffixed -<worker> when more than one), as "
+     "Kafka Streams' stream threads. Workers beyond the source's partitions stay idle."},
     {"dq.batch_max", CT_INT, OFF(dq_batch_max), "1000", 1, 100000, NULL,
      "Most records judged in one transaction."},
     {"dq.batch_ms", CT_INT, OFF(dq_batch_ms), "100", 1, 60000, NULL,
-     "Longest a transaction stays open collecting a batch."},
+     "Longest a transaction stays open (the commit interval of a backlogged stream, as Kafka "
+     "Streams' commit.interval.ms). Records are judged and sent as they are read; a "
+     "transaction commits sooner when nothing more is waiting, so a stream that keeps up is "
+     "committed at once."},
     {"record.max_bytes", CT_INT, OFF(record_max_bytes), "1048576", 64, 104857600, NULL,
      "Larger record values go to the dead-letter topic (reason too_large)."},
     {"record.max_depth", CT_INT, OFF(record_max_depth), "64", 2, 1024, NULL,

@@ -72,6 +72,7 @@ struct fk_config {
     char *dq_group;
     char *dq_transactional_id;
     int dq_start;
+    int64_t dq_workers;
     int64_t dq_batch_max;
     int64_t dq_batch_ms;
     int64_t record_max_bytes;

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "metrics.h"
+#include "rules/json_out.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -272,7 +273,7 @@ void fk_dashboard_exception(int64_t ts_ms, const char *quality, size_t quality_l
 
 static void put_str(struct fk_buf *out, const char *s)
 {
-    fk_json_string(out, s, strlen(s));
+    fk_json_put_string(out, s, strlen(s));
 }
 
 static void put_num(struct fk_buf *out, double v)

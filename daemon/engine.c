@@ -339,15 +339,6 @@ const struct fk_verdict *fk_engine_eval(struct fk_engine *eng, struct fk_ruleset
     return v;
 }
 
-void fk_json_string(struct fk_buf *out, const char *s, size_t len)
-{
-    fk_buf_reserve(out, len * 6 + 2);
-    char *end = fk_json_escape(out->data + out->len, s, len);
-    out->len = (size_t)(end - out->data);
-    out->data[out->len] = '\0';
-}
-
-
 static struct piece piece_end(struct fk_buf *b, size_t off)
 {
     struct piece p = {off, b->len - off};
@@ -368,7 +359,7 @@ static void prepare_output(struct fk_engine *eng, const struct fk_ruleset *rs)
     }
     for (size_t i = 0; i < rs->n_select; i++) {
         size_t off = b->len;
-        fk_json_string(b, rs->select[i].out_name, strlen(rs->select[i].out_name));
+        fk_json_put_string(b, rs->select[i].out_name, strlen(rs->select[i].out_name));
         fk_buf_putc(b, ':');
         eng->sel_key[i] = piece_end(b, off);
     }
@@ -380,14 +371,14 @@ static void prepare_output(struct fk_engine *eng, const struct fk_ruleset *rs)
         const struct fk_rule *r = &rs->rules[i];
         size_t off = b->len;
         fk_buf_puts(b, "{\"rule\":");
-        fk_json_string(b, r->name, strlen(r->name));
+        fk_json_put_string(b, r->name, strlen(r->name));
         fk_buf_puts(b, ",\"dimension\":\"");
         fk_buf_puts(b, fk_dimension_name(r->dimension));
         fk_buf_puts(b, "\",\"severity\":\"");
         fk_buf_puts(b, fk_severity_name(r->severity));
         fk_buf_puts(b, "\",\"message\":");
         const char *msg = r->message ? r->message : r->name;
-        fk_json_string(b, msg, strlen(msg));
+        fk_json_put_string(b, msg, strlen(msg));
         fk_buf_putc(b, '}');
         eng->rule_json[i] = piece_end(b, off);
     }
@@ -457,7 +448,7 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
     fk_buf_putc(out, '{');
     if (prov) {
         fk_buf_puts(out, "\"topic\":");
-        fk_json_string(out, prov->topic, strlen(prov->topic));
+        fk_json_put_string(out, prov->topic, strlen(prov->topic));
         fk_buf_puts(out, ",\"partition\":");
         fk_buf_put_int(out, prov->partition);
         fk_buf_puts(out, ",\"offset\":");
@@ -473,7 +464,7 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
             fk_buf_puts(out, "\"key\":null,");
         } else if (fk_utf8_check(prov->key, prov->key_len, &bad) == 0) {
             fk_buf_puts(out, "\"key\":");
-            fk_json_string(out, prov->key, prov->key_len);
+            fk_json_put_string(out, prov->key, prov->key_len);
             fk_buf_putc(out, ',');
         } else {
             fk_buf_puts(out, "\"key\":null,\"key_base64\":\"");
@@ -499,7 +490,7 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
             char text[300];
             fk_violation_name(rs, x, text, sizeof text);
             fk_buf_puts(out, "{\"rule\":");
-            fk_json_string(out, text, strlen(text));
+            fk_json_put_string(out, text, strlen(text));
             fk_buf_puts(out, ",\"dimension\":\"validity\",\"severity\":\"error\",\"message\":");
             if (x->column < 0) {
                 snprintf(text, sizeof text, "data after the end of the JSON value (ksqlDB reads "
@@ -509,7 +500,7 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
                          rs->schema.names[x->column], fk_type_name(rs->schema.types[x->column]),
                          fk_json_type_name(x->got));
             }
-            fk_json_string(out, text, strlen(text));
+            fk_json_put_string(out, text, strlen(text));
             fk_buf_putc(out, '}');
         }
     }

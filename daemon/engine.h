@@ -97,9 +97,6 @@ void fk_engine_render_verdict(struct fk_engine *eng, const struct fk_ruleset *rs
                               const struct fk_provenance *prov, const void *value, size_t len,
                               struct fk_buf *out);
 
-/* Appends S as a JSON string (quoted, escaped as Jackson does). */
-void fk_json_string(struct fk_buf *out, const char *s, size_t len);
-
 /* The decoded row of the last record fk_engine_eval() judged (valid until the next call, and
  * only when it decoded). */
 const struct fk_row *fk_engine_row(const struct fk_engine *eng);

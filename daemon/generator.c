@@ -316,18 +316,14 @@ struct fk_generator *fk_generator_start(const struct fk_config *cfg, char *errst
         }
     }
 
-    rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, producer_defaults, errstr, errstr_size);
-    if (!conf) {
-        goto fail;
-    }
-    rd_kafka_conf_set_opaque(conf, gen);
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    rd_kafka_conf_set_error_cb(conf, error_cb);
-    char why[512];
-    gen->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    struct fk_kafka_client client = {.type = RD_KAFKA_PRODUCER,
+                                     .what = "cannot create producer",
+                                     .defaults = producer_defaults,
+                                     .opaque = gen,
+                                     .delivery = dr_msg_cb,
+                                     .error = error_cb};
+    gen->rk = fk_kafka_client_new(cfg, &client, errstr, errstr_size);
     if (!gen->rk) {
-        rd_kafka_conf_destroy(conf);
-        snprintf(errstr, errstr_size, "cannot create producer: %s", why);
         goto fail;
     }
     gen->rkt = rd_kafka_topic_new(gen->rk, cfg->topic_input, NULL);

@@ -241,15 +241,11 @@ struct fk_http *fk_http_start(const struct fk_config *cfg, char *errstr, size_t 
 
     static const char *const probe_defaults[] = {"socket.connection.setup.timeout.ms", "3000",
                                                  NULL};
-    rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, probe_defaults, errstr, errstr_size);
-    if (!conf) {
-        goto fail;
-    }
-    char why[512];
-    h->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    struct fk_kafka_client client = {.type = RD_KAFKA_PRODUCER,
+                                     .what = "http: cannot create the readiness client",
+                                     .defaults = probe_defaults};
+    h->rk = fk_kafka_client_new(cfg, &client, errstr, errstr_size);
     if (!h->rk) {
-        rd_kafka_conf_destroy(conf);
-        snprintf(errstr, errstr_size, "http: cannot create the readiness client: %s", why);
         goto fail;
     }
     if (pthread_create(&h->probe, NULL, probe_main, h) != 0) {

@@ -233,6 +233,59 @@ rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *cons
     return conf;
 }
 
+rd_kafka_t *fk_kafka_client_new(const struct fk_config *cfg, const struct fk_kafka_client *spec,
+                                char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = fk_kafka_conf_new(cfg, spec->defaults, errstr, errstr_size);
+    if (!conf) {
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, spec->opaque);
+    if (spec->rebalance) {
+        rd_kafka_conf_set_rebalance_cb(conf, spec->rebalance);
+    }
+    if (spec->delivery) {
+        rd_kafka_conf_set_dr_msg_cb(conf, spec->delivery);
+    }
+    if (spec->error) {
+        rd_kafka_conf_set_error_cb(conf, spec->error);
+    }
+    char why[512];
+    rd_kafka_t *rk = rd_kafka_new(spec->type, conf, why, sizeof why);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "%s: %s", spec->what, why);
+        return NULL;
+    }
+    if (spec->type == RD_KAFKA_CONSUMER) {
+        rd_kafka_poll_set_consumer(rk);
+    }
+    return rk;
+}
+
+rd_kafka_resp_err_t fk_kafka_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                     const void *value, size_t len, const void *key, size_t key_len,
+                                     rd_kafka_headers_t *hdrs, int64_t timestamp_ms,
+                                     const atomic_int *stop)
+{
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+            RD_KAFKA_V_KEY((void *)(uintptr_t)key, key_len), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !(stop && atomic_load(stop))) {
+            rd_kafka_poll(rk, 50); /* backpressure: most likely Kafka is away */
+            continue;
+        }
+        if (err && hdrs) {
+            rd_kafka_headers_destroy(hdrs);
+        }
+        return err;
+    }
+}
+
 static void quiet_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 
 /* A new librdkafka configuration: client.id, bootstrap.servers, the log bridge and
  * fk_kafka_error_cb, the DEFAULTS
@@ -17,6 +18,36 @@
  * when a property is unknown or its value is bad. */
 rd_kafka_conf_t *fk_kafka_conf_new(const struct fk_config *cfg, const char *const *defaults,
                                    char *errstr, size_t errstr_size);
+
+/* A client to build: its type, what it is for (in errors: "dq producer: ..."), the defaults
+ * as for fk_kafka_conf_new(), the opaque its callbacks get and the callbacks it needs (NULL:
+ * none; ERROR: fk_kafka_error_cb). */
+typedef void fk_kafka_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t *parts, void *opaque);
+struct fk_kafka_client {
+    rd_kafka_type_t type;
+    const char *what;
+    const char *const *defaults;
+    void *opaque;
+    fk_kafka_rebalance_fn *rebalance;
+    void (*delivery)(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
+    void (*error)(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+};
+
+/* The one client builder: the configuration of SPEC, then the client; a consumer's events are
+ * redirected to its consumer queue (rd_kafka_consumer_poll serves everything). NULL with
+ * errstr ("WHAT: librdkafka's reason", or fk_kafka_conf_new's file:line:col message). */
+rd_kafka_t *fk_kafka_client_new(const struct fk_config *cfg, const struct fk_kafka_client *spec,
+                                char *errstr, size_t errstr_size);
+
+/* Enqueues copies of VALUE and KEY to TOPIC (PARTITION, or RD_KAFKA_PARTITION_UA) with HDRS
+ * (taken in every case: freed when not enqueued) and TIMESTAMP_MS (0: the producer stamps
+ * it). While librdkafka's queue is full it serves RK's delivery reports and tries again, until
+ * STOP (may be NULL) is set. 0, or the error that kept the record out (logged by the caller). */
+rd_kafka_resp_err_t fk_kafka_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                     const void *value, size_t len, const void *key, size_t key_len,
+                                     rd_kafka_headers_t *hdrs, int64_t timestamp_ms,
+                                     const atomic_int *stop);
 
 /* The error callback every client gets (a client with its own calls it for what it does not
  * handle): "all brokers down" starts the away watch of fk_kafka_tick; connection-level
@@ -39,8 +70,6 @@ void fk_kafka_shutdown_by(int64_t deadline_ms);
  * comes first. A revoke arriving during the close is handed to CB (RK's rebalance callback,
  * may be NULL) with OPAQUE. 0 closed; -1 not closed in time: destroy RK with
  * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE. @locality the thread that polls RK. */
-typedef void fk_kafka_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                                   rd_kafka_topic_partition_list_t *parts, void *opaque);
 int fk_kafka_consumer_close_by(rd_kafka_t *rk, int64_t deadline_ms, fk_kafka_rebalance_fn *cb,
                                void *opaque);
 

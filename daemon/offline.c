@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "rules/ruleset.h"
 #include "util.h"
+#include "rules/json_out.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,9 @@ long fk_offline_run(const char *rules_path, int64_t now_ms, FILE *in, FILE *out,
         } else {
             const char *reason = fk_decode_err_name(v->decode_err);
             fk_buf_puts(&line_out, "{\"custexcep\":null,\"verdict\":null,\"dlq\":{\"reason\":");
-            fk_json_string(&line_out, reason, strlen(reason));
+            fk_json_put_string(&line_out, reason, strlen(reason));
             fk_buf_puts(&line_out, ",\"error\":");
-            fk_json_string(&line_out, v->decode_msg, strlen(v->decode_msg));
+            fk_json_put_string(&line_out, v->decode_msg, strlen(v->decode_msg));
             fk_buf_puts(&line_out, "}}\n");
         }
         fwrite(line_out.data, 1, line_out.len, out);

@@ -72,6 +72,14 @@ first=$(committed_values "$labelled" | head -1)
 check "CUSTEXCEP records look as ksqlDB writes them" \
     python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(list(r)!=['NAME','QUALITY'])" "$first"
 
+# CUSTEXCEP carries each input's timestamp (its ROWTIME), as ksqlDB stamps a query's output:
+# the labelled records' timestamps are a sub-multiset of the input's.
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$input" -o beginning -e -q -f '%T\n' | sort >"$T_WORK/in-ts.txt"
+kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$labelled" -o beginning -e -q -X isolation.level=read_committed \
+    -f '%T\n' | sort >"$T_WORK/lab-ts.txt"
+check_eq "every CUSTEXCEP timestamp is its input's" \
+    "$(comm -13 "$T_WORK/in-ts.txt" "$T_WORK/lab-ts.txt" | wc -l)" 0
+
 # Every DLQ record carries its reason and provenance in headers, bytes unchanged.
 kcat -b "$FK_KAFKA_BOOTSTRAP" -C -t "$dlq" -o beginning -e -q -X isolation.level=read_committed \
     -f '%h\n' >"$T_WORK/dlq-headers.txt"
@@ -88,7 +96,7 @@ print("\n".join(sorted(json.dumps(json.loads(l)["custexcep"], separators=(",", "
 check "the seed's ksql text gives the same CUSTEXCEP as the YAML form" \
     cmp -s "$T_WORK/ksql-labelled.txt" "$T_WORK/live-labelled.txt"
 
-# --- kill -9 during processing, restart: exact read_committed counts ---------------------
+# --- kill -9 during processing (two workers), restart: exact read_committed counts -------
 id2=$(unique dqk)
 input2=$id2-in
 lab2=$(echo "${id2}_EXCEP" | tr 'a-z-' 'A-Z_')
@@ -101,7 +109,7 @@ check "input for the crash test is produced" wait_for 60 log_has "generator: don
 stop_daemon TERM
 dq_body="generator: {enabled: false}
 topics: {input: $input2, verdicts: $id2.verdicts, dlq: $id2.dlq, partitions: 3}
-dq: {enabled: true, group: $id2-g, transactional_id: $id2-tx, batch_max: 200}"
+dq: {enabled: true, group: $id2-g, transactional_id: $id2-tx, batch_max: 200, workers: 2}"
 dq_conf=$(write_conf dq2 "$input2" "$dq_body")
 "$FK_BIN" -f -c "$dq_conf" -r "$T_WORK/rules2.yaml" 2>"$T_WORK/dq2.log" &
 DAEMON_PID=$!

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Partitions moving between daemons: a second daemon joins the dq group mid-run, then the first
-# leaves. Every input is still judged exactly once (read_committed counts and contiguous
+# Partitions moving between workers and daemons: daemon A runs two dq workers, a second daemon
+# (one worker) joins the dq group mid-run, then A leaves. Every input is still judged exactly once (read_committed counts and contiguous
 # offsets per partition), and the uniqueness and notification state moves with the partitions.
 source "$(dirname "$0")/lib.sh"
 test_names rb
@@ -11,28 +11,29 @@ start_daemon "$gen" "$rules"
 check "the input is produced" wait_for 60 log_has "generator: done: $N records"
 stop_daemon TERM
 
-dq_conf() { # NAME TXID
+dq_conf() { # NAME TXID WORKERS
     local c
     c=$(write_conf "$1" "$input" "generator: {enabled: false}
 topics: {input: $input, verdicts: $id.verdicts, dlq: $id.dlq, state: $id.state, partitions: 3}
-dq: {enabled: true, group: $id-g, transactional_id: $2, batch_max: 100}")
+dq: {enabled: true, group: $id-g, transactional_id: $2, batch_max: 100, workers: $3}")
     echo "$c"
 }
-a_conf=$(dq_conf a "$id-tx-a")
-b_conf=$(dq_conf b "$id-tx-b")
+a_conf=$(dq_conf a "$id-tx-a" 2)
+b_conf=$(dq_conf b "$id-tx-b" 1)
 "$FK_BIN" -f -c "$a_conf" -r "$rules" 2>"$T_WORK/a.log" &
 a_pid=$!
 check "daemon A judges" wait_for 60 topic_count_at_least "$labelled" 1
+check "both of A's workers own partitions" wait_for 60 grep -q "dq: worker 1 assigned [1-9]" "$T_WORK/a.log"
 "$FK_BIN" -f -c "$b_conf" -r "$rules" 2>"$T_WORK/b.log" &
 b_pid=$!
-check "daemon B joins and is given partitions" wait_for 60 grep -q "dq: assigned [1-9]" "$T_WORK/b.log"
-check "daemon A gave partitions up" wait_for 60 grep -q "dq: revoked" "$T_WORK/a.log"
+check "daemon B joins and is given partitions" wait_for 60 grep -q "dq: worker 0 assigned [1-9]" "$T_WORK/b.log"
+check "daemon A gave partitions up" wait_for 60 grep -q "dq: worker 0 revoked" "$T_WORK/a.log"
 kill -TERM "$a_pid"
 wait "$a_pid"
 check_eq "daemon A leaves cleanly" "$?" 0
 # A static member (kafka.static_membership, the default) does not leave the group when it
 # stops: its partitions move once its session.timeout.ms (45 s) has passed.
-check "daemon B takes over every partition" wait_for 120 grep -Eq "dq: assigned 3 " "$T_WORK/b.log"
+check "daemon B takes over every partition" wait_for 120 grep -Eq "dq: worker 0 assigned 3 " "$T_WORK/b.log"
 all_done() {
     PROGRESS=$(($(committed_count "$labelled") + $(committed_count "$id.dlq")))
     ((PROGRESS >= N))

@@ -37,7 +37,7 @@ for line in open(sys.argv[1]):
 print(f"{(t1 - t0).total_seconds():.1f}" if t0 and t1 else "none")
 PY
 }
-both_assigned() { log_has "dq: assigned" 2>/dev/null && log_has "sandbox: thread 0 assigned"; }
+both_assigned() { log_has "dq: worker 0 assigned" 2>/dev/null && log_has "sandbox: worker 0 assigned"; }
 
 # measure STATIC SUFFIX: runs, kill -9 mid-run, restarts; sets DQ_S and SB_S.
 measure() {
@@ -49,8 +49,8 @@ measure() {
     stop_daemon KILL
     start_daemon "$conf" "$rules"
     check "static_membership $1: the restarted daemon gets its partitions" wait_for 120 both_assigned
-    DQ_S=$(secs_to "dq: assigned")
-    SB_S=$(secs_to "sandbox: thread 0 assigned")
+    DQ_S=$(secs_to "dq: worker 0 assigned")
+    SB_S=$(secs_to "sandbox: worker 0 assigned")
     echo "  static_membership $1: partitions back after kill -9 + restart: dq ${DQ_S} s, sandbox ${SB_S} s"
 }
 

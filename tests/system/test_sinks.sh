@@ -107,8 +107,8 @@ a_pid=$!
 check "daemon A is under way" wait_progress 120 sandbox_at_least "$db4" $((N / 5))
 "$FK_BIN" -f -c "$(sink_conf rb "$db4" 4)" -r "$rules" 2>"$T_WORK/rb.log" &
 b_pid=$!
-check "daemon B is given partitions" wait_for 60 grep -qs "sandbox: thread 0 assigned [1-9]" "$T_WORK/rb.log"
-check "daemon A gives partitions up" wait_for 60 grep -q "sandbox: thread 0 revoked" "$T_WORK/ra.log"
+check "daemon B is given partitions" wait_for 60 grep -qs "sandbox: worker 0 assigned [1-9]" "$T_WORK/rb.log"
+check "daemon A gives partitions up" wait_for 60 grep -q "sandbox: worker 0 revoked" "$T_WORK/ra.log"
 kill -TERM "$a_pid"
 wait "$a_pid"
 check_eq "daemon A leaves cleanly" "$?" 0

@@ -24,8 +24,8 @@ a_pid=$!
 check "daemon A judges" wait_for 60 topic_count_at_least "$labelled" 1
 "$FK_BIN" -f -c "$conf" -r "$rules" 2>"$T_WORK/b.log" &
 b_pid=$!
-check "daemon B is given partitions" wait_for 60 grep -q "dq: assigned [1-9]" "$T_WORK/b.log"
-txid() { sed -n 's/.*dq: transactional.id \(.*\)$/\1/p' "$1" | tail -1; }
+check "daemon B is given partitions" wait_for 60 grep -q "dq: worker 0 assigned [1-9]" "$T_WORK/b.log"
+txid() { sed -n 's/.*dq: worker 0: transactional.id \(.*\)$/\1/p' "$1" | tail -1; }
 txa=$(txid "$T_WORK/a.log")
 txb=$(txid "$T_WORK/b.log")
 check "each daemon has a transactional id ($txa, $txb)" test -n "$txa" -a -n "$txb"

@@ -12,6 +12,7 @@
 #include "offline.h"
 #include "uniq.h"
 #include "util.h"
+#include "rules/json_out.h"
 
 #include <stdlib.h>
 #include <yajl/yajl_tree.h>
@@ -420,14 +421,14 @@ static void json_string_escapes_as_jackson(void)
     struct fk_buf out;
     fk_buf_init(&out);
     static const char s[] = "a\"b\\c/d\n\r\t\b\f\x01\x1f\x7f\xc3\xa9\0z";
-    fk_json_string(&out, s, sizeof s - 1);
+    fk_json_put_string(&out, s, sizeof s - 1);
     CHECK_STR_EQ(out.data, "\"a\\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0001\\u001F\x7f\xc3\xa9\\u0000z\"");
     /* Outside the BMP: the two surrogates, as Jackson writes them (U+1F600, U+10FFFF). */
     fk_buf_reset(&out);
-    fk_json_string(&out, "x\xf0\x9f\x98\x80y\xf4\x8f\xbf\xbf", 10);
+    fk_json_put_string(&out, "x\xf0\x9f\x98\x80y\xf4\x8f\xbf\xbf", 10);
     CHECK_STR_EQ(out.data, "\"x\\uD83D\\uDE00y\\uDBFF\\uDFFF\"");
     fk_buf_reset(&out);
-    fk_json_string(&out, "", 0);
+    fk_json_put_string(&out, "", 0);
     CHECK_STR_EQ(out.data, "\"\"");
     fk_buf_free(&out);
 }
