@@ -235,7 +235,7 @@ static void mdm_add(void *p, size_t index, const rd_kafka_message_t *rkm, struct
     m->rs = rs;
 }
 
-/* ---- merging -------------------------------------------------------------------------------- */
+/* merging. */
 
 static int col_index(const struct mdm *m, const char *name)
 {
@@ -485,7 +485,7 @@ static bson_t *gold_doc(const struct mdm *m, const struct gold *g)
     return d;
 }
 
-/* ---- writing -------------------------------------------------------------------------------- */
+/* writing. */
 
 static int cmp_rec_key(const void *a, const void *b)
 {

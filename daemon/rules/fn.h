@@ -17,7 +17,7 @@
  * would exhaust the JVM's heap, rather than a daemon's memory. */
 #define FK_FN_MAX_RESULT (16u << 20)
 
-/* ---- values ---------------------------------------------------------------------------------- */
+/* values. */
 
 static inline void set_null(struct fk_value *out)
 {
@@ -154,7 +154,7 @@ static inline const char *trim(const char *s, size_t len, size_t *out_len)
     return s;
 }
 
-/* ---- UTF-8 ----------------------------------------------------------------------------------- */
+/* UTF-8. */
 
 /* Byte offset of character K (0-based) in S, or LEN when K is past the end. */
 static inline size_t utf8_off(const char *s, size_t len, size_t k)
@@ -180,7 +180,7 @@ static inline size_t utf8_next(const char *s, size_t len, size_t i)
     return i;
 }
 
-/* ---- argument checks (functions.c) ------------------------------------------------------------ */
+/* argument checks (functions.c). */
 
 /* The check of the first functions (LEN, SUBSTRING, PARSE_DATE...): each argument against SIG,
  * its letters as fk_fn_overload's (S VARCHAR, I INTEGER, N a number, D DATE, T TIMESTAMP or an
@@ -228,14 +228,14 @@ uint64_t fk_fn_rand64(void);
         return fk_fn_check_sig(cc, n, sig);                                                        \
     }
 
-/* ---- numbers (fn_cast.c) ---------------------------------------------------------------------- */
+/* numbers (fn_cast.c). */
 
 /* The shortest decimal digits that read back as D (finite, not zero; the sign is ignored), as
  * Double.toString and BigDecimal.valueOf(double) see them: |D| = 0.DIGITS x 10^(EXP + 1), no
  * trailing zeros. Returns the number of digits (at most 17). */
 int fk_double_digits(double d, char digits[24], int *exp);
 
-/* ---- JSON text (fn_json.c) ------------------------------------------------------------------- */
+/* JSON text (fn_json.c). */
 
 /* A JSON value read from text, as Jackson's JsonNode has it; it lives in the evaluation arena. */
 enum fk_jkind { FK_J_NULL, FK_J_BOOL, FK_J_NUM, FK_J_STR, FK_J_ARR, FK_J_OBJ };
@@ -263,7 +263,7 @@ int fk_fn_json_first(const struct fk_jnode *obj, const struct fk_jnode *m);
 /* OUT = J as compact JSON text in arena A, as Jackson's toString() writes a tree. */
 void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_value *out);
 
-/* ---- regular expressions (fn_regex.c) --------------------------------------------------------- */
+/* regular expressions (fn_regex.c). */
 
 /* >= 0 on a match (ovector in a->md), -1 for no match, -2 for an error (ksqlDB would throw). */
 int fk_re_find(const struct fk_re *re, const char *s, size_t len, size_t start,
@@ -278,7 +278,7 @@ const struct fk_re *fk_re_arg(const struct fk_node *n, const struct fk_value *ar
                               int anchored, struct fk_re *tmp, struct fk_ev *ev,
                               struct fk_value *out);
 
-/* ---- java.time patterns (fn_datefmt.c) -------------------------------------------------------- */
+/* java.time patterns (fn_datefmt.c). */
 
 /* A compiled DateTimeFormatter pattern: the subset of letters rules need (y M d H h m s S a E X x
  * Z and 'quoted text'). Unsupported letters are refused when the pattern is a literal. */

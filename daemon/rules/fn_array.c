@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- checks ---- */
+/* checks. */
 
 static int chk_length(struct fk_cc *cc, struct fk_node *n)
 {
@@ -141,7 +141,7 @@ static int chk_split(struct fk_cc *cc, struct fk_node *n)
     return 0;
 }
 
-/* ---- evaluation ---- */
+/* evaluation. */
 
 static int contains(const struct fk_value *v, size_t n, const struct fk_value *x)
 {

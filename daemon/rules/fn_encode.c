@@ -31,7 +31,7 @@ static void put_hex(struct sb *b, const unsigned char *p, size_t n)
     put_hex_case(b, p, n, 0);
 }
 
-/* ---- MD5 (RFC 1321) -------------------------------------------------------------------------- */
+/* MD5 (RFC 1321). */
 
 static uint32_t rol(uint32_t x, int c)
 {
@@ -131,7 +131,7 @@ static void fn_md5(const struct fk_node *n, const struct fk_value *args, struct 
     set_str(out, b.p, b.len);
 }
 
-/* ---- ENCODE ---------------------------------------------------------------------------------- */
+/* ENCODE. */
 
 enum enc { ENC_HEX, ENC_UTF8, ENC_ASCII, ENC_BASE64 };
 
@@ -301,7 +301,7 @@ static void fn_encode(const struct fk_node *n, const struct fk_value *args, stru
     set_str(out, b.p, b.len);
 }
 
-/* ---- TO_BYTES, FROM_BYTES ------------------------------------------------------------------- */
+/* TO_BYTES, FROM_BYTES. */
 
 /* ksqlDB's BytesUtils, unlike ENCODE: hex is Guava's base16 (upper case, no prefixes), base64
  * the MIME coder (a line break every 76 characters when encoding). */
@@ -403,7 +403,7 @@ static void fn_from_bytes(const struct fk_node *n, const struct fk_value *args, 
     set_str(out, b.p, b.len);
 }
 
-/* ---- numbers from bytes ------------------------------------------------------------------------ */
+/* numbers from bytes. */
 
 static const char *const sig_from_bytes[] = {"Y", "YS", NULL};
 
@@ -452,7 +452,7 @@ static void fn_int_from_bytes(const struct fk_node *n, const struct fk_value *ar
     }
 }
 
-/* ---- UUID ------------------------------------------------------------------------------------ */
+/* UUID. */
 
 /* Every UUID() call is its own: never a shared subexpression. */
 static int chk_uuid(struct fk_cc *cc, struct fk_node *n)
@@ -488,7 +488,7 @@ static void fn_uuid(const struct fk_node *n, const struct fk_value *args, struct
     set_str(out, b.p, b.len);
 }
 
-/* ---- URLs ------------------------------------------------------------------------------------ */
+/* URLs. */
 
 /* The parts of a URI as java.net.URI splits it (offsets into the text, -1 when absent). */
 struct uri {

@@ -245,7 +245,7 @@ void fk_fn_json_text(struct fk_arena *a, const struct fk_jnode *j, struct fk_val
     set_str(out, b.p, b.len);
 }
 
-/* ---- EXTRACTJSONFIELD ------------------------------------------------------------------------ */
+/* EXTRACTJSONFIELD. */
 
 /* One step of a JSON path: $.name, $['name'] or $["name"], $[0]. */
 struct jstep {
@@ -405,7 +405,7 @@ static void fn_extract(const struct fk_node *n, const struct fk_value *args, str
     fk_fn_json_text(ev->a, j, out);
 }
 
-/* ---- IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT -------------------------------------------- */
+/* IS_JSON_STRING, JSON_ARRAY_LENGTH, JSON_CONCAT. */
 
 OVERLOAD_CHECK(chk_is_json, FK_T_BOOLEAN, "S")
 
@@ -496,7 +496,7 @@ static void fn_json_concat(const struct fk_node *n, const struct fk_value *args,
     fk_fn_json_text(ev->a, &acc, out);
 }
 
-/* ---- TO_JSON_STRING ------------------------------------------------------------------------- */
+/* TO_JSON_STRING. */
 
 OVERLOAD_CHECK(chk_to_json, FK_T_VARCHAR, "*")
 

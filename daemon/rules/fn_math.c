@@ -88,7 +88,7 @@ static void fn_coalesce(const struct fk_node *n, const struct fk_value *args, st
 }
 
 
-/* ---- GREATEST and LEAST ------------------------------------------------------------------------ */
+/* GREATEST and LEAST. */
 
 __extension__ typedef __int128 i128;
 
@@ -317,7 +317,7 @@ static void fn_least(const struct fk_node *n, const struct fk_value *args, struc
     extreme(n, args, out, -1);
 }
 
-/* ---- NULLIF ------------------------------------------------------------------------------------ */
+/* NULLIF. */
 
 /* NULLIF(a, b): ksqlDB's generic NullIf, so both arguments have one type. */
 static int chk_nullif(struct fk_cc *cc, struct fk_node *n)
@@ -366,7 +366,7 @@ static void fn_nullif(const struct fk_node *n, const struct fk_value *args, stru
     }
 }
 
-/* ---- rounding ---------------------------------------------------------------------------------- */
+/* rounding. */
 
 static const char *const sig_num1[] = {"I", "F", "E", NULL};
 static const char *const sig_num_places[] = {"I", "F", "E", "FI", "EI", NULL};
@@ -623,7 +623,7 @@ static void fn_sign(const struct fk_node *n, const struct fk_value *args, struct
     }
 }
 
-/* ---- functions of doubles ------------------------------------------------------------------------ */
+/* functions of doubles. */
 
 /* One java.lang.Math function per name; INTEGER arguments are converted (ksqlDB's INT and
  * BIGINT overloads call the DOUBLE one). */

@@ -276,7 +276,7 @@ static void fn_concat(const struct fk_node *n, const struct fk_value *args, stru
     out->type = n->type;
 }
 
-/* ---- UTF-8 and letter classes ------------------------------------------------------------------ */
+/* UTF-8 and letter classes. */
 
 /* The code point at S[*I], advancing *I; a byte that starts no valid sequence reads as itself. */
 static uint32_t utf8_get(const char *s, size_t len, size_t *i)
@@ -356,7 +356,7 @@ static uint32_t to_upper(uint32_t cp, locale_t l)
     return (uint32_t)towupper_l((wint_t)cp, l);
 }
 
-/* ---- padding, joining, picking ------------------------------------------------------------------ */
+/* padding, joining, picking. */
 
 static const char *const sig_pad[] = {"SIS", "YIY", NULL};
 
@@ -496,7 +496,7 @@ static void fn_field(const struct fk_node *n, const struct fk_value *args, struc
     }
 }
 
-/* ---- CHR, INITCAP --------------------------------------------------------------------------------- */
+/* CHR, INITCAP. */
 
 OVERLOAD_CHECK(chk_chr, FK_T_VARCHAR, "I", "S")
 
@@ -642,7 +642,7 @@ static void fn_initcap(const struct fk_node *n, const struct fk_value *args, str
     set_str(out, b.p, b.len);
 }
 
-/* ---- MASK ------------------------------------------------------------------------------------------ */
+/* MASK. */
 
 #define NO_MASK UINT32_MAX
 

@@ -281,7 +281,7 @@ static void fn_from_unixtime(const struct fk_node *n, const struct fk_value *arg
     out->u.ts = args[0].u.i;
 }
 
-/* ---- days as INTEGER, zones ------------------------------------------------------------------- */
+/* days as INTEGER, zones. */
 
 /* DATETOSTRING(days, format): FORMAT_DATE of epoch days; days is a primitive int (NULL is an
  * error), a NULL format gives NULL. */
@@ -435,7 +435,7 @@ static void fn_parse_time(const struct fk_node *n, const struct fk_value *args, 
     }
 }
 
-/* ---- DATEADD, TIMESTAMPADD, TIMEADD and their SUB forms --------------------------------------- */
+/* DATEADD, TIMESTAMPADD, TIMEADD and their SUB forms. */
 
 /* java.util.concurrent.TimeUnit, as the unit word of DATEADD(DAYS, 3, d) names it (singular or
  * plural): milliseconds per unit, or the divisor for the units below a millisecond. */

@@ -190,7 +190,7 @@ static void decode_limits(void)
     fk_engine_destroy(eng);
 }
 
-/* ---- verdicts ---------------------------------------------------------------------------- */
+/* verdicts. */
 
 static yajl_val parse_json(const char *s, size_t len)
 {
@@ -433,7 +433,7 @@ static void json_string_escapes_as_jackson(void)
     fk_buf_free(&out);
 }
 
-/* ---- the shipped rules ------------------------------------------------------------------- */
+/* the shipped rules. */
 
 /* A clean registration; created_at 2026-01-01T00:00:00Z, judged one second later. */
 static const char *const base_fields[][2] = {
@@ -620,7 +620,7 @@ static void clean_generator_records_pass(void)
     fk_customer_gen_destroy(g);
 }
 
-/* ---- uniqueness -------------------------------------------------------------------------- */
+/* uniqueness. */
 
 static int flags_email_unique(struct fk_engine *eng, const char *email, int32_t partition,
                               int64_t rowtime, struct fk_uniq *u)

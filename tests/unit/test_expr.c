@@ -93,7 +93,7 @@ static int run_cases(const struct ecase *cases, size_t n)
 
 #define RUN_TABLE(t) CHECK_INT_EQ(run_cases(t, FK_ARRAY_SIZE(t)), 0)
 
-/* ---- the seed's label, exactly as ksqlDB decides it -------------------------------------- */
+/* the seed's label, exactly as ksqlDB decides it. */
 
 static const char *const label = "CASE WHEN dob < '1980-01-01' THEN 'Policyexception' "
                                  "WHEN job = 'Arboriculturist' THEN 'Not standard profession' "
@@ -153,7 +153,7 @@ static void test_label_parity(void)
     fk_expr_destroy(e);
 }
 
-/* ---- operators ------------------------------------------------------------------------------ */
+/* operators. */
 
 static void test_literals_and_columns(void)
 {
@@ -437,7 +437,7 @@ static void test_cast(void)
     RUN_TABLE(t);
 }
 
-/* ---- functions ------------------------------------------------------------------------------ */
+/* functions. */
 
 static void test_string_functions(void)
 {
@@ -627,7 +627,7 @@ static void test_date_functions(void)
     RUN_TABLE(t);
 }
 
-/* ---- compile errors ------------------------------------------------------------------------ */
+/* compile errors. */
 
 static void test_errors(void)
 {

@@ -130,7 +130,7 @@ static int run_errors(const struct errcase *t, size_t n)
 
 #define RUN_ERRORS(t) CHECK_INT_EQ(run_errors(t, FK_ARRAY_SIZE(t)), 0)
 
-/* ---- GREATEST, LEAST, NULLIF ------------------------------------------------------------------ */
+/* GREATEST, LEAST, NULLIF. */
 
 static void test_greatest_least(void)
 {
@@ -200,7 +200,7 @@ static void test_nullif(void)
     RUN_ERRORS(e);
 }
 
-/* ---- rounding and the functions of doubles ------------------------------------------------------ */
+/* rounding and the functions of doubles. */
 
 static void test_rounding(void)
 {
@@ -308,7 +308,7 @@ static void test_math(void)
     RUN_ERRORS(e);
 }
 
-/* ---- strings ------------------------------------------------------------------------------------- */
+/* strings. */
 
 static void test_pad(void)
 {
@@ -446,7 +446,7 @@ static void test_mask(void)
     RUN_ERRORS(e);
 }
 
-/* ---- encodings, identifiers, URLs ---------------------------------------------------------------- */
+/* encodings, identifiers, URLs. */
 
 static void test_md5_encode_uuid(void)
 {
@@ -529,7 +529,7 @@ static void test_url(void)
     RUN_TABLE(t);
 }
 
-/* ---- JSON --------------------------------------------------------------------------------------- */
+/* JSON. */
 
 static void test_json(void)
 {
@@ -637,7 +637,7 @@ static void test_json(void)
     RUN_ERRORS(e);
 }
 
-/* ---- regular expressions that return arrays ------------------------------------------------- */
+/* regular expressions that return arrays. */
 
 /* REGEXP_EXTRACT_ALL and REGEXP_SPLIT_TO_ARRAY take their pattern as the scalar regex functions
  * do: a literal compiled at load time, one from a column on each call (an invalid one is an
@@ -672,7 +672,7 @@ static void test_regex_arrays(void)
     RUN_ERRORS(e);
 }
 
-/* ---- dates -------------------------------------------------------------------------------------- */
+/* dates. */
 
 static void test_dates(void)
 {
@@ -795,7 +795,7 @@ static void test_time_arithmetic(void)
     RUN_ERRORS(e);
 }
 
-/* ---- the registry --------------------------------------------------------------------------------- */
+/* the registry. */
 
 /* Every registered name finds its own function: no family shadows another's name (families are
  * added side by side, one line each). */

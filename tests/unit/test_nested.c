@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the type parser ---- */
+/* the type parser. */
 
 struct tcase {
     const char *text;
@@ -127,7 +127,7 @@ static void test_lexer_tokens(void)
     CHECK(lx.tok.kind == FK_TOK_EOF);
 }
 
-/* ---- schemas from a column list, as a CREATE STREAM declares them ---- */
+/* schemas from a column list, as a CREATE STREAM declares them. */
 
 #define MAX_COLS 8
 
@@ -310,7 +310,7 @@ static void test_decode_exact_types(void)
     run_decode("w DECIMAL(30,18)", wide, FK_ARRAY_SIZE(wide));
 }
 
-/* ---- expressions over decoded records ---- */
+/* expressions over decoded records. */
 
 struct ecase {
     const char *expr;
