@@ -25,7 +25,16 @@ T_WORK=$(mktemp -d)
 DAEMON_PID=
 
 ok() { echo "ok   $1"; T_PASSED=$((T_PASSED + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; T_FAILED=$((T_FAILED + 1)); }
+# A failure shows the end of the running daemon's log (the log never holds record values), so
+# that a failure seen once in CI can be understood from the test log alone.
+fail() {
+    echo "FAIL $1${2:+: $2}"
+    T_FAILED=$((T_FAILED + 1))
+    if [ -n "${DAEMON_LOG:-}" ] && [ -r "$DAEMON_LOG" ]; then
+        echo "     last lines of $DAEMON_LOG:"
+        tail -n 15 "$DAEMON_LOG" | cut -c1-240 | sed 's/^/     | /'
+    fi
+}
 # check NAME CONDITION-COMMAND...: passes when the command succeeds.
 check() {
     local name=$1
