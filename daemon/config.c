@@ -102,11 +102,12 @@ static const struct cdesc descs[] = {
     {"dq.start", CT_ENUM, OFF(dq_start), "earliest", 0, 0, starts,
      "Where a new group starts reading: earliest (the default here) or latest (ksqlDB's "
      "default, which silently skips every record written before the query started)."},
-    {"dq.workers", CT_INT, OFF(dq_workers), "1", 1, 64, NULL,
+    {"dq.workers", CT_INT, OFF(dq_workers), "0", 0, 64, NULL,
      "Workers (threads) in the dq group in this daemon, each a consumer in the group with its "
      "own transactional producer (transactional.id suffixed -<worker> when more than one), as "
-     "Kafka Streams' stream threads. Workers beyond the source's partitions stay idle."},
-    {"dq.batch_max", CT_INT, OFF(dq_batch_max), "1000", 1, 100000, NULL,
+     "Kafka Streams' stream threads. 0: one per online CPU core. Workers beyond the partitions "
+     "this daemon is given stay idle."},
+    {"dq.batch_max", CT_INT, OFF(dq_batch_max), "20000", 1, 1000000, NULL,
      "Most records judged in one transaction."},
     {"dq.batch_ms", CT_INT, OFF(dq_batch_ms), "100", 1, 60000, NULL,
      "Longest a transaction stays open (the commit interval of a backlogged stream, as Kafka "

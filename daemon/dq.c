@@ -39,6 +39,7 @@ struct fk_dq {
     struct fk_runner *runner;
     char state_topic[300];              /* topics.state, or derived from the group */
     int start_latest, start_from_rules; /* auto.offset.reset, and who chose it */
+    int workers;                        /* dq.workers, or the online cores */
     atomic_ullong consumed, labelled, violations, dead_letters, commits, aborts;
     atomic_int fatal;
 };
@@ -525,9 +526,9 @@ static int on_begin(void *ctx, struct fk_ruleset *rs)
     const struct fk_config *cfg = dq->cfg;
     if (w->id == 0) {
         fk_log(FK_LOG_NOTICE, "dq",
-               "group %s judging %s into %s, %s and %s (%lld worker(s), start %s%s)%s",
+               "group %s judging %s into %s, %s and %s (%d worker(s), start %s%s)%s",
                cfg->dq_group, rs->source_topic, rs->label_topic, cfg->topic_verdicts,
-               cfg->topic_dlq, (long long)cfg->dq_workers, dq->start_latest ? "latest" : "earliest",
+               cfg->topic_dlq, dq->workers, dq->start_latest ? "latest" : "earliest",
                dq->start_from_rules ? ", from the rules' SET 'auto.offset.reset'" : "",
                rs->program && rs->program->n_queries ? ", with the rules' other persistent queries"
                                                      : "");
@@ -583,13 +584,14 @@ static void *on_open(void *owner, struct fk_runner_worker *rw, char *errstr, siz
         snprintf(dflt, sizeof dflt, "faker-kafkad-dq-%s", fk_instance_name());
         base = dflt;
     }
-    if (cfg->dq_workers > 1) {
+    if (dq->workers > 1) {
         snprintf(txid, sizeof txid, "%s-%d", base, w->id);
     } else {
         snprintf(txid, sizeof txid, "%s", base);
     }
     fk_log(FK_LOG_INFO, "dq", "worker %d: transactional.id %s", w->id, txid);
-    const char *pdefaults[] = {"transactional.id", txid, "linger.ms", "5", NULL};
+    const char *pdefaults[] = {"transactional.id", txid, "linger.ms",        "5",
+                               "compression.type", "lz4", NULL};
     struct fk_kafka_client producer = {
         .type = RD_KAFKA_PRODUCER, .what = "dq producer", .defaults = pdefaults};
     w->producer = fk_kafka_client_new(cfg, &producer, errstr, errstr_size);
@@ -637,6 +639,11 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
 {
     struct fk_dq *dq = fk_calloc(1, sizeof *dq);
     dq->cfg = cfg;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    dq->workers = cfg->dq_workers > 0 ? (int)cfg->dq_workers
+                  : cores < 1         ? 1
+                  : cores > 64        ? 64
+                                      : (int)cores;
     /* State belongs to its group, as Kafka Streams names changelogs after the application:
      * two groups sharing one changelog would see each other's customers as duplicates. */
     if (cfg->topic_state[0]) {
@@ -655,7 +662,7 @@ struct fk_dq *fk_dq_start(const struct fk_config *cfg, char *errstr, size_t errs
     struct fk_runner_spec spec = {.name = "dq",
                                   .group = cfg->dq_group,
                                   .start_latest = dq->start_latest,
-                                  .workers = (int)cfg->dq_workers,
+                                  .workers = dq->workers,
                                   .batch_max = (size_t)cfg->dq_batch_max,
                                   .batch_ms = cfg->dq_batch_ms,
                                   .end_when_idle = 1,

@@ -172,8 +172,10 @@ static uint64_t invalid_columns(const struct fk_verdict *v)
     uint64_t mask = 0;
     for (size_t i = 0; i < v->n_violations; i++) {
         const struct fk_violation *x = &v->violations[i];
-        if (!x->rule && x->column >= 0) { /* (-1: data after the value, no column) */
-            mask |= x->column < 63 ? UINT64_C(1) << x->column : UINT64_C(1) << 63;
+        if (!x->rule) {
+            if (x->column >= 0) { /* (-1: data after the value, no column of its own) */
+                mask |= x->column < 63 ? UINT64_C(1) << x->column : UINT64_C(1) << 63;
+            }
         } else if (x->rule->dimension == FK_DIM_VALIDITY && x->rule->check) {
             mask |= fk_expr_columns(x->rule->check);
         }

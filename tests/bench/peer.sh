@@ -16,7 +16,8 @@
 # of the broker JVM, peak RSS (VmHWM); "warm" is the second half of the input alone.
 # SHIPPED (empty: none) adds to each round a dq run with the shipped rules (rules/custdq.yaml:
 # the same label, and every rule, the verdicts and the notifications besides). BATCH_MAX_ROUND
-# (0: none) adds one dq run with that dq.batch_max. The peer is built into FK_PEER_CACHE
+# (0: none) adds one dq run with that dq.batch_max; DQ_EXTRA (say "workers: 2, batch_ms: 50")
+# one with those dq settings. The peer is built into FK_PEER_CACHE
 # (default ~/.cache/faker-kafka/bench-peer).
 # First, the peer (CustExcep --lines) and faker-kafkad -e must give the same CUSTEXCEP value for
 # every line of tests/bench/peer/edge.jsonl. Then every run's output must be the same multiset
@@ -37,6 +38,7 @@ ROUNDS=${ROUNDS:-2}
 RATE=${RATE:-5000}
 LATENCY_SECONDS=${LATENCY_SECONDS:-60}
 BATCH_MAX_ROUND=${BATCH_MAX_ROUND:-10000}
+DQ_EXTRA=${DQ_EXTRA:-}
 SHIPPED=${SHIPPED-1}
 BUILD=${BUILD:-build}
 BIN=$BUILD/faker-kafkad
@@ -254,6 +256,9 @@ done
 if ((BATCH_MAX_ROUND > 0)); then
     throughput dq "dq-batch$BATCH_MAX_ROUND" "batch_max: $BATCH_MAX_ROUND"
 fi
+if [ -n "$DQ_EXTRA" ]; then
+    throughput dq "dq-extra" "$DQ_EXTRA"
+fi
 if ((LATENCY_SECONDS > 0)); then
     for r in $(seq 1 "$ROUNDS"); do
         for k in $(SHIPPED= kinds_of "$r"); do
@@ -291,6 +296,7 @@ lat_dq= lat_streams=
 row "dq group, original statements, defaults" "$(names dq)" "$lat_dq"
 [ -n "$SHIPPED" ] && row "dq group, shipped rules, defaults" "$(names shipped)" ""
 ((BATCH_MAX_ROUND > 0)) && row "dq group, original statements, \`batch_max\` $BATCH_MAX_ROUND" "dq-batch$BATCH_MAX_ROUND" ""
+[ -n "$DQ_EXTRA" ] && row "dq group, original statements, \`$DQ_EXTRA\`" "dq-extra" ""
 row "Kafka Streams EOS, 1 thread" "$(names streams)" "$lat_streams"
 if ((mismatch)); then
     echo "outputs: NOT IDENTICAL (see above); $(wc -l <"$work/$ref.out") records in $ref"
