@@ -183,7 +183,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     struct fk_runner_worker *rw = opaque;
     const struct fk_runner_ops *ops = rw->r->spec.ops;
     const char *name = rw->r->spec.name;
-    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    /* NULL once the consumer has left its group (a revoke served by the close): then the
+     * protocol asked for. */
+    const char *proto = rd_kafka_rebalance_protocol(rk);
+    int coop = proto ? strcmp(proto, "COOPERATIVE") == 0 : rw->r->spec.cooperative;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         fk_log(FK_LOG_INFO, name, "worker %d assigned %d partition(s)", rw->id, parts->cnt);
         if (ops->assigned) {

@@ -1,11 +1,15 @@
 # Shared by the end-to-end benchmark scripts (sourced, from the repository's top): a work
-# directory removed on exit, and the local stack: each server (Kafka, FerretDB) is started only
+# directory removed on exit (kept with KEEP_WORK=1, for the daemons' logs), and the local stack: each server (Kafka, FerretDB) is started only
 # when it is not already answering, and on exit only what was started here is stopped again.
 # Sets FK_KAFKA_BOOTSTRAP and FK_MONGO_URI.
 work=$(mktemp -d)
 started=() # the stack's servers this script started, in order
 cleanup() {
-    rm -rf "$work"
+    if [ -n "${KEEP_WORK:-}" ]; then
+        echo "work dir kept: $work" >&2
+    else
+        rm -rf "$work"
+    fi
     local i
     for ((i = ${#started[@]} - 1; i >= 0; i--)); do
         compose/local/stack down "${started[i]}" >/dev/null
