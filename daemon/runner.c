@@ -237,8 +237,10 @@ static void collect(struct fk_runner_worker *rw, struct fk_ruleset *rs)
         if (rw->n && wait <= 0) {
             break;
         }
-        rd_kafka_message_t *m =
-            rd_kafka_consumer_poll(rw->consumer, rw->n && r->spec.end_when_idle ? 0 : (int)wait);
+        /* In slices of 100 ms at most: a poll in progress does not see a stop, and batch_ms
+         * may be a minute (measured on the mock: a stop during a 60 s batch waited 40 s). */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(
+            rw->consumer, rw->n && r->spec.end_when_idle ? 0 : (int)(wait < 100 ? wait : 100));
         if (!m) {
             if (!rw->n) {
                 until = fk_mono_ms() + r->spec.batch_ms;
