@@ -390,10 +390,17 @@ static const struct fk_sink_ops *ops_of(enum fk_sink_kind kind)
 struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind kind,
                                 mongoc_client_pool_t *pool, char *errstr, size_t errstr_size)
 {
+    return fk_group_start_ops(cfg, kind, ops_of(kind), pool, errstr, errstr_size);
+}
+
+struct fk_group *fk_group_start_ops(const struct fk_config *cfg, enum fk_sink_kind kind,
+                                    const struct fk_sink_ops *ops, mongoc_client_pool_t *pool,
+                                    char *errstr, size_t errstr_size)
+{
     struct fk_group *g = fk_calloc(1, sizeof *g);
     g->cfg = cfg;
     g->sc = &cfg->sink[kind];
-    g->ops = ops_of(kind);
+    g->ops = ops;
     g->pool = pool;
     struct fk_runner_spec spec = {.name = g->ops->name,
                                   .group = g->sc->group,

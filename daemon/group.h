@@ -36,6 +36,11 @@ struct fk_group;
 /* Starts the group KIND of CFG with its sink. POOL must outlive it. NULL with errstr. */
 struct fk_group *fk_group_start(const struct fk_config *cfg, enum fk_sink_kind kind,
                                 mongoc_client_pool_t *pool, char *errstr, size_t errstr_size);
+/* The same with the sink OPS instead of KIND's own (the tests run a fake sink through the
+ * group); KIND still selects the group's settings (CFG->sink[KIND]). */
+struct fk_group *fk_group_start_ops(const struct fk_config *cfg, enum fk_sink_kind kind,
+                                    const struct fk_sink_ops *ops, mongoc_client_pool_t *pool,
+                                    char *errstr, size_t errstr_size);
 /* Asks the threads to write and commit what they hold and leave the group by DEADLINE_MS
  * (fk_mono_ms clock); returns at once. Every wait on Kafka is cut at the deadline: what could
  * not be committed is read again at the next start (the sinks' writes are idempotent). */
