@@ -163,8 +163,8 @@ kill -HUP "$DAEMON_PID"
 check "a changed rules file is installed as generation 2" wait_for 20 log_has "generation 2"
 gen2() { committed_values "$id3.verdicts" | grep -q '"generation":2'; }
 check "later verdicts carry generation 2" wait_for 30 gen2
-check "later labels follow the new rules" wait_for 30 bash -c \
-    "kcat -b $FK_KAFKA_BOOTSTRAP -C -t $lab3 -o beginning -e -q -X isolation.level=read_committed | grep -q 'Policy exception (v2)'"
+v2_labels() { read_committed "$lab3" '%s\n' | grep -q 'Policy exception (v2)'; }
+check "later labels follow the new rules" wait_for 30 v2_labels
 check "the daemon is still running" daemon_alive
 stop_daemon TERM
 check_eq "exit 0 after reloads" "$DAEMON_RC" 0
