@@ -493,6 +493,26 @@ void fk_kafka_export_lag(rd_kafka_t *consumer, const char *group, struct fk_lag 
         return;
     }
     rd_kafka_position(consumer, parts);
+    /* A partition this consumer has read nothing from since it was assigned (another worker or
+     * daemon read it to its end before) has no position yet: its lag counts from the group's
+     * committed offset, asked for those partitions alone (one OffsetFetch, up to 1 s). */
+    rd_kafka_topic_partition_list_t *unread = rd_kafka_topic_partition_list_new(parts->cnt + 1);
+    for (int i = 0; i < parts->cnt; i++) {
+        if (parts->elems[i].offset < 0) {
+            rd_kafka_topic_partition_list_add(unread, parts->elems[i].topic,
+                                              parts->elems[i].partition);
+        }
+    }
+    if (unread->cnt > 0 && rd_kafka_committed(consumer, unread, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < unread->cnt; i++) {
+            rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
+                parts, unread->elems[i].topic, unread->elems[i].partition);
+            if (p && unread->elems[i].offset >= 0) {
+                p->offset = unread->elems[i].offset;
+            }
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(unread);
     struct fk_series **now_owned = fk_calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof *now_owned);
     size_t n = 0;
     for (int i = 0; i < parts->cnt; i++) {
