@@ -3,6 +3,9 @@
 # when it is not already answering, and on exit only what was started here is stopped again.
 # Sets FK_KAFKA_BOOTSTRAP and FK_MONGO_URI.
 work=$(mktemp -d)
+# libmongoc's shared-memory counters would leave a /dev/shm segment per daemon run (as in
+# systemd/faker-kafkad.service and tests/run.sh).
+export MONGOC_DISABLE_SHM=1
 started=() # the stack's servers this script started, in order
 cleanup() {
     if [ -n "${KEEP_WORK:-}" ]; then
