@@ -495,24 +495,49 @@ void fk_kafka_export_lag(rd_kafka_t *consumer, const char *group, struct fk_lag 
     rd_kafka_position(consumer, parts);
     /* A partition this consumer has read nothing from since it was assigned (another worker or
      * daemon read it to its end before) has no position yet: its lag counts from the group's
-     * committed offset, asked for those partitions alone (one OffsetFetch, up to 1 s). */
+     * committed offset, asked once for those partitions (one OffsetFetch, up to 1 s) and kept
+     * while they stay assigned and unread. */
+    rd_kafka_topic_partition_list_t *known = rd_kafka_topic_partition_list_new(parts->cnt + 1);
     rd_kafka_topic_partition_list_t *unread = rd_kafka_topic_partition_list_new(parts->cnt + 1);
     for (int i = 0; i < parts->cnt; i++) {
-        if (parts->elems[i].offset < 0) {
-            rd_kafka_topic_partition_list_add(unread, parts->elems[i].topic,
-                                              parts->elems[i].partition);
+        rd_kafka_topic_partition_t *p = &parts->elems[i];
+        if (p->offset >= 0) {
+            continue;
+        }
+        const rd_kafka_topic_partition_t *c =
+            lag->committed ? rd_kafka_topic_partition_list_find(lag->committed, p->topic,
+                                                                p->partition)
+                           : NULL;
+        if (c) {
+            rd_kafka_topic_partition_list_add(known, p->topic, p->partition)->offset = c->offset;
+        } else {
+            rd_kafka_topic_partition_list_add(unread, p->topic, p->partition);
         }
     }
-    if (unread->cnt > 0 && rd_kafka_committed(consumer, unread, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (unread->cnt > 0 &&
+        rd_kafka_committed(consumer, unread, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         for (int i = 0; i < unread->cnt; i++) {
-            rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-                parts, unread->elems[i].topic, unread->elems[i].partition);
-            if (p && unread->elems[i].offset >= 0) {
-                p->offset = unread->elems[i].offset;
+            /* Kept only when known: while the previous owner's last transaction is being
+             * completed the answer is "unstable", and is asked for again next time. */
+            if (!unread->elems[i].err && unread->elems[i].offset >= 0) {
+                rd_kafka_topic_partition_list_add(known, unread->elems[i].topic,
+                                                  unread->elems[i].partition)
+                    ->offset = unread->elems[i].offset;
             }
         }
     }
+    for (int i = 0; i < known->cnt; i++) {
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
+            parts, known->elems[i].topic, known->elems[i].partition);
+        if (p && known->elems[i].offset >= 0) {
+            p->offset = known->elems[i].offset;
+        }
+    }
     rd_kafka_topic_partition_list_destroy(unread);
+    if (lag->committed) {
+        rd_kafka_topic_partition_list_destroy(lag->committed);
+    }
+    lag->committed = known; /* what is no longer assigned, or has been read, drops out */
     struct fk_series **now_owned = fk_calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof *now_owned);
     size_t n = 0;
     for (int i = 0; i < parts->cnt; i++) {
@@ -551,4 +576,8 @@ void fk_kafka_lag_clear(struct fk_lag *lag)
     free(lag->series);
     lag->series = NULL;
     lag->n = 0;
+    if (lag->committed) {
+        rd_kafka_topic_partition_list_destroy(lag->committed);
+        lag->committed = NULL;
+    }
 }

@@ -112,13 +112,16 @@ int fk_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);
 /* Consumer lag of the partitions a consumer owns, exported as faker_kafka_consumer_lag_records
  * {group, topic, partition}: the end offset librdkafka last fetched (the last stable offset
  * for a read_committed consumer) minus the consumer's position. Series of partitions no
- * longer owned are hidden. Cheap: no broker request, but for partitions not read from since
- * they were assigned (an OffsetFetch of their committed offsets, up to 1 s); does the work at
- * most once a second. */
+ * longer owned are hidden. Cheap: no broker request, but once for partitions not read from
+ * since they were assigned (an OffsetFetch of their committed offsets, up to 1 s); does the
+ * work at most once a second. */
 struct fk_lag {
     struct fk_series **series;
     size_t n;
     int64_t next_ms;
+    /* Committed offsets of owned partitions not read from since they were assigned; fetched
+     * once: only this member commits them, and only what it has read. */
+    rd_kafka_topic_partition_list_t *committed;
 };
 void fk_kafka_export_lag(rd_kafka_t *consumer, const char *group, struct fk_lag *lag);
 /* Hides every series of LAG and frees it (the consumer is closing). */
