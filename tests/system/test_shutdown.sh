@@ -85,8 +85,8 @@ check "SIGTERM with Kafka away exits within grace + 3 s (took ${DAEMON_STOP_S} s
 # the coordinator is away: a dq thread inside it is left behind, named, and the exit is 1.
 # Every other component must have stopped in time.
 check "exit 0, or 1 with only the dq named as left behind (rc $DAEMON_RC)" bash -c \
-    "[ $DAEMON_RC -eq 0 ] && ! grep -q 'did not stop within' '$DAEMON_LOG' ||
-     [ $DAEMON_RC -eq 1 ] && grep -q 'main: dq did not stop within shutdown.grace_ms' '$DAEMON_LOG'"
+    "{ [ $DAEMON_RC -eq 0 ] && ! grep -q 'did not stop within' '$DAEMON_LOG'; } ||
+     { [ $DAEMON_RC -eq 1 ] && grep -q 'main: dq did not stop within shutdown.grace_ms' '$DAEMON_LOG'; }"
 check "the generator and the sandbox stopped in time" bash -c \
     "grep -q 'generator: stopped:' '$DAEMON_LOG' && ! grep -E -q '(generator|sandbox)[, ].*did not stop' '$DAEMON_LOG'"
 kafka_up
