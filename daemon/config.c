@@ -81,7 +81,10 @@ static const struct cdesc descs[] = {
      "Replication factor of topics this daemon creates."},
 
     {"topics.verdicts", CT_STR, OFF(topic_verdicts), "custchannel.verdicts", 0, 0, NULL,
-     "Topic of the verdicts: every record with its label and every violated rule."},
+     "Topic of the verdicts: every record with its label and every violated rule. Empty: no "
+     "verdicts are written (the labelled stream, the violations' metrics, the DLQ and the "
+     "notifications are unchanged), which saves a record per input and its rendering when only "
+     "the labelled stream is wanted."},
     {"topics.dlq", CT_STR, OFF(topic_dlq), "custchannel.dlq", 0, 0, NULL,
      "Dead-letter topic: records that cannot be read, bytes unchanged, with error headers."},
 

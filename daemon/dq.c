@@ -154,7 +154,8 @@ static void ensure_output_topics(struct worker *w, const struct fk_ruleset *rs)
     if (w->topics_gen == rs->generation || fk_mono_ms() < w->topics_retry_ms) {
         return;
     }
-    const char *fixed[] = {rs->label_topic, w->dq->cfg->topic_verdicts, w->dq->cfg->topic_dlq,
+    const char *verdicts = w->dq->cfg->topic_verdicts;
+    const char *fixed[] = {rs->label_topic, verdicts[0] ? verdicts : NULL, w->dq->cfg->topic_dlq,
                            rs->notify_enabled ? rs->notify_topic : NULL};
     size_t n_sinks = rs->program ? rs->program->n_queries : 0;
     const char **topics = fk_calloc(FK_ARRAY_SIZE(fixed) + n_sinks + 1, sizeof *topics);
@@ -321,9 +322,11 @@ static void judge(struct worker *w, struct fk_ruleset *rs, const rd_kafka_messag
     }
     produce(w, rs->label_topic, RD_KAFKA_PARTITION_UA, w->labelled.data, w->labelled.len, lkey,
             lkey_len, NULL, ts >= 0 ? ts : 0);
-    fk_engine_render_verdict(w->eng, rs, &prov, rkm->payload, rkm->len, &w->verdict);
-    produce(w, dq->cfg->topic_verdicts, RD_KAFKA_PARTITION_UA, w->verdict.data, w->verdict.len,
-            rkm->key, rkm->key_len, NULL, 0);
+    if (dq->cfg->topic_verdicts[0]) { /* topics.verdicts "": the labelled stream is enough */
+        fk_engine_render_verdict(w->eng, rs, &prov, rkm->payload, rkm->len, &w->verdict);
+        produce(w, dq->cfg->topic_verdicts, RD_KAFKA_PARTITION_UA, w->verdict.data,
+                w->verdict.len, rkm->key, rkm->key_len, NULL, 0);
+    }
     atomic_fetch_add(&dq->labelled, 1);
     atomic_fetch_add(&dq->violations, v->n_violations);
     fk_dq_tally_record(&w->tally, w->eng, rs, v, &prov);
@@ -526,9 +529,10 @@ static int on_begin(void *ctx, struct fk_ruleset *rs)
     const struct fk_config *cfg = dq->cfg;
     if (w->id == 0) {
         fk_log(FK_LOG_NOTICE, "dq",
-               "group %s judging %s into %s, %s and %s (%d worker(s), start %s%s)%s",
-               cfg->dq_group, rs->source_topic, rs->label_topic, cfg->topic_verdicts,
-               cfg->topic_dlq, dq->workers, dq->start_latest ? "latest" : "earliest",
+               "group %s judging %s into %s, %s%s and %s (%d worker(s), start %s%s)%s",
+               cfg->dq_group, rs->source_topic, rs->label_topic,
+               cfg->topic_verdicts[0] ? cfg->topic_verdicts : "no verdicts (topics.verdicts \"\")",
+               cfg->topic_verdicts[0] ? "" : ",", cfg->topic_dlq, dq->workers, dq->start_latest ? "latest" : "earliest",
                dq->start_from_rules ? ", from the rules' SET 'auto.offset.reset'" : "",
                rs->program && rs->program->n_queries ? ", with the rules' other persistent queries"
                                                      : "");

@@ -167,4 +167,35 @@ check "the uniqueness key on the key column catches the repeated ids" \
 check "the executor (faker-kafkad test) writes the same labelled records" \
     "$FK_BIN" test -s "$T_WORK/keyed.sql" -i "$T_WORK/keyed-in.json" -o "$T_WORK/keyed-out.json"
 
+
+# Verdicts switched off (topics.verdicts ""): the same input judged by a new group writes the
+# labelled stream and the dead letters exactly as before, and no verdicts topic is created.
+vid=$(unique qv)
+vlab=$(echo "${vid}_EXCEP" | tr 'a-z-' 'A-Z_')
+vdlq=$vid.dlq
+sed -e "s/^  CREATE STREAM $labelled AS/  CREATE STREAM $vlab AS/" "$T_WORK/queries.yaml" |
+    awk '/^  CREATE STREAM old/ {exit} {print}' >"$T_WORK/noverdicts.yaml"
+printf 'rules:\n  - {name: name_present, dimension: completeness, check: name IS NOT NULL}\n' \
+    >>"$T_WORK/noverdicts.yaml"
+vconf=$(write_conf qv "$input" "
+generator: {enabled: false}
+topics: {input: $input, verdicts: \"\", dlq: $vdlq, partitions: 3}
+dq: {enabled: true, group: $vid-g, transactional_id: $vid-tx}")
+check "a configuration with topics.verdicts \"\" loads" "$FK_BIN" -t -c "$vconf" \
+    -r "$T_WORK/noverdicts.yaml"
+start_daemon "$vconf" "$T_WORK/noverdicts.yaml"
+vjudged() { PROGRESS=$(($(committed_count "$vlab") + $(committed_count "$vdlq"))); ((PROGRESS >= N)); }
+check "without verdicts every record is labelled or dead-lettered" wait_progress 120 vjudged
+check "the start-up line says there are no verdicts" log_has 'no verdicts (topics.verdicts "")'
+stop_daemon TERM
+check_eq "exit 0 (no verdicts)" "$DAEMON_RC" 0
+check_eq "the labelled stream has one record per readable input, exactly once" \
+    "$(committed_count "$vlab")" "$(figure readable)"
+check_eq "the dead letters are the unreadable inputs, exactly once" \
+    "$(committed_count "$vdlq")" "$(figure unreadable)"
+check "no verdicts topic was created or written" bash -c \
+    "! compose/local/stack kafka-topics --bootstrap-server '$FK_KAFKA_BOOTSTRAP' --list | grep -q '^$vid'.verdicts\$"
+check_eq "the labelled values equal those of the run with verdicts" \
+    "$(committed_values "$vlab" | sort | md5sum)" "$(committed_values "$labelled" | sort | md5sum)"
+
 finish
