@@ -40,7 +40,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(SAN_FLAGS) $(P
 ALL_LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
-SRCS := $(wildcard daemon/*.c daemon/rules/*.c)
+SRCS := $(wildcard daemon/*.c daemon/*/*.c)
 OBJS := $(SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/gen/dashboard_html.o
 LIB_OBJS := $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 BIN := $(BUILD)/faker-kafkad
@@ -73,10 +73,10 @@ $(BUILD)/tests/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -c $< -o $@
 
-# The dashboard page, served from memory: daemon/dashboard.html as a byte array.
-$(BUILD)/gen/dashboard_html.c: daemon/dashboard.html
+# The dashboard page, served from memory: daemon/http/dashboard.html as a byte array.
+$(BUILD)/gen/dashboard_html.c: daemon/http/dashboard.html
 	@mkdir -p $(dir $@)
-	{ echo '/* Generated from daemon/dashboard.html by the Makefile. */'; \
+	{ echo '/* Generated from daemon/http/dashboard.html by the Makefile. */'; \
 	  echo 'extern const unsigned char fk_dashboard_html[];'; \
 	  echo 'extern const unsigned long fk_dashboard_html_len;'; \
 	  echo 'const unsigned char fk_dashboard_html[] = {'; \
@@ -166,7 +166,7 @@ bench-peer: deps
 # libFuzzer targets (clang): every daemon object but main.o, instrumented, in build/fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o build/fuzz/daemon/http.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
+FUZZ_OBJS := $(filter-out build/fuzz/daemon/main.o build/fuzz/daemon/http/http.o,$(SRCS:daemon/%.c=build/fuzz/daemon/%.o))
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer -MMD -MP \
                $(PKG_CFLAGS) -Idaemon
 FUZZ_SECONDS ?= 30
@@ -223,11 +223,12 @@ uninstall:
 
 format:
 	@# gen_data.c is generated data tables: kept in its packed layout.
-	clang-format -i $(filter-out daemon/gen_data.c,$(wildcard daemon/*.c)) daemon/*.h \
+	clang-format -i $(filter-out daemon/gen/gen_data.c,$(wildcard daemon/*.c daemon/*/*.c)) \
+	    daemon/*.h daemon/*/*.h \
 	    tests/unit/*.c tests/unit/*.h tests/mock/*.c tests/bench/*.c
 
 tidy:
-	clang-tidy daemon/*.c -- -std=c11 -D_GNU_SOURCE $(PKG_CFLAGS)
+	clang-tidy daemon/*.c daemon/*/*.c -- -std=c11 -D_GNU_SOURCE $(PKG_CFLAGS)
 
 clean:
 	rm -rf build

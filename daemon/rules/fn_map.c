@@ -1,7 +1,7 @@
 /*
  * The MAP functions of ksqlDB's library (udf/map, AS_MAP, SPLIT_TO_MAP, ENTRIES): MAP_KEYS,
  * MAP_VALUES, MAP_UNION, AS_MAP, SPLIT_TO_MAP, ENTRIES. A decoded map comes in HashMap's
- * order, as ksqlDB iterates it (record_nested.c); a map built here keeps the order of its
+ * order, as ksqlDB iterates it (decode_nested.c); a map built here keeps the order of its
  * entries, where ksqlDB's HashMap may differ (which only shows where a query does not sort).
  * Results live in the evaluation arena. @locks none.
  */

@@ -136,7 +136,7 @@ void fk_kafka_key_write(struct fk_buf *out, const struct fk_sqltype *t, const st
 struct fk_key_reader;
 struct fk_decode_opts;
 /* KEY_SCHEMA holds the key columns (it must outlive the reader); FIRST_TYPE is the first one's
- * full type (what a KAFKA-format key is read as); OPTS bound a JSON key as record.h's decoder
+ * full type (what a KAFKA-format key is read as); OPTS bound a JSON key as decode.h's decoder
  * bounds a value (NULL: its defaults). */
 struct fk_key_reader *fk_key_reader_new(enum fk_format fmt, const struct fk_schema *key_schema,
                                         const struct fk_sqltype *first_type,
@@ -144,7 +144,7 @@ struct fk_key_reader *fk_key_reader_new(enum fk_format fmt, const struct fk_sche
 void fk_key_reader_destroy(struct fk_key_reader *kr);
 /* Reads KEY (LEN bytes; NULL: the record has no key) into COLS[0 .. n) of the key schema; no
  * key, or the NONE format, reads every column as NULL. Returns FK_DECODE_OK (enum
- * fk_decode_err, record.h), or why the bytes cannot be read with a one-line errstr naming no
+ * fk_decode_err, decode.h), or why the bytes cannot be read with a one-line errstr naming no
  * customer data. Strings point into KEY or the reader until the next call. */
 int fk_key_reader_read(struct fk_key_reader *kr, const void *key, size_t len,
                        struct fk_value *cols, char *errstr, size_t errstr_size);

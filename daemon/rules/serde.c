@@ -7,7 +7,7 @@
  */
 #include "rules/program.h"
 
-#include "record.h"
+#include "engine/decode.h"
 #include "rules/expr_internal.h"
 #include "rules/json_out.h"
 #include "util.h"

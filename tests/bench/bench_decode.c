@@ -8,8 +8,8 @@
  * made before the clock starts, 4096 of them, decoded round-robin against the schema the
  * shipped rules declare: seven VARCHAR columns.
  */
-#include "customer.h"
-#include "record.h"
+#include "gen/customer.h"
+#include "engine/decode.h"
 #include "util.h"
 
 #include <sched.h>

@@ -7,7 +7,7 @@
  *   bench_dq BROKERS INPUT_TOPIC N RULES.yaml dq|copy TAG
  */
 #include "config.h"
-#include "dq.h"
+#include "dq/dq.h"
 #include "kafka.h"
 #include "log.h"
 #include "rules/ruleset.h"

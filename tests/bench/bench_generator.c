@@ -7,7 +7,7 @@
  * The records are those faker-kafkad produces with generator.defects.* = 0, the same seed and
  * generator.start_time = 2026-01-01T00:00:00Z at rate 0.
  */
-#include "customer.h"
+#include "gen/customer.h"
 #include "util.h"
 
 #include <sched.h>

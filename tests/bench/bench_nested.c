@@ -11,7 +11,7 @@
  * a field of a nested struct, an array's length, a subscript's field with LIKE, a REDUCE over
  * the items and a FILTER with a lambda.
  */
-#include "record.h"
+#include "engine/decode.h"
 #include "rules/expr.h"
 #include "util.h"
 

@@ -248,7 +248,7 @@ static rd_kafka_t *producer(const char *brokers, int *failed)
 {
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    /* the generator's producer settings (daemon/generator.c) */
+    /* the generator's producer settings (daemon/gen/generator.c) */
     if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr)) {

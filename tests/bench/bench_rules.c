@@ -6,7 +6,7 @@
  * Generates N customer records (all defect kinds at 2%) up front, then judges them with the
  * rules: decode, label, every rule, and the rendering of the labelled and verdict records,
  * exactly what the dq group does per record minus Kafka. As a baseline in the same run it also
- * times decoding alone (record.h) over the same records. ROUNDS rounds (3 by default) each
+ * times decoding alone (decode.h) over the same records. ROUNDS rounds (3 by default) each
  * time the three phases one after the other; it prints the median and best rate of each and
  * the median of the rounds' ratios, since the machines it runs on are shared and noisy.
  *
@@ -17,9 +17,9 @@
  * row, as the dq group's do (fk_exec_reuse()); FK_BENCH_DECODE_TWICE=1 makes them decode the
  * value again instead, as before, to measure what that costs.
  */
-#include "customer.h"
-#include "engine.h"
-#include "record.h"
+#include "gen/customer.h"
+#include "engine/engine.h"
+#include "engine/decode.h"
 #include "rules/program.h"
 #include "rules/ruleset.h"
 #include "util.h"

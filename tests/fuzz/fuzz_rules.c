@@ -14,9 +14,9 @@
  * "file: jobs.txt" finds rules/jobs.txt. Inputs whose list files name anything else are
  * skipped, so that the fuzzer cannot make the loader read /dev/stdin or a huge file.
  */
-#include "engine.h"
+#include "engine/engine.h"
 #include "rules/ruleset.h"
-#include "uniq.h"
+#include "dq/uniq.h"
 #include "util.h"
 #include "yaml_doc.h"
 

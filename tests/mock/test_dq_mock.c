@@ -14,7 +14,7 @@
  * fetch would.
  */
 #include "config.h"
-#include "dq.h"
+#include "dq/dq.h"
 #include "harness.h"
 #include "log.h"
 #include "mock.h"

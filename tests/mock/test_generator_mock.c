@@ -5,7 +5,7 @@
  * deadline when the brokers never come back, accounting for every record it produced.
  */
 #include "config.h"
-#include "generator.h"
+#include "gen/generator.h"
 #include "harness.h"
 #include "log.h"
 #include "util.h"

@@ -11,12 +11,12 @@
  * being committed is already there.
  */
 #include "config.h"
-#include "group.h"
+#include "sink/group.h"
 #include "harness.h"
 #include "log.h"
 #include "mock.h"
 #include "rules/ruleset.h"
-#include "sink.h"
+#include "sink/sink.h"
 #include "util.h"
 
 #include <dlfcn.h>

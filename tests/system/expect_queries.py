@@ -4,7 +4,7 @@ ksqlDB's rules, compared with what the daemon wrote (read_committed, kcat '%K\t%
 
   expect_queries.py INPUT.jsonl OLD.tsv JOBS.tsv
 
-Decoding as ksqlDB's JSON deserializer (and record.c): a value that is not a JSON object is
+Decoding as ksqlDB's JSON deserializer (and decode.c): a value that is not a JSON object is
 unreadable and skipped; field names match a column case-insensitively, a key spelled exactly
 as the upper-cased name wins, else the last; a VARCHAR column takes a number or boolean as its
 text; invalid UTF-8 is unreadable. Prints "name value" figures; the *_diff figures count records in one side but not the

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "harness.h"
 #include "kafka.h"
-#include "sink.h"
+#include "sink/sink.h"
 #include "util.h"
 
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * JSON parser (yajl), and that each defect kind is injected at its configured rate and
  * actually breaks what it claims to break.
  */
-#include "customer.h"
-#include "gen_data.h"
+#include "gen/customer.h"
+#include "gen/gen_data.h"
 #include "harness.h"
 #include "util.h"
 

@@ -6,11 +6,11 @@
  * a record made to break it and quiet on clean generator records; and the uniqueness rule
  * with its per-partition state.
  */
-#include "customer.h"
-#include "engine.h"
+#include "gen/customer.h"
+#include "engine/engine.h"
 #include "harness.h"
-#include "offline.h"
-#include "uniq.h"
+#include "engine/offline.h"
+#include "dq/uniq.h"
 #include "util.h"
 #include "rules/json_out.h"
 

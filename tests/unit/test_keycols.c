@@ -5,11 +5,11 @@
  * keys see the key, and the labelled record's key and value are what the executor
  * (rules/query.c) writes for the same CREATE STREAM ... AS SELECT.
  */
-#include "engine.h"
+#include "engine/engine.h"
 #include "harness.h"
 #include "rules/program.h"
 #include "rules/ruleset.h"
-#include "uniq.h"
+#include "dq/uniq.h"
 #include "util.h"
 
 #include <stdlib.h>

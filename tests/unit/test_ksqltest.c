@@ -5,7 +5,7 @@
  * of ksql-test-runner's input.json/output.json and the "test" subcommand's command line.
  */
 #include "harness.h"
-#include "ksqltest.h"
+#include "rules/ksqltest.h"
 #include "options.h"
 #include "rules/value.h"
 #include "util.h"

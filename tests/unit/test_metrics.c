@@ -5,10 +5,10 @@
  * series left out), collectors run before rendering, and the dashboard's masking of customer
  * data.
  */
-#include "dashboard.h"
+#include "http/dashboard.h"
 #include "harness.h"
 #include "metrics.h"
-#include "mongo.h"
+#include "sink/mongo.h"
 #include "rules/ruleset.h"
 #include "util.h"
 

@@ -1,12 +1,12 @@
 /*
  * Unit tests of nested and exact types: the type parser (rules/types.c), records decoded into
- * ARRAY, MAP, STRUCT, DECIMAL, BYTES, TIME values (record.c), and the expressions over them
+ * ARRAY, MAP, STRUCT, DECIMAL, BYTES, TIME values (decode.c), and the expressions over them
  * (subscripts, struct fields, constructors, lambdas, collection functions, composite CASTs),
  * each result written as ksqlDB's JSON with fk_json_put_value().
  */
 #include "harness.h"
 
-#include "record.h"
+#include "engine/decode.h"
 #include "rules/expr.h"
 #include "rules/expr_internal.h"
 #include "rules/json_out.h"

@@ -4,7 +4,7 @@
  * write out, and the refusals with ksqlDB's messages.
  */
 #include "harness.h"
-#include "record.h"
+#include "engine/decode.h"
 #include "rules/program.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
  * revoked partition, and the table's growth and sweeping of expired keys.
  */
 #include "harness.h"
-#include "uniq.h"
+#include "dq/uniq.h"
 #include "util.h"
 
 #include <stdio.h>
