@@ -352,7 +352,7 @@ struct fk_runner *fk_runner_start(const struct fk_config *cfg, const struct fk_r
         char member[512], what[64];
         fk_kafka_instance_id(cfg, spec->group, r->nw > 1 || spec->number_single ? rw->id : -1,
                              member, sizeof member);
-        const char *defaults[16] = {"group.id",
+        const char *defaults[32] = {"group.id",
                                     spec->group,
                                     "enable.auto.commit",
                                     "false",
@@ -370,6 +370,10 @@ struct fk_runner *fk_runner_start(const struct fk_config *cfg, const struct fk_r
         if (spec->cooperative) {
             defaults[k++] = "partition.assignment.strategy";
             defaults[k++] = "cooperative-sticky";
+        }
+        for (const char *const *d = spec->consumer_defaults; d && d[0] && k + 3 < 32; d += 2) {
+            defaults[k++] = d[0];
+            defaults[k++] = d[1];
         }
         snprintf(what, sizeof what, "%s consumer", spec->name);
         struct fk_kafka_client client = {.type = RD_KAFKA_CONSUMER,

@@ -67,6 +67,9 @@ struct fk_runner_spec {
     /* A batch also ends as soon as nothing more is waiting in the consumer (a stream that is
      * not backlogged gets small, prompt batches); otherwise it waits batch_ms for more. */
     int end_when_idle;
+    /* Further librdkafka defaults of the consumers ("key", "value", ..., NULL); NULL: none.
+     * kafka.properties still overrides them. */
+    const char *const *consumer_defaults;
     const struct fk_runner_ops *ops;
     void *owner; /* given to ops->open */
 };
