@@ -5,6 +5,8 @@
 #ifndef FK_TEST_MOCK_H
 #define FK_TEST_MOCK_H
 
+#include "rules/ruleset.h"
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -15,6 +17,20 @@ struct mock {
     rd_kafka_t *rk; /* owns the mock cluster */
     rd_kafka_mock_cluster_t *mc;
 };
+
+/* Loads YAML as the current ruleset (fk_rules_current), which the runner's workers subscribe
+ * to: 0, or -1 with the error on stderr. */
+static inline int mock_install_rules(const char *yaml)
+{
+    char err[512] = "";
+    struct fk_ruleset *rs = fk_ruleset_load_string("r.yaml", yaml, strlen(yaml), err, sizeof err);
+    if (!rs) {
+        fprintf(stderr, "  %s\n", err);
+        return -1;
+    }
+    fk_rules_install(rs);
+    return 0;
+}
 
 /* A cluster of three brokers, quiet. */
 static inline void mock_up(struct mock *m)

@@ -409,19 +409,6 @@ static struct fk_config *config_for(struct mock *m, int workers)
     return cfg;
 }
 
-static int install_rules(void)
-{
-    char err[512] = "";
-    struct fk_ruleset *rs =
-        fk_ruleset_load_string("r.yaml", rules_yaml, strlen(rules_yaml), err, sizeof err);
-    if (!rs) {
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    fk_rules_install(rs);
-    return 0;
-}
-
 /* Waits until the group committed every input record or hit a fatal error, up to TIMEOUT_MS. */
 static int wait_consumed(struct fk_dq *dq, uint64_t n, int64_t timeout_ms)
 {
@@ -620,7 +607,7 @@ int main(int argc, char **argv)
 {
     fk_log_init();
     fk_log_set_level(getenv("FK_TEST_VERBOSE") ? FK_LOG_DEBUG : FK_LOG_ERR);
-    if (install_rules() != 0) {
+    if (mock_install_rules(rules_yaml) != 0) {
         return 1;
     }
     RUN(exactly_once_without_faults);

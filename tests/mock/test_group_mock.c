@@ -528,14 +528,9 @@ int main(int argc, char **argv)
 {
     fk_log_init();
     fk_log_set_level(getenv("FK_TEST_VERBOSE") ? FK_LOG_DEBUG : FK_LOG_ERR);
-    char err[512] = "";
-    struct fk_ruleset *rs =
-        fk_ruleset_load_string("r.yaml", rules_yaml, strlen(rules_yaml), err, sizeof err);
-    if (!rs) {
-        fprintf(stderr, "%s\n", err);
+    if (mock_install_rules(rules_yaml) != 0) {
         return 1;
     }
-    fk_rules_install(rs);
     RUN(dead_letters_before_the_commit);
     RUN(revoke_writes_the_pending_batch);
     RUN(pause_and_resume_while_the_sink_fails);

@@ -114,14 +114,9 @@ int main(void)
 {
     fk_log_init();
     fk_log_set_level(getenv("FK_TEST_VERBOSE") ? FK_LOG_DEBUG : FK_LOG_ERR);
-    char err[512] = "";
-    struct fk_ruleset *rs =
-        fk_ruleset_load_string("r.yaml", rules_yaml, strlen(rules_yaml), err, sizeof err);
-    if (!rs) {
-        fprintf(stderr, "%s\n", err);
+    if (mock_install_rules(rules_yaml) != 0) {
         return 1;
     }
-    fk_rules_install(rs);
     FK_TEST_RUN(group_defaults_reach_every_consumer);
     FK_TEST_RUN(kafka_properties_win_over_them);
     fk_rules_clear();
