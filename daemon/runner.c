@@ -371,7 +371,7 @@ struct fk_runner *fk_runner_start(const struct fk_config *cfg, const struct fk_r
             defaults[k++] = "partition.assignment.strategy";
             defaults[k++] = "cooperative-sticky";
         }
-        for (const char *const *d = spec->consumer_defaults; d && d[0] && k + 3 < 32; d += 2) {
+        for (const char *const *d = spec->consumer_defaults; d && d[0] && k + 3 < FK_ARRAY_SIZE(defaults); d += 2) {
             defaults[k++] = d[0];
             defaults[k++] = d[1];
         }

@@ -66,6 +66,9 @@ struct worker {
     uint64_t topics_gen;                 /* generation whose output topics were ensured */
     int64_t topics_retry_ms;             /* when to try again after a failure */
     struct fk_dq_tally tally;
+    /* What the pending batch judged, added to the group's counters when it ends (not per
+     * record: the counters are shared by every worker's thread). */
+    uint64_t n_labelled, n_violations, n_dead;
 };
 
 /* What to do after a transactional call failed. */
@@ -304,7 +307,7 @@ static void judge(struct worker *w, struct fk_ruleset *rs, const rd_kafka_messag
                 rkm->key_len,
                 fk_dlq_headers(rkm, fk_decode_err_name(v->decode_err), v->decode_msg, "decode"),
                 0);
-        atomic_fetch_add(&dq->dead_letters, 1);
+        w->n_dead++;
         w->tally.dlq[v->decode_err]++;
         return;
     }
@@ -327,8 +330,8 @@ static void judge(struct worker *w, struct fk_ruleset *rs, const rd_kafka_messag
         produce(w, dq->cfg->topic_verdicts, RD_KAFKA_PARTITION_UA, w->verdict.data,
                 w->verdict.len, rkm->key, rkm->key_len, NULL, 0);
     }
-    atomic_fetch_add(&dq->labelled, 1);
-    atomic_fetch_add(&dq->violations, v->n_violations);
+    w->n_labelled++;
+    w->n_violations += v->n_violations;
     fk_dq_tally_record(&w->tally, w->eng, rs, v, &prov);
     if (v->n_violations && rs->notify_enabled) {
         fk_notify(&w->tally.nt, w->eng, rs, v, &prov, w->uniq, send_notification, w);
@@ -375,12 +378,22 @@ static void on_add(void *ctx, struct fk_ruleset *rs, size_t index, const rd_kafk
     }
 }
 
+/* The pending batch's transaction is over (committed or not): what it judged counts. */
+static void batch_ended(struct worker *w)
+{
+    w->in_txn = 0;
+    atomic_fetch_add(&w->dq->labelled, w->n_labelled);
+    atomic_fetch_add(&w->dq->violations, w->n_violations);
+    atomic_fetch_add(&w->dq->dead_letters, w->n_dead);
+    w->n_labelled = w->n_violations = w->n_dead = 0;
+}
+
 /* Aborts the open transaction (what it wrote is never read by a read_committed reader) and
  * forgets the batch's state changes. */
 static void abort_txn(struct worker *w, int64_t normal_ms)
 {
     fk_uniq_rollback(w->uniq);
-    w->in_txn = 0;
+    batch_ended(w);
     if (w->txn_broken) {
         return;
     }
@@ -429,7 +442,7 @@ static enum batch_result end_txn(struct worker *w, struct fk_ruleset *rs, int re
         }
     }
     if (done) {
-        w->in_txn = 0;
+        batch_ended(w);
         fk_uniq_commit(w->uniq);
         atomic_fetch_add(&w->dq->commits, 1);
         atomic_fetch_add(&w->dq->consumed, n);
@@ -439,7 +452,7 @@ static enum batch_result end_txn(struct worker *w, struct fk_ruleset *rs, int re
     }
     if (next == TXN_FATAL) {
         fk_uniq_rollback(w->uniq);
-        w->in_txn = 0;
+        batch_ended(w);
         return BATCH_FATAL;
     }
     /* Out of time retrying, or abortable: abort; the next start fences what the broker may
